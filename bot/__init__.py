@@ -1,0 +1,3 @@
+"""Reclaim Your Face explainer bot."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,130 @@
+"""`python -m bot ask|eval|check|chat|run|i18n`: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot import markup
+from bot.dialogue import Turn, question
+from bot.explainer import Explainer
+from bot.problems import DataError
+from bot.storage import Store
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_DATA = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_PROBLEMS
+    if args.command == "check":
+        from bot.check import run_check
+
+        return run_check(args.knowledge, args.locales)
+    if args.command == "i18n":
+        from bot.catalog_tools import run_i18n
+
+        return run_i18n(args.action, args.locales)
+    if args.command == "run":
+        from bot.telegram.run import run_bot
+
+        return run_bot()
+    try:
+        explainer = Explainer.load(args.knowledge, args.locales)
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_DATA
+    if args.command == "ask":
+        return _ask(explainer, args)
+    if args.command == "eval":
+        from bot.evaluate import run_eval
+
+        return run_eval(explainer, args.file)
+    from bot.terminal_chat import run_chat
+
+    return run_chat(explainer, args.lang)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", type=Path, default=None, help="knowledge directory")
+    common.add_argument("--locales", type=Path, default=None, help="UI catalogs directory")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", parents=[common], help="answer one question (or a batch)")
+    ask.add_argument("--lang", default=None, help="the asker's language (like Telegram's)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--batch", default=None, metavar="FILE", help="JSON lines {text, lang}; - for stdin")
+    ask.add_argument("question", nargs="*")
+    evaluate = sub.add_parser("eval", parents=[common], help="score the matcher on labelled questions")
+    evaluate.add_argument("file", type=Path)
+    sub.add_parser("check", parents=[common], help="validate knowledge and catalogs, show coverage")
+    chat = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal")
+    chat.add_argument("--lang", default=None, help="your language, as Telegram would report it")
+    sub.add_parser("run", help="run the Telegram bot (configured by environment variables)")
+    i18n = sub.add_parser("i18n", help="maintain the UI catalogs with Babel")
+    i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
+    i18n.add_argument("--locales", type=Path, default=None)
+    return parser
+
+
+def answer_record(
+    explainer: Explainer, store: Store, text: str, lang: str | None
+) -> dict[str, Any]:
+    """The `ask --json` contract: id, score, lang, answer (plain text), suggestions."""
+    turn = Turn(explainer, store, chat_id=0, client_code=lang)
+    match = explainer.ask(text)
+    reply, reply_lang = question(turn, text)
+    if match.topic_id is not None:
+        plain = explainer.knowledge.entry(match.topic_id, reply_lang).answer_plain.strip()
+    else:
+        plain = markup.to_plain(reply.html)
+    return {
+        "id": match.topic_id,
+        "score": round(match.score, 1),
+        "lang": reply_lang,
+        "answer": plain,
+        "suggestions": list(match.suggestions),
+    }
+
+
+def _ask(explainer: Explainer, args: argparse.Namespace) -> int:
+    if args.batch is not None:
+        source: TextIO = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
+        with source:
+            for record in _batch(explainer, source):
+                print(json.dumps(record, ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+        return EXIT_OK
+    text = " ".join(args.question)
+    record = answer_record(explainer, Store(":memory:"), text, args.lang)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(record["answer"])
+        if record["suggestions"]:
+            print("\n" + "\n".join(f"- {s}" for s in record["suggestions"]))
+    return EXIT_OK
+
+
+def _batch(explainer: Explainer, lines: TextIO) -> Iterator[dict[str, Any]]:
+    store = Store(":memory:")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text, lang = item["text"], item.get("lang")
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            yield {"error": f"line {number}: {exc}"}
+            continue
+        yield answer_record(explainer, store, text, lang if isinstance(lang, str) else None)

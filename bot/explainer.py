@@ -1,0 +1,67 @@
+"""The domain core in one object: knowledge, matcher and UI catalogs, loaded together.
+
+The bot, the command line and the tests all go through `Explainer.load()`. An
+Explainer never changes; reloading builds a new one and swaps it in whole, so
+a broken file can never leave a half-loaded bot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.i18n import Catalogs, load_catalogs
+from bot.knowledge import REFERENCE_LANG, KnowledgeBase, load_knowledge
+from bot.matcher import Match, Matcher, Phrasing
+from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
+from bot.problems import DataError, Problem
+
+
+@dataclass(frozen=True)
+class Explainer:
+    knowledge: KnowledgeBase
+    matcher: Matcher
+    catalogs: Catalogs
+
+    @classmethod
+    def load(cls, knowledge_dir: Path | None = None, locales_dir: Path | None = None) -> Explainer:
+        """Load everything; raise DataError with every problem of every file."""
+        problems: list[Problem] = []
+        knowledge = catalogs = None
+        try:
+            knowledge = load_knowledge(knowledge_dir or KNOWLEDGE_DIR)
+        except DataError as exc:
+            problems.extend(exc.problems)
+        try:
+            catalogs = load_catalogs(locales_dir or LOCALES_DIR)
+        except DataError as exc:
+            problems.extend(exc.problems)
+        if knowledge is None or catalogs is None:
+            raise DataError(problems)
+        return cls(knowledge, build_matcher(knowledge), catalogs)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages the bot speaks: those with a knowledge file, English first."""
+        return tuple(self.knowledge.languages)
+
+    def ask(self, question: str) -> Match:
+        return self.matcher.match(question)
+
+    def topic_for_id(self, text: str) -> str | None:
+        """A topic id typed or shared as-is (`fingerprints`, `de_fingerprints`)."""
+        candidate = text.strip().lower()
+        return candidate if candidate in self.knowledge.topics else None
+
+
+def build_matcher(knowledge: KnowledgeBase) -> Matcher:
+    phrasings = [
+        Phrasing(entry.topic_id, lang, text)
+        for lang, language in knowledge.languages.items()
+        for entry in language.entries.values()
+        for text in entry.phrasings
+    ]
+    return Matcher(phrasings, topic_order=knowledge.topics)
+
+
+__all__ = ["Explainer", "build_matcher", "REFERENCE_LANG"]

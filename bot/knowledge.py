@@ -1,0 +1,382 @@
+"""The explainer knowledge: topics, links and one file of texts per language.
+
+Layout of a knowledge directory (translators own the `<lang>.yaml` files):
+
+- `topics.yaml`: topic ids, menu order, related topics, link ids per topic.
+- `links.yaml`: link ids with their URLs (campaigners edit these).
+- `en.yaml`: the reference language; every topic must be here.
+- `<lang>.yaml`: a translation. A missing topic or link label falls back to
+  English with a warning. Each translated topic records `source:`, the
+  revision of the English entry it was translated from (see `revision()`),
+  so `check` can tell which translations are outdated.
+
+Everything is validated at load time and every problem is reported as
+`path:line: message`. The loaded `KnowledgeBase` is immutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+import yaml
+from babel import Locale, UnknownLocaleError
+
+from bot import markup
+from bot.problems import DataError, Problem
+from bot.yamlnodes import YamlFile, line_of
+
+REFERENCE_LANG = "en"
+MIN_ASK = 8
+ANSWER_MIN, ANSWER_MAX = 300, 1200
+TOPIC_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+MAX_TOPIC_ID = 40  # deep links and callback data carry ids: keep them short
+
+
+@dataclass(frozen=True)
+class Link:
+    id: str
+    url: str
+    url_by_lang: Mapping[str, str] = field(default_factory=dict)
+    replace: bool = False  # a stand-in URL campaigners should replace
+
+    def url_for(self, lang: str) -> str:
+        return self.url_by_lang.get(lang, self.url)
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    order: int
+    related: tuple[str, ...]
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A topic's texts in one language."""
+
+    topic_id: str
+    lang: str
+    question: str
+    ask: tuple[str, ...]
+    answer: str  # markup, see bot.markup
+    source: str | None = None  # revision of the English entry this was translated from
+
+    @property
+    def answer_plain(self) -> str:
+        return markup.to_plain(self.answer)
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.question, *self.ask)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    path: str
+    link_labels: Mapping[str, str]
+    entries: Mapping[str, Entry]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    topics: Mapping[str, Topic]  # in menu order
+    links: Mapping[str, Link]
+    languages: Mapping[str, Language]  # reference language first
+    warnings: tuple[Problem, ...] = ()
+
+    def entry(self, topic_id: str, lang: str) -> Entry:
+        """The topic in `lang`, or in English when it is not translated."""
+        language = self.languages.get(lang)
+        if language is not None and topic_id in language.entries:
+            return language.entries[topic_id]
+        return self.languages[REFERENCE_LANG].entries[topic_id]
+
+    def link_label(self, link_id: str, lang: str) -> str:
+        language = self.languages.get(lang)
+        if language is not None and link_id in language.link_labels:
+            return language.link_labels[link_id]
+        return self.languages[REFERENCE_LANG].link_labels[link_id]
+
+    def revision(self, topic_id: str) -> str:
+        return revision(self.languages[REFERENCE_LANG].entries[topic_id])
+
+    def outdated(self, lang: str) -> list[str]:
+        """Topics whose `lang` translation was made from an older English entry."""
+        entries = self.languages[lang].entries
+        return [
+            tid for tid, entry in entries.items()
+            if lang != REFERENCE_LANG and entry.source != self.revision(tid)
+        ]  # fmt: skip
+
+
+def revision(entry: Entry) -> str:
+    """A short fingerprint of an English entry's question and answer.
+
+    Translations record it as `source:`; when the English text changes, the
+    fingerprint changes and `check` reports the translation as outdated. The
+    ways of asking are not part of it: they are written per language.
+    """
+    text = " ".join(entry.question.split()) + "\n" + " ".join(entry.answer.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def is_language_code(code: str) -> bool:
+    try:
+        Locale.parse(code, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """Load and validate a knowledge directory; raise DataError listing every error."""
+    problems: list[Problem] = []
+    kb = _Loader(Path(directory), problems).load()
+    if kb is None or any(not p.warning for p in problems):
+        raise DataError(problems)
+    return kb
+
+
+class _Loader:
+    def __init__(self, directory: Path, problems: list[Problem]) -> None:
+        self.dir = directory
+        self.problems = problems
+
+    def load(self) -> KnowledgeBase | None:
+        if not self.dir.is_dir():
+            self.problems.append(Problem(str(self.dir), 0, "knowledge directory not found"))
+            return None
+        links = self._links(YamlFile(self.dir / "links.yaml", self.problems))
+        topics = self._topics(YamlFile(self.dir / "topics.yaml", self.problems), links)
+        language_files = sorted(
+            p for p in self.dir.glob("*.yaml") if p.stem not in {"topics", "links"}
+        )
+        if not any(p.stem == REFERENCE_LANG for p in language_files):
+            self.problems.append(
+                Problem(str(self.dir / f"{REFERENCE_LANG}.yaml"), 0, "the English file is missing")
+            )
+        languages: dict[str, Language] = {}
+        for path in sorted(language_files, key=lambda p: p.stem != REFERENCE_LANG):
+            language = self._language(YamlFile(path, self.problems), topics, links)
+            if language is not None:
+                languages[language.code] = language
+        if REFERENCE_LANG not in languages:
+            return None
+        self._check_fallbacks(languages, topics, links)
+        ordered = dict(sorted(topics.items(), key=lambda item: (item[1].order, item[0])))
+        return KnowledgeBase(
+            topics=MappingProxyType(ordered),
+            links=MappingProxyType(links),
+            languages=MappingProxyType(languages),
+            warnings=tuple(sorted(p for p in self.problems if p.warning)),
+        )
+
+    def _links(self, f: YamlFile) -> dict[str, Link]:
+        links: dict[str, Link] = {}
+        top = f.mapping(f.root, "links.yaml", required=("links",))
+        if "links" not in top:
+            return links
+        for link_id, (key_node, node) in f.mapping(top["links"][1], "links", any_keys=True).items():
+            where = f"link {link_id!r}"
+            fields = f.mapping(node, where, required=("url",), optional=("url_by_lang", "replace"))
+            url = self._url(f, fields["url"][1], where) if "url" in fields else None
+            by_lang: dict[str, str] = {}
+            if "url_by_lang" in fields:
+                langs = f.mapping(fields["url_by_lang"][1], f"{where} url_by_lang", any_keys=True)
+                for lang, (lang_node, url_node) in langs.items():
+                    if not is_language_code(lang):
+                        f.error(lang_node, f"{where}: {lang!r} is not a language code")
+                    lang_url = self._url(f, url_node, where)
+                    if lang_url:
+                        by_lang[lang] = lang_url
+            replace = False
+            if "replace" in fields:
+                replace = bool(f.boolean(fields["replace"][1], f"{where} replace"))
+                if replace:
+                    f.warn(key_node, f"{where} uses a stand-in URL; replace it with the real page")
+            if url is not None:
+                links[link_id] = Link(link_id, url, MappingProxyType(by_lang), replace)
+        return links
+
+    def _url(self, f: YamlFile, node: yaml.Node, where: str) -> str | None:
+        url = f.text(node, f"{where} url")
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.netloc or "." not in parts.netloc or " " in url:
+            f.error(node, f"{where}: {url!r} is not a valid https:// URL")
+            return None
+        return url
+
+    def _topics(self, f: YamlFile, links: dict[str, Link]) -> dict[str, Topic]:
+        top = f.mapping(f.root, "topics.yaml", required=("topics",))
+        if "topics" not in top:
+            return {}
+        declared = f.mapping(top["topics"][1], "topics", any_keys=True)
+        topics: dict[str, Topic] = {}
+        orders: dict[int, str] = {}
+        for topic_id, (key_node, node) in declared.items():
+            where = f"topic {topic_id!r}"
+            if set(topic_id) - TOPIC_ID_CHARS or len(topic_id) > MAX_TOPIC_ID:
+                f.error(key_node, f"{where}: ids use a-z, 0-9 and '-', at most {MAX_TOPIC_ID}")
+                continue
+            fields = f.mapping(node, where, required=("order", "related", "links"))
+            order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
+            if order is not None and order in orders:
+                f.error(fields["order"][1], f"{where}: order {order} is also {orders[order]!r}")
+            elif order is not None:
+                orders[order] = topic_id
+            related = self._ids(f, fields.get("related"), f"{where} related", set(declared))
+            link_ids = self._ids(f, fields.get("links"), f"{where} links", set(links))
+            if topic_id in related:
+                f.error(fields["related"][1], f"{where} lists itself as related")
+            if "related" in fields and "links" in fields and not related and not link_ids:
+                f.error(node, f"{where} needs at least one link or related topic to go further")
+            topics[topic_id] = Topic(topic_id, order or 0, tuple(related), tuple(link_ids))
+        return topics
+
+    def _ids(
+        self, f: YamlFile, pair: tuple[yaml.Node, yaml.Node] | None, what: str, known: set[str]
+    ) -> list[str]:
+        if pair is None:
+            return []
+        ids: list[str] = []
+        for item in f.sequence(pair[1], what):
+            value = f.text(item, f"{what} item")
+            if value is None:
+                continue
+            if value not in known:
+                f.error(item, f"{what}: unknown id {value!r}")
+            elif value in ids:
+                f.error(item, f"{what}: {value!r} listed twice")
+            else:
+                ids.append(value)
+        return ids
+
+    def _language(
+        self, f: YamlFile, topics: dict[str, Topic], links: dict[str, Link]
+    ) -> Language | None:
+        code = f.path.stem
+        if not is_language_code(code):
+            f.error(None, f"{code!r} is not a language code: name the file after one (de.yaml)")
+            return None
+        reference = code == REFERENCE_LANG
+        top = f.mapping(f.root, f.path.name, required=("language", "links", "topics"))
+        if "language" in top:
+            declared = f.text(top["language"][1], "language")
+            if declared is not None and declared != code:
+                f.error(top["language"][1], f"language is {declared!r} but the file is {code}.yaml")
+        labels: dict[str, str] = {}
+        if "links" in top:
+            for link_id, (key_node, node) in f.mapping(top["links"][1], "links", any_keys=True).items():
+                if link_id not in links:
+                    f.error(key_node, f"links: {link_id!r} is not in links.yaml")
+                label = f.text(node, f"label of link {link_id!r}")
+                if label is not None and len(label) > 60:
+                    f.error(node, f"label of link {link_id!r} is over 60 characters")
+                elif label is not None:
+                    labels[link_id] = label
+        entries: dict[str, Entry] = {}
+        if "topics" in top:
+            for topic_id, (key_node, node) in f.mapping(top["topics"][1], "topics", any_keys=True).items():
+                if topic_id not in topics:
+                    f.error(key_node, f"topic {topic_id!r} is not declared in topics.yaml")
+                    continue
+                entry = self._entry(f, code, topic_id, node, reference)
+                if entry is not None:
+                    entries[topic_id] = entry
+        if not top:
+            return None
+        return Language(code, f.name, MappingProxyType(labels), MappingProxyType(entries))
+
+    def _entry(
+        self, f: YamlFile, lang: str, topic_id: str, node: yaml.Node, reference: bool
+    ) -> Entry | None:
+        where = f"topic {topic_id!r}"
+        optional = () if reference else ("source",)
+        fields = f.mapping(node, where, required=("question", "ask", "answer"), optional=optional)
+        question = f.text(fields["question"][1], f"{where} question") if "question" in fields else None
+        ask: list[str] = []
+        if "ask" in fields:
+            for item in f.sequence(fields["ask"][1], f"{where} ask"):
+                phrasing = f.text(item, f"{where} ask item")
+                if phrasing is not None and len(phrasing) > 300:
+                    f.error(item, f"{where}: a way of asking is over 300 characters")
+                elif phrasing is not None:
+                    ask.append(phrasing)
+            if len(ask) < MIN_ASK:
+                f.error(fields["ask"][1], f"{where} has {len(ask)} ways of asking; at least {MIN_ASK} are needed")
+        answer = None
+        if "answer" in fields:
+            answer_node = fields["answer"][1]
+            answer = f.text(answer_node, f"{where} answer", multiline=True)
+            if answer is not None:
+                answer = self._answer(f, answer_node, answer, where)
+        source = None
+        if "source" in fields:
+            source = f.text(fields["source"][1], f"{where} source")
+        if question is None or answer is None or len(ask) < MIN_ASK:
+            return None
+        return Entry(topic_id, lang, question, tuple(ask), answer, source)
+
+    def _answer(self, f: YamlFile, node: yaml.Node, answer: str, where: str) -> str | None:
+        found = markup.problems(answer)
+        for message in found:
+            f.error(node, f"{where} answer: {message}")
+        if found:
+            return None
+        length = len(markup.to_plain(answer))
+        if not ANSWER_MIN <= length <= ANSWER_MAX:
+            f.error(node, f"{where} answer has {length} characters; it must have {ANSWER_MIN} to {ANSWER_MAX}")
+            return None
+        return answer
+
+    def _check_fallbacks(
+        self, languages: dict[str, Language], topics: dict[str, Topic], links: dict[str, Link]
+    ) -> None:
+        english = languages[REFERENCE_LANG]
+        for topic_id in topics:
+            if topic_id not in english.entries:
+                self.problems.append(Problem(english.path, 0, f"topic {topic_id!r} is missing in English"))
+        for link_id in links:
+            if link_id not in english.link_labels:
+                self.problems.append(Problem(english.path, 0, f"link {link_id!r} has no English label"))
+        for lang, language in languages.items():
+            if lang == REFERENCE_LANG:
+                continue
+            missing = [t for t in topics if t not in language.entries]
+            if missing:
+                self.problems.append(Problem(language.path, 0, (
+                    f"{len(missing)} topic(s) not translated, English is shown instead: "
+                    + ", ".join(missing)), warning=True))
+            unlabelled = [link for link in links if link not in language.link_labels]
+            if unlabelled:
+                self.problems.append(Problem(language.path, 0, (
+                    "link label(s) not translated, English is shown instead: "
+                    + ", ".join(unlabelled)), warning=True))
+            for topic_id, entry in language.entries.items():
+                if topic_id not in english.entries:
+                    continue
+                current = revision(english.entries[topic_id])
+                if entry.source is None:
+                    message = f"topic {topic_id!r} has no `source:`; once it matches the English text, add `source: {current}`"
+                elif entry.source != current:
+                    message = f"topic {topic_id!r} is outdated: English changed since it was translated (source {entry.source}, now {current}); update it, then set `source: {current}`"
+                else:
+                    continue
+                self.problems.append(Problem(language.path, self._line_of_topic(language.path, topic_id), message, warning=True))
+
+    def _line_of_topic(self, path: str, topic_id: str) -> int:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return 0
+        needle = f"  {topic_id}:"
+        return next((n for n, line in enumerate(lines, 1) if line.rstrip() == needle), 0)

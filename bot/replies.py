@@ -1,0 +1,170 @@
+"""What the bot says, independent of Telegram: text in Telegram HTML plus buttons.
+
+Handlers and the terminal chat both render these `Reply` objects, so `python -m
+bot chat` shows exactly what the bot would send. Every string goes through
+`_()`; call these inside `i18n.use(catalogs, lang)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.explainer import Explainer
+from bot.i18n import _, language_name
+from bot.markup import escape
+from bot.matcher import Match
+
+MAX_RELATED = 3
+MENU_COLUMNS = 2
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    url: str | None = None  # opens a page
+    action: str | None = None  # callback: see `actions` below
+    share: str | None = None  # opens inline mode with this query
+
+    # actions: "t:<lang>:<topic>" show a topic, "l:<lang>" choose a language
+
+
+@dataclass(frozen=True)
+class Reply:
+    html: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    topic_id: str | None = None  # the topic answered, if any
+
+
+def topic_action(lang: str, topic_id: str) -> str:
+    return f"t:{lang}:{topic_id}"
+
+
+def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Reply:
+    """A topic's answer with its links, related topics and a share button."""
+    kb = ex.knowledge
+    entry = kb.entry(topic_id, lang)
+    topic = kb.topics[topic_id]
+    rows: list[tuple[Button, ...]] = [
+        (Button(kb.link_label(link_id, lang), url=kb.links[link_id].url_for(lang)),)
+        for link_id in topic.links
+    ]
+    rows.extend(
+        (Button("➜ " + kb.entry(related, lang).question, action=topic_action(lang, related)),)
+        for related in topic.related[:MAX_RELATED]
+    )
+    if share:
+        rows.append((Button(_("Share this answer"), share=topic_id),))
+    text = f"<b>{escape(entry.question)}</b>\n\n{entry.answer.strip()}"
+    return Reply(text, tuple(rows), topic_id)
+
+
+def topic_menu(ex: Explainer, lang: str) -> tuple[tuple[Button, ...], ...]:
+    buttons = [
+        Button(ex.knowledge.entry(topic_id, lang).question, action=topic_action(lang, topic_id))
+        for topic_id in ex.knowledge.topics
+    ]
+    return tuple(
+        tuple(buttons[i : i + MENU_COLUMNS]) for i in range(0, len(buttons), MENU_COLUMNS)
+    )
+
+
+def did_you_mean(ex: Explainer, suggestions: tuple[str, ...], lang: str) -> Reply:
+    rows = tuple(
+        (Button(ex.knowledge.entry(t, lang).question, action=topic_action(lang, t)),)
+        for t in suggestions
+    )
+    return Reply(_("Did you mean one of these?"), rows)
+
+
+def not_understood(ex: Explainer, lang: str, *, brief: bool = False) -> Reply:
+    """The honest "I don't know that one"; in groups one short line without the menu."""
+    if brief:
+        return Reply(_("Sorry, I don't know that one. Send /topics to see what I can explain."))
+    text = _(
+        "Sorry, I don't know that one. I only know about biometric mass surveillance "
+        "and the Reclaim Your Face campaign.\n\n"
+        "Try a short question such as <i>What is facial recognition?</i>, "
+        "or pick a topic:"
+    )
+    return Reply(text, topic_menu(ex, lang))
+
+
+def for_match(ex: Explainer, match: Match, lang: str, *, brief: bool = False) -> Reply:
+    """The reply to a free-text question, given what the matcher found."""
+    if match.topic_id is not None:
+        return answer(ex, match.topic_id, lang)
+    if match.suggestions:
+        return did_you_mean(ex, match.suggestions, lang)
+    return not_understood(ex, lang, brief=brief)
+
+
+def welcome(ex: Explainer, lang: str) -> Reply:
+    text = _(
+        "Hi! I explain biometric mass surveillance: what biometric data is, why your "
+        "face and fingerprints matter, what EU law says and how you can help "
+        "<b>Reclaim Your Face</b>.\n\n"
+        "Ask me anything in your own words, or pick a topic:"
+    )
+    return Reply(text, topic_menu(ex, lang))
+
+
+def help_text(ex: Explainer, lang: str) -> Reply:
+    text = _(
+        "<b>How to use me</b>\n\n"
+        "Just type a question, for example <i>Is my voice biometric data?</i>\n\n"
+        "/topics: everything I can explain\n"
+        "/watch: documentaries and videos\n"
+        "/involved: what you can do\n"
+        "/language: choose your language\n"
+        "/privacy: what I store (almost nothing)\n"
+        "/forget: delete what I stored about this chat\n"
+        "/ask: ask a question (useful in groups)\n\n"
+        "In a group, mention me or reply to one of my messages. In any chat, type "
+        "my @username and a question to share an answer."
+    )
+    return Reply(text)
+
+
+def topics(ex: Explainer, lang: str) -> Reply:
+    return Reply(_("Here is everything I can explain. Pick a topic:"), topic_menu(ex, lang))
+
+
+def watch(ex: Explainer, lang: str) -> Reply:
+    films = ("documentary-belgrade", "video-surveillance-industry")
+    rows = tuple(
+        (Button("🎬 " + ex.knowledge.entry(t, lang).question, action=topic_action(lang, t)),)
+        for t in films
+        if t in ex.knowledge.topics
+    )
+    return Reply(_("Films and videos about biometric mass surveillance. Pick one:"), rows)
+
+
+def language_menu(ex: Explainer, current: str | None) -> Reply:
+    buttons = [
+        Button(("✓ " if code == current else "") + language_name(code), action=f"l:{code}")
+        for code in ex.languages
+    ]
+    rows = tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
+    return Reply(_("Which language should I use?"), rows)
+
+
+def language_set(lang: str) -> Reply:
+    return Reply(
+        _("Done: I will answer in {language}. Questions in another language still get an answer in that language.").format(
+            language=escape(language_name(lang))
+        )
+    )
+
+
+def forgotten(had_data: bool) -> Reply:
+    if had_data:
+        return Reply(_("Done: I deleted everything I stored about this chat (its language choice)."))
+    return Reply(_("I had nothing stored about this chat, so there was nothing to delete."))
+
+
+def expired() -> str:
+    return _("This button has expired. Send /topics to start again.")
+
+
+def empty_ask() -> Reply:
+    return Reply(_("Ask me something after the command, for example: /ask what is biometric data?"))

@@ -1,0 +1,65 @@
+"""Turning text into comparable terms: case, accents, punctuation and word forms.
+
+The pipeline is casefold -> split into words -> Snowball stem (in the language
+the text is assumed to be in) -> strip accents. Stemming comes before accent
+stripping because the Snowball stemmers expect the language's own letters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# ISO 639-1 code -> Snowball algorithm name, for the languages Snowball knows.
+_SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "en": "english", "es": "spanish", "et": "estonian", "eu": "basque",
+    "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian",
+    "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+    "nb": "norwegian", "ne": "nepali", "nl": "dutch", "no": "norwegian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+
+def strip_accents(text: str) -> str:
+    """`Überwachung` -> `Uberwachung`; letters without a decomposition stay as they are."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of `text`; punctuation, emoji and underscores separate words."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+@lru_cache(maxsize=64)
+def stemmer_for(lang: str) -> Callable[[str], str]:
+    """A stemming function for a language code; languages Snowball lacks get no stemming."""
+    algorithm = _SNOWBALL.get(lang.split("_")[0].split("-")[0].lower())
+    if algorithm is None:
+        return lambda word: word
+    stemmer = snowballstemmer.stemmer(algorithm)
+    cache: dict[str, str] = {}
+
+    def stem(word: str) -> str:
+        stemmed = cache.get(word)
+        if stemmed is None:
+            stemmed = stemmer.stemWord(word)
+            if len(cache) < 200_000:
+                cache[word] = stemmed
+        return stemmed
+
+    return stem
+
+
+def terms(text: str, lang: str) -> list[str]:
+    """The comparable terms of `text` read as language `lang`, in order, repeats kept."""
+    stem = stemmer_for(lang)
+    return [strip_accents(stem(word)) for word in words(text)]
