@@ -97,11 +97,11 @@ def answer_record(
 
 def _ask(explainer: Explainer, args: argparse.Namespace) -> int:
     if args.batch is not None:
-        source: TextIO = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
-        with source:
-            for record in _batch(explainer, source):
-                print(json.dumps(record, ensure_ascii=False), flush=False)
-        sys.stdout.flush()
+        if args.batch == "-":
+            _print_batch(explainer, sys.stdin)
+        else:
+            with open(args.batch, encoding="utf-8") as source:
+                _print_batch(explainer, source)
         return EXIT_OK
     text = " ".join(args.question)
     record = answer_record(explainer, Store(":memory:"), text, args.lang)
@@ -112,6 +112,12 @@ def _ask(explainer: Explainer, args: argparse.Namespace) -> int:
         if record["suggestions"]:
             print("\n" + "\n".join(f"- {s}" for s in record["suggestions"]))
     return EXIT_OK
+
+
+def _print_batch(explainer: Explainer, lines: TextIO) -> None:
+    for record in _batch(explainer, lines):
+        print(json.dumps(record, ensure_ascii=False), flush=False)
+    sys.stdout.flush()
 
 
 def _batch(explainer: Explainer, lines: TextIO) -> Iterator[dict[str, Any]]:

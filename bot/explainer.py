@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.i18n import Catalogs, load_catalogs
-from bot.knowledge import REFERENCE_LANG, KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Match, Matcher, Phrasing
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem
@@ -61,7 +61,10 @@ def build_matcher(knowledge: KnowledgeBase) -> Matcher:
         for entry in language.entries.values()
         for text in entry.phrasings
     ]
-    return Matcher(phrasings, topic_order=knowledge.topics)
+    answers = [
+        Phrasing(entry.topic_id, lang, entry.answer_plain)
+        for lang, language in knowledge.languages.items()
+        for entry in language.entries.values()
+    ]
+    return Matcher(phrasings, topic_order=knowledge.topics, context=answers)
 
-
-__all__ = ["Explainer", "build_matcher", "REFERENCE_LANG"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,14 +25,15 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot import markup
 from bot.problems import DataError, Problem, display_path
 
 DOMAIN = "messages"
+_PLACEHOLDER = re.compile(r"\{([a-z_]*)\}")
 DEFAULT_LANG = "en"
 
-_current: ContextVar[gettext.NullTranslations] = ContextVar(
-    "translations", default=gettext.NullTranslations()
-)
+_SOURCE_LANGUAGE = gettext.NullTranslations()  # never modified: English is the source
+_current: ContextVar[gettext.NullTranslations] = ContextVar("translations", default=_SOURCE_LANGUAGE)
 
 
 def _(message: str) -> str:
@@ -47,7 +49,7 @@ class Catalogs:
     translated: Mapping[str, int]  # language -> number of translated strings
 
     def get(self, lang: str) -> gettext.NullTranslations:
-        return self.translations.get(lang) or gettext.NullTranslations()
+        return self.translations.get(lang) or _SOURCE_LANGUAGE
 
 
 @contextmanager
@@ -72,12 +74,15 @@ def load_catalogs(locales: Path) -> Catalogs:
             with po_path.open("rb") as handle:
                 catalog = read_po(handle, locale=lang, abort_invalid=True)
         except Exception as exc:  # Babel raises several types for broken files
-            line = getattr(exc, "lineno", 0) or 0
+            line = int(getattr(exc, "lineno", 0) or 0)
             problems.append(Problem(name, line, f"cannot read catalog: {exc}"))
             continue
         for message, errors in catalog.check():
             for error in errors:
-                problems.append(Problem(name, message.lineno, f"{message.id!r}: {error}"))
+                problems.append(Problem(name, message.lineno or 0, f"{message.id!r}: {error}"))
+        for message in catalog:
+            for error in translation_problems(message.id, message.string):
+                problems.append(Problem(name, message.lineno or 0, error))
         counts[lang] = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
@@ -90,6 +95,20 @@ def load_catalogs(locales: Path) -> Catalogs:
     if any(not p.warning for p in problems):
         raise DataError(problems)
     return Catalogs(MappingProxyType(translations), MappingProxyType(counts))
+
+
+def translation_problems(msgid: object, msgstr: object) -> list[str]:
+    """A translation must keep the `{placeholders}` and the markup valid."""
+    if not isinstance(msgid, str) or not isinstance(msgstr, str) or not msgid or not msgstr:
+        return []
+    found = []
+    wanted, got = set(_PLACEHOLDER.findall(msgid)), set(_PLACEHOLDER.findall(msgstr))
+    if wanted != got:
+        found.append(f"translation of {msgid[:40]!r} must use the placeholders {sorted(wanted)}, not {sorted(got)}")
+    if not markup.problems(msgid.replace("<code>", "").replace("</code>", "")):
+        for problem in markup.problems(msgstr):
+            found.append(f"translation of {msgid[:40]!r}: {problem}")
+    return found
 
 
 def negotiate(code: str | None, available: Iterable[str]) -> str | None:

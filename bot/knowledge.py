@@ -28,7 +28,7 @@ from babel import Locale, UnknownLocaleError
 
 from bot import markup
 from bot.problems import DataError, Problem
-from bot.yamlnodes import YamlFile, line_of
+from bot.yamlnodes import YamlFile
 
 REFERENCE_LANG = "en"
 MIN_ASK = 8

@@ -44,12 +44,14 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import terms
+from bot.textnorm import stop_terms, terms
 
 TYPO_CUTOFF = 80.0
 TYPO_MIN_LEN = 4
 BETA = 1.5
 PHRASE_SHARE = 0.7
+CONTEXT_SIM = 0.5
+STOP_WEIGHT = 0.3  # the most a function word ("what", "is") can weigh
 ANSWER_AT = 52.0
 ANSWER_LEAD = 4.0
 SUGGEST_AT = 35.0
@@ -88,21 +90,36 @@ class _LanguageIndex:
     lang: str
     weights: dict[str, float]  # term -> idf
     unknown_weight: float
+    stops: frozenset[str]
     vocabulary: list[str]
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: list[float]
     postings: dict[str, list[int]]  # term -> phrasing indexes
-    topic_terms: dict[str, frozenset[str]]
+    term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
+    context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
 
 
 class Matcher:
     """Scores questions against phrasings in every loaded language."""
 
-    def __init__(self, phrasings: Iterable[Phrasing], topic_order: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        phrasings: Iterable[Phrasing],
+        topic_order: Iterable[str] = (),
+        context: Iterable[Phrasing] = (),
+    ) -> None:
+        """`phrasings`: the ways of asking; `context`: other text about a topic (its
+        answer), which counts as weaker evidence for the topic."""
         by_lang: dict[str, list[Phrasing]] = defaultdict(list)
+        context_by_lang: dict[str, list[Phrasing]] = defaultdict(list)
         for phrasing in phrasings:
             by_lang[phrasing.lang].append(phrasing)
-        self._indexes = {lang: _build(lang, items) for lang, items in sorted(by_lang.items())}
+        for item in context:
+            context_by_lang[item.lang].append(item)
+        self._indexes = {
+            lang: _build(lang, items, context_by_lang.get(lang, []))
+            for lang, items in sorted(by_lang.items())
+        }
         order = list(topic_order)
         self._rank = {topic: i for i, topic in enumerate(order)}
 
@@ -110,8 +127,16 @@ class Matcher:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._indexes)
 
-    def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
-        """The best topic for `question`, searching `languages` (default: all)."""
+    def rank(
+        self, question: str, limit: int = 10, minimum: float = SUGGEST_AT
+    ) -> list[tuple[str, float]]:
+        """Topics scoring at least `minimum`, best first (for inline results)."""
+        ranked, _ = self._ranked(question, None)
+        return [(topic, score) for topic, score, _ in ranked[:limit] if score >= minimum]
+
+    def _ranked(
+        self, question: str, languages: Iterable[str] | None
+    ) -> tuple[list[tuple[str, float, str]], dict[str, dict[str, float]]]:
         by_topic: dict[str, dict[str, float]] = defaultdict(dict)
         for lang in languages or self._indexes:
             index = self._indexes.get(lang)
@@ -127,12 +152,17 @@ class Matcher:
             ((topic, round(score, 2), lang) for topic, (score, lang) in best.items()),
             key=lambda item: (-item[1], self._rank.get(item[0], len(self._rank)), item[0]),
         )
+        return ranked, by_topic
+
+    def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
+        """The best topic for `question`, searching `languages` (default: all)."""
+        ranked, by_topic = self._ranked(question, languages)
         if not ranked:
             return Match(None, 0.0, None)
-        top_topic, top_score, top_lang = ranked[0]
-        others = [score for lang, score in by_topic[top_topic].items() if lang != top_lang]
-        if others and top_score - max(others) < LANG_MARGIN:
-            top_lang = None
+        top_topic, top_score, best_lang = ranked[0]
+        others = [score for lang, score in by_topic[top_topic].items() if lang != best_lang]
+        clear = not others or top_score - max(others) >= LANG_MARGIN
+        top_lang = best_lang if clear else None
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top_score >= ANSWER_AT and top_score - runner_up >= ANSWER_LEAD:
             return Match(top_topic, top_score, top_lang, (), tuple(ranked[:5]))
@@ -143,8 +173,9 @@ class Matcher:
         return Match(None, top_score, top_lang, suggestions, tuple(ranked[:5]))
 
 
-def _build(lang: str, items: list[Phrasing]) -> _LanguageIndex:
+def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _LanguageIndex:
     topic_terms: dict[str, set[str]] = defaultdict(set)
+    context_terms: dict[str, set[str]] = defaultdict(set)
     phrasings: list[tuple[str, dict[str, int]]] = []
     for item in items:
         counts: dict[str, int] = defaultdict(int)
@@ -153,12 +184,18 @@ def _build(lang: str, items: list[Phrasing]) -> _LanguageIndex:
         if counts:
             phrasings.append((item.topic_id, dict(counts)))
             topic_terms[item.topic_id].update(counts)
+    for item in context:
+        context_terms[item.topic_id].update(terms(item.text, lang))
     df: dict[str, int] = defaultdict(int)
-    for vocabulary in topic_terms.values():
-        for term in vocabulary:
+    for topic in set(topic_terms) | set(context_terms):
+        for term in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
             df[term] += 1
-    n_topics = max(len(topic_terms), 1)
-    weights = {term: math.log(1 + n_topics / count) for term, count in df.items()}
+    n_topics = max(len(set(topic_terms) | set(context_terms)), 1)
+    stops = stop_terms(lang)
+    weights = {
+        term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
+        for term, count in df.items()
+    }
     postings: dict[str, list[int]] = defaultdict(list)
     phrase_weight = []
     for i, (_, counts) in enumerate(phrasings):
@@ -170,11 +207,21 @@ def _build(lang: str, items: list[Phrasing]) -> _LanguageIndex:
         weights=weights,
         unknown_weight=math.log(1 + n_topics),
         vocabulary=sorted(weights),
+        stops=stops,
         phrasings=phrasings,
         phrase_weight=phrase_weight,
         postings=dict(postings),
-        topic_terms={t: frozenset(v) for t, v in topic_terms.items()},
+        term_topics=_invert(topic_terms),
+        context_topics=_invert(context_terms),
     )
+
+
+def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
+    inverted: dict[str, set[str]] = defaultdict(set)
+    for topic, vocabulary in by_topic.items():
+        for term in vocabulary:
+            inverted[term].add(topic)
+    return {term: frozenset(topics) for term, topics in inverted.items()}
 
 
 def _resolve(index: _LanguageIndex, term: str) -> dict[str, float]:
@@ -193,18 +240,21 @@ def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
     query = list(dict.fromkeys(terms(question, index.lang)))[:MAX_QUERY_TERMS]
     if not query:
         return {}
-    resolved = [(term, _resolve(index, term)) for term in query]
     query_weight = 0.0
-    # vocabulary term -> (question term weight, similarity), keeping the best
-    hits: dict[str, tuple[float, float]] = {}
-    for term, candidates in resolved:
+    resolved: list[tuple[float, dict[str, float]]] = []  # (weight, {vocabulary term: sim})
+    hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
+    for term in query:
+        candidates = _resolve(index, term)
         if term in index.weights:
             weight = index.weights[term]
         elif candidates:
             weight = max(index.weights[c] for c in candidates)
+        elif term in index.stops:
+            weight = STOP_WEIGHT
         else:
             weight = index.unknown_weight
         query_weight += weight
+        resolved.append((weight, candidates))
         for candidate, similarity in candidates.items():
             if candidate not in hits or similarity > hits[candidate][1]:
                 hits[candidate] = (weight, similarity)
@@ -220,18 +270,27 @@ def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
             if hit is not None:
                 found_q += hit[0] * hit[1]
                 found_p += index.weights[term] * hit[1]
-        covered_q = found_q / query_weight
+        covered_q = min(found_q / query_weight, 1.0)
         covered_p = found_p / index.phrase_weight[i]
-        if covered_q <= 0 or covered_p <= 0:
-            continue
         f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
         if f > phrase_scores.get(topic, 0.0):
             phrase_scores[topic] = f
-    scores: dict[str, float] = {}
-    for topic, best_phrase in phrase_scores.items():
-        vocabulary = index.topic_terms[topic]
-        covered = sum(w * s for term, (w, s) in hits.items() if term in vocabulary)
-        # one question term can hit several typo candidates; never count it twice
-        covered_topic = min(covered / query_weight, 1.0)
-        scores[topic] = 100.0 * (PHRASE_SHARE * best_phrase + (1 - PHRASE_SHARE) * covered_topic)
-    return scores
+    # How much of the question the topic explains: each question word once, at its
+    # best similarity, from the topic's phrasings (full) or its answer (CONTEXT_SIM).
+    covered: dict[str, float] = defaultdict(float)
+    for weight, candidates in resolved:
+        best: dict[str, float] = {}
+        for candidate, similarity in candidates.items():
+            for topic in index.context_topics.get(candidate, ()):
+                best[topic] = max(best.get(topic, 0.0), CONTEXT_SIM * similarity)
+            for topic in index.term_topics.get(candidate, ()):
+                best[topic] = max(best.get(topic, 0.0), similarity)
+        for topic, similarity in best.items():
+            covered[topic] += weight * similarity
+    return {
+        topic: 100.0 * (
+            PHRASE_SHARE * phrase_scores.get(topic, 0.0)
+            + (1 - PHRASE_SHARE) * covered[topic] / query_weight
+        )
+        for topic in covered
+    }  # fmt: skip

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import snowballstemmer
+from stop_words import LANGUAGE_MAPPING, get_stop_words
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -63,3 +64,13 @@ def terms(text: str, lang: str) -> list[str]:
     """The comparable terms of `text` read as language `lang`, in order, repeats kept."""
     stem = stemmer_for(lang)
     return [strip_accents(stem(word)) for word in words(text)]
+
+
+@lru_cache(maxsize=64)
+def stop_terms(lang: str) -> frozenset[str]:
+    """Terms of the language's common function words ("what", "is", "the")."""
+    code = lang.split("_")[0].split("-")[0].lower()
+    if code not in LANGUAGE_MAPPING:
+        return frozenset()
+    stem = stemmer_for(lang)
+    return frozenset(strip_accents(stem(w)) for s in get_stop_words(code) for w in words(s))

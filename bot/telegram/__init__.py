@@ -1,0 +1,1 @@
+"""The Telegram front end: thin handlers around the domain core in `bot`."""

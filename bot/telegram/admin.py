@@ -1,0 +1,95 @@
+"""Admin commands (/stats, /reload) and reloading knowledge and catalogs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes
+
+from bot.explainer import Explainer
+from bot.i18n import _, use
+from bot.markup import escape
+from bot.problems import DataError
+from bot.telegram.services import Services, services
+
+log = logging.getLogger(__name__)
+MAX_LISTED_PROBLEMS = 30
+
+
+async def reload_explainer(svc: Services) -> list[str]:
+    """Load knowledge and catalogs again; on any error keep serving the old ones.
+
+    Returns the problems (empty when the new version is live).
+    """
+    try:
+        fresh = await asyncio.to_thread(Explainer.load)
+    except DataError as exc:
+        problems = [str(p) for p in exc.errors]
+        log.warning("reload refused, keeping the running knowledge: %d problem(s)\n%s",
+                    len(problems), "\n".join(problems))  # fmt: skip
+        return problems
+    svc.explainer = fresh
+    log.info("reloaded knowledge: %d topics, languages %s", len(fresh.knowledge.topics), ", ".join(fresh.languages))
+    return []
+
+
+def _is_admin(update: Update, svc: Services) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in svc.settings.admin_ids
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins): load knowledge and catalogs again, or list what is broken."""
+    svc = services(context)
+    message = update.effective_message
+    if message is None or not _is_admin(update, svc):
+        return
+    problems = await reload_explainer(svc)
+    lang = svc.turn(update).language()
+    with use(svc.explainer.catalogs, lang):
+        if problems:
+            listed = "\n".join(escape(p) for p in problems[:MAX_LISTED_PROBLEMS])
+            more = len(problems) - MAX_LISTED_PROBLEMS
+            text = _("Reload refused; I keep the running version. Problems:") + f"\n<code>{listed}</code>"
+            if more > 0:
+                text += "\n" + _("… and {count} more.").format(count=more)
+        else:
+            text = _("Reloaded: {topics} topics in {languages}.").format(
+                topics=len(svc.explainer.knowledge.topics), languages=", ".join(svc.explainer.languages)
+            )
+    await message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (admins): questions per topic and language, and unanswered ones."""
+    svc = services(context)
+    message = update.effective_message
+    if message is None or not _is_admin(update, svc):
+        return
+    counts = svc.store.counts()
+    lang = svc.turn(update).language()
+    with use(svc.explainer.catalogs, lang):
+        lines = [_("<b>Questions since the counters started</b> (no identifiers are kept)")]
+        unanswered = sum(c for topic, _l, c in counts if topic is None)
+        lines += [f"{escape(topic)} [{lang_}]: {count}" for topic, lang_, count in counts if topic][:60]
+        lines.append(_("Unanswered: {count}").format(count=unanswered))
+    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+def install_sighup(application: Application) -> None:
+    """SIGHUP reloads knowledge and catalogs, like /reload."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    svc = application.bot_data["services"]
+
+    def reload_soon() -> None:
+        application.create_task(reload_explainer(svc), name="sighup-reload")
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, reload_soon)
+    except (NotImplementedError, AttributeError, RuntimeError):  # not on this platform
+        log.info("SIGHUP reload is not available here")

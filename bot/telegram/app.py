@@ -1,0 +1,108 @@
+"""One function builds the Application from settings; tests build the same one."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.explainer import Explainer
+from bot.i18n import DEFAULT_LANG, _, use
+from bot.storage import Store
+from bot.telegram import admin, callbacks, conversation, errors, inline
+from bot.telegram.services import KEY, Services
+from bot.telegram.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    explainer: Explainer,
+    store: Store,
+    *,
+    request: BaseRequest | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    """The bot, ready to run: handlers registered, services in bot_data."""
+    builder = ApplicationBuilder().token(settings.token).base_url(settings.api_base_url)
+    builder = builder.post_init(_post_init)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application = builder.build()
+    application.bot_data[KEY] = Services(explainer, store, settings)
+
+    only_new = filters.UpdateType.MESSAGE  # edits and channel posts get no reply
+    # Commands: the public ones, then admin-only ones (silently ignored for others).
+    application.add_handler(CommandHandler(conversation.COMMANDS, conversation.on_command, filters=only_new))
+    application.add_handler(CommandHandler("reload", admin.on_reload, filters=only_new))
+    application.add_handler(CommandHandler("stats", admin.on_stats, filters=only_new))
+    # Free text: every message in a private chat, only addressed ones in groups.
+    application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, conversation.on_text))
+    # Private chats: unknown commands get the help, stickers/photos/... a short note.
+    private = only_new & filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.COMMAND, conversation.on_unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, conversation.on_other))
+    # Buttons and inline mode.
+    application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+def command_list() -> list[BotCommand]:
+    """The command menu, in the language set with `use()`."""
+    return [
+        BotCommand("topics", _("Everything I can explain")),
+        BotCommand("ask", _("Ask a question")),
+        BotCommand("watch", _("Documentaries and videos")),
+        BotCommand("involved", _("What you can do")),
+        BotCommand("language", _("Choose your language")),
+        BotCommand("privacy", _("What this bot stores")),
+        BotCommand("forget", _("Delete what is stored about this chat")),
+        BotCommand("help", _("How to use this bot")),
+    ]
+
+
+def descriptions() -> tuple[str, str]:
+    """(description, short description) for the bot's profile, in the current language."""
+    return (
+        _(
+            "I explain biometric mass surveillance in plain words: what biometric data is, "
+            "why faces and fingerprints matter, what EU law says, and how to get involved "
+            "with Reclaim Your Face. I store no messages."
+        ),
+        _("Questions about biometric mass surveillance? Ask me. By the Reclaim Your Face campaign."),
+    )
+
+
+async def _post_init(application: Application) -> None:
+    """Menu, description and short description in every shipped language."""
+    svc: Services = application.bot_data[KEY]
+    bot = application.bot
+    for lang in svc.explainer.languages:
+        code = None if lang == DEFAULT_LANG else lang
+        with use(svc.explainer.catalogs, lang):
+            commands = command_list()
+            description, short = descriptions()
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(description, language_code=code)
+            await bot.set_my_short_description(short, language_code=code)
+        except TelegramError:
+            log.warning("could not set the command menu for %s", lang, exc_info=True)
+    admin.install_sighup(application)

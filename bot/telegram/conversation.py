@@ -1,0 +1,105 @@
+"""Handlers for messages and commands in private chats and groups."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import ContextTypes
+
+from bot import dialogue
+from bot.i18n import _, use
+from bot.replies import Reply
+from bot.telegram.render import send
+from bot.telegram.services import services
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "topics", "watch", "involved", "language", "privacy", "forget", "ask")
+
+
+def addressed_question(message: Message, username: str, bot_id: int) -> str | None:
+    """The question in a group message when it is addressed to the bot, else None.
+
+    Addressed means: it @mentions the bot, or it replies to one of the bot's
+    messages. The mention itself is removed from the question.
+    """
+    text = message.text or ""
+    mention = f"@{username}".casefold()
+    mentions = [
+        entity
+        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
+        if value.casefold() == mention
+    ]
+    replied = message.reply_to_message
+    to_bot = bool(replied and replied.from_user and replied.from_user.id == bot_id)
+    if not mentions and not to_bot:
+        return None
+    for entity in sorted(mentions, key=lambda e: e.offset, reverse=True):
+        text = _cut_utf16(text, entity.offset, entity.length)
+    return text.strip()
+
+
+def _cut_utf16(text: str, offset: int, length: int) -> str:
+    encoded = text.encode("utf-16-le")
+    return (encoded[: 2 * offset] + b" " + encoded[2 * (offset + length) :]).decode(
+        "utf-16-le", errors="ignore"
+    )
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A question typed in a private chat, or addressed to the bot in a group."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    svc = services(context)
+    turn = svc.turn(update)
+    text: str | None = message.text
+    if turn.group:
+        text = addressed_question(message, context.bot.username, context.bot.id)
+        if text is None:
+            return  # a group conversation that is not meant for us
+    if not text:
+        reply, lang = dialogue.command(turn, "help")
+    else:
+        reply, lang = dialogue.question(turn, text)
+    log.info("question: topic=%s lang=%s", reply.topic_id or "-", lang)
+    await send(message, reply, quote=turn.group)
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start, /help, /topics, /watch, /involved, /language, /privacy, /forget, /ask."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    svc = services(context)
+    turn = svc.turn(update)
+    name = message.text.split()[0][1:].split("@")[0].lower()
+    argument = " ".join(context.args or [])
+    if name == "ask":  # keep the question's own spacing and line breaks
+        argument = message.text.partition(" ")[2] if " " in message.text else ""
+    reply, lang = dialogue.command(turn, name, argument)
+    log.info("command: /%s lang=%s", name, lang)
+    await send(message, reply, quote=turn.group)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo, voice note... in a private chat: say that only text is read."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    turn = svc.turn(update)
+    lang = turn.language()
+    with use(svc.explainer.catalogs, lang):
+        reply = Reply(_("I can only read text. Type a question, or send /topics to see what I can explain."))
+    await send(message, reply, quote=False)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, in a private chat: show the help."""
+    message = update.effective_message
+    if message is None:
+        return
+    reply, _lang = dialogue.command(services(context).turn(update), "help")
+    await send(message, reply, quote=False)

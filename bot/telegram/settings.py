@@ -1,0 +1,84 @@
+"""Settings from the environment, read and validated in one place.
+
+Errors name the variable and what is wrong with it, never its value when the
+value is a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(Exception):
+    """The environment is not usable; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(repr=False)
+    api_base_url: str = DEFAULT_API_BASE_URL
+    data_dir: Path = Path("data")
+    admin_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            problems.append("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token")
+        elif not _TOKEN.match(token):
+            problems.append("TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)")
+        base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
+        if urlsplit(base_url).scheme not in {"http", "https"} or not urlsplit(base_url).netloc:
+            problems.append("TELEGRAM_API_BASE_URL must be an http(s) URL such as https://api.telegram.org/bot")
+        admin_ids: set[int] = set()
+        for part in env.get("BOT_ADMIN_IDS", "").split(","):
+            if part.strip():
+                try:
+                    admin_ids.add(int(part.strip()))
+                except ValueError:
+                    problems.append(f"BOT_ADMIN_IDS must be Telegram user ids separated by commas; {part.strip()!r} is not a number")
+        webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
+        if webhook_url is not None and (urlsplit(webhook_url).scheme != "https" or not urlsplit(webhook_url).netloc):
+            problems.append("BOT_WEBHOOK_URL must be an https:// URL that Telegram can reach")
+        secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
+        if secret is not None and not _SECRET.match(secret):
+            problems.append("BOT_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+        if webhook_url is not None and secret is None:
+            problems.append("BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL, so that only Telegram can post updates")
+        port_text = env.get("BOT_WEBHOOK_PORT", "8443").strip() or "8443"
+        port = 0
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            problems.append(f"BOT_WEBHOOK_PORT must be a port number; {port_text!r} is not")
+        else:
+            port = int(port_text)
+        if problems:
+            raise SettingsError("\n".join(problems))
+        return cls(
+            token=token,
+            api_base_url=base_url,
+            data_dir=Path(env.get("BOT_DATA_DIR", "").strip() or "data"),
+            admin_ids=frozenset(admin_ids),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+            webhook_port=port,
+        )

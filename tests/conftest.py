@@ -1,0 +1,36 @@
+"""Shared fixtures: the shipped explainer (loaded once) and small knowledge copies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.explainer import Explainer
+from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def explainer() -> Explainer:
+    return Explainer.load()
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped knowledge (English, topics, links only)."""
+    target = tmp_path / "knowledge"
+    target.mkdir()
+    for name in ("topics.yaml", "links.yaml", "en.yaml"):
+        shutil.copy(KNOWLEDGE_DIR / name, target / name)
+    return target
+
+
+@pytest.fixture
+def locales_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, target)
+    return target
