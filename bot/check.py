@@ -36,7 +36,9 @@ def run_check(knowledge_dir: Path | None, locales_dir: Path | None) -> int:
         _coverage_table(kb, catalogs, locales_dir)
         stand_ins = [link for link in kb.links.values() if link.replace]
         for link in stand_ins:
-            print(f"note: link {link.id!r} is a stand-in ({link.url}); replace it in links.yaml when the real page is known")
+            print(
+                f"note: link {link.id!r} is a stand-in ({link.url}); replace it in links.yaml when the real page is known"
+            )
     warnings = len(problems) - len(errors)
     print(f"\n{len(errors)} error(s), {warnings} warning(s)")
     return 1 if errors else 0
@@ -59,16 +61,32 @@ def _catalog_coverage(kb: KnowledgeBase, catalogs: Catalogs, locales_dir: Path) 
         po = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
         done = catalogs.translated.get(lang)
         if done is None:
-            found.append(Problem(display_path(po), 0, "no UI catalog: buttons and messages are shown in English", warning=True))
+            found.append(
+                Problem(
+                    display_path(po),
+                    0,
+                    "no UI catalog: buttons and messages are shown in English",
+                    warning=True,
+                )
+            )
         elif done < total:
-            found.append(Problem(display_path(po), 0, f"{total - done} UI string(s) not translated (shown in English)", warning=True))
+            found.append(
+                Problem(
+                    display_path(po),
+                    0,
+                    f"{total - done} UI string(s) not translated (shown in English)",
+                    warning=True,
+                )
+            )
     return found
 
 
 def _coverage_table(kb: KnowledgeBase, catalogs: Catalogs | None, locales_dir: Path) -> None:
     n_topics = len(kb.topics)
     ui_total = _template_size(locales_dir)
-    print(f"\n{'language':<20} {'topics':>8} {'ways of asking':>15} {'UI strings':>11} {'outdated':>9}")
+    print(
+        f"\n{'language':<20} {'topics':>8} {'ways of asking':>15} {'UI strings':>11} {'outdated':>9}"
+    )
     for lang, language in kb.languages.items():
         asks = sum(len(e.ask) for e in language.entries.values())
         if lang == REFERENCE_LANG:
@@ -78,4 +96,6 @@ def _coverage_table(kb: KnowledgeBase, catalogs: Catalogs | None, locales_dir: P
             ui = f"{done}/{ui_total}"
         outdated = len(kb.outdated(lang))
         name = f"{lang} ({language_name(lang)})"
-        print(f"{name:<20} {len(language.entries):>4}/{n_topics:<3} {asks:>15} {ui:>11} {outdated:>9}")
+        print(
+            f"{name:<20} {len(language.entries):>4}/{n_topics:<3} {asks:>15} {ui:>11} {outdated:>9}"
+        )

@@ -61,9 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer one question (or a batch)")
     ask.add_argument("--lang", default=None, help="the asker's language (like Telegram's)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
-    ask.add_argument("--batch", default=None, metavar="FILE", help="JSON lines {text, lang}; - for stdin")
+    ask.add_argument(
+        "--batch", default=None, metavar="FILE", help="JSON lines {text, lang}; - for stdin"
+    )
     ask.add_argument("question", nargs="*")
-    evaluate = sub.add_parser("eval", parents=[common], help="score the matcher on labelled questions")
+    evaluate = sub.add_parser(
+        "eval", parents=[common], help="score the matcher on labelled questions"
+    )
     evaluate.add_argument("file", type=Path)
     sub.add_parser("check", parents=[common], help="validate knowledge and catalogs, show coverage")
     chat = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal")

@@ -21,7 +21,9 @@ from bot.storage import Store
 
 
 def run_eval(explainer: Explainer, path: Path) -> int:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses: list[str] = []
     store = Store(":memory:")
@@ -45,8 +47,13 @@ def run_eval(explainer: Explainer, path: Path) -> int:
                 ok = match.topic_id is None
                 s["out_ok"] += ok
         if not ok:
-            got = match.topic_id or f"(declined; suggested {', '.join(match.suggestions) or 'nothing'})"
-            misses.append(f"  [{lang}] {text!r}: expected {expect}, got {got} (score {match.score:.0f})")
+            got = (
+                match.topic_id
+                or f"(declined; suggested {', '.join(match.suggestions) or 'nothing'})"
+            )
+            misses.append(
+                f"  [{lang}] {text!r}: expected {expect}, got {got} (score {match.score:.0f})"
+            )
     print(f"{'lang':<5} {'in-scope right':>16} {'out-of-scope declined':>22} {'own language':>14}")
     for key in sorted(stats, key=lambda k: (k == "all", k)):
         s = stats[key]

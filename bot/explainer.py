@@ -67,4 +67,3 @@ def build_matcher(knowledge: KnowledgeBase) -> Matcher:
         for entry in language.entries.values()
     ]
     return Matcher(phrasings, topic_order=knowledge.topics, context=answers)
-

@@ -33,7 +33,9 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]*)\}")
 DEFAULT_LANG = "en"
 
 _SOURCE_LANGUAGE = gettext.NullTranslations()  # never modified: English is the source
-_current: ContextVar[gettext.NullTranslations] = ContextVar("translations", default=_SOURCE_LANGUAGE)
+_current: ContextVar[gettext.NullTranslations] = ContextVar(
+    "translations", default=_SOURCE_LANGUAGE
+)
 
 
 def _(message: str) -> str:
@@ -104,7 +106,9 @@ def translation_problems(msgid: object, msgstr: object) -> list[str]:
     found = []
     wanted, got = set(_PLACEHOLDER.findall(msgid)), set(_PLACEHOLDER.findall(msgstr))
     if wanted != got:
-        found.append(f"translation of {msgid[:40]!r} must use the placeholders {sorted(wanted)}, not {sorted(got)}")
+        found.append(
+            f"translation of {msgid[:40]!r} must use the placeholders {sorted(wanted)}, not {sorted(got)}"
+        )
     if not markup.problems(msgid.replace("<code>", "").replace("</code>", "")):
         for problem in markup.problems(msgstr):
             found.append(f"translation of {msgid[:40]!r}: {problem}")

@@ -196,11 +196,9 @@ class _Loader:
                     lang_url = self._url(f, url_node, where)
                     if lang_url:
                         by_lang[lang] = lang_url
-            replace = False
+            replace = False  # `check` lists stand-ins as notes for campaigners
             if "replace" in fields:
                 replace = bool(f.boolean(fields["replace"][1], f"{where} replace"))
-                if replace:
-                    f.warn(key_node, f"{where} uses a stand-in URL; replace it with the real page")
             if url is not None:
                 links[link_id] = Link(link_id, url, MappingProxyType(by_lang), replace)
         return links
@@ -275,7 +273,9 @@ class _Loader:
                 f.error(top["language"][1], f"language is {declared!r} but the file is {code}.yaml")
         labels: dict[str, str] = {}
         if "links" in top:
-            for link_id, (key_node, node) in f.mapping(top["links"][1], "links", any_keys=True).items():
+            for link_id, (key_node, node) in f.mapping(
+                top["links"][1], "links", any_keys=True
+            ).items():
                 if link_id not in links:
                     f.error(key_node, f"links: {link_id!r} is not in links.yaml")
                 label = f.text(node, f"label of link {link_id!r}")
@@ -285,7 +285,9 @@ class _Loader:
                     labels[link_id] = label
         entries: dict[str, Entry] = {}
         if "topics" in top:
-            for topic_id, (key_node, node) in f.mapping(top["topics"][1], "topics", any_keys=True).items():
+            for topic_id, (key_node, node) in f.mapping(
+                top["topics"][1], "topics", any_keys=True
+            ).items():
                 if topic_id not in topics:
                     f.error(key_node, f"topic {topic_id!r} is not declared in topics.yaml")
                     continue
@@ -302,7 +304,9 @@ class _Loader:
         where = f"topic {topic_id!r}"
         optional = () if reference else ("source",)
         fields = f.mapping(node, where, required=("question", "ask", "answer"), optional=optional)
-        question = f.text(fields["question"][1], f"{where} question") if "question" in fields else None
+        question = (
+            f.text(fields["question"][1], f"{where} question") if "question" in fields else None
+        )
         ask: list[str] = []
         if "ask" in fields:
             for item in f.sequence(fields["ask"][1], f"{where} ask"):
@@ -312,7 +316,10 @@ class _Loader:
                 elif phrasing is not None:
                     ask.append(phrasing)
             if len(ask) < MIN_ASK:
-                f.error(fields["ask"][1], f"{where} has {len(ask)} ways of asking; at least {MIN_ASK} are needed")
+                f.error(
+                    fields["ask"][1],
+                    f"{where} has {len(ask)} ways of asking; at least {MIN_ASK} are needed",
+                )
         answer = None
         if "answer" in fields:
             answer_node = fields["answer"][1]
@@ -334,7 +341,10 @@ class _Loader:
             return None
         length = len(markup.to_plain(answer))
         if not ANSWER_MIN <= length <= ANSWER_MAX:
-            f.error(node, f"{where} answer has {length} characters; it must have {ANSWER_MIN} to {ANSWER_MAX}")
+            f.error(
+                node,
+                f"{where} answer has {length} characters; it must have {ANSWER_MIN} to {ANSWER_MAX}",
+            )
             return None
         return answer
 
@@ -344,23 +354,43 @@ class _Loader:
         english = languages[REFERENCE_LANG]
         for topic_id in topics:
             if topic_id not in english.entries:
-                self.problems.append(Problem(english.path, 0, f"topic {topic_id!r} is missing in English"))
+                self.problems.append(
+                    Problem(english.path, 0, f"topic {topic_id!r} is missing in English")
+                )
         for link_id in links:
             if link_id not in english.link_labels:
-                self.problems.append(Problem(english.path, 0, f"link {link_id!r} has no English label"))
+                self.problems.append(
+                    Problem(english.path, 0, f"link {link_id!r} has no English label")
+                )
         for lang, language in languages.items():
             if lang == REFERENCE_LANG:
                 continue
             missing = [t for t in topics if t not in language.entries]
             if missing:
-                self.problems.append(Problem(language.path, 0, (
-                    f"{len(missing)} topic(s) not translated, English is shown instead: "
-                    + ", ".join(missing)), warning=True))
+                self.problems.append(
+                    Problem(
+                        language.path,
+                        0,
+                        (
+                            f"{len(missing)} topic(s) not translated, English is shown instead: "
+                            + ", ".join(missing)
+                        ),
+                        warning=True,
+                    )
+                )
             unlabelled = [link for link in links if link not in language.link_labels]
             if unlabelled:
-                self.problems.append(Problem(language.path, 0, (
-                    "link label(s) not translated, English is shown instead: "
-                    + ", ".join(unlabelled)), warning=True))
+                self.problems.append(
+                    Problem(
+                        language.path,
+                        0,
+                        (
+                            "link label(s) not translated, English is shown instead: "
+                            + ", ".join(unlabelled)
+                        ),
+                        warning=True,
+                    )
+                )
             for topic_id, entry in language.entries.items():
                 if topic_id not in english.entries:
                     continue
@@ -371,7 +401,14 @@ class _Loader:
                     message = f"topic {topic_id!r} is outdated: English changed since it was translated (source {entry.source}, now {current}); update it, then set `source: {current}`"
                 else:
                     continue
-                self.problems.append(Problem(language.path, self._line_of_topic(language.path, topic_id), message, warning=True))
+                self.problems.append(
+                    Problem(
+                        language.path,
+                        self._line_of_topic(language.path, topic_id),
+                        message,
+                        warning=True,
+                    )
+                )
 
     def _line_of_topic(self, path: str, topic_id: str) -> int:
         try:

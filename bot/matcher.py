@@ -51,7 +51,8 @@ TYPO_MIN_LEN = 4
 BETA = 1.5
 PHRASE_SHARE = 0.7
 CONTEXT_SIM = 0.5
-STOP_WEIGHT = 0.3  # the most a function word ("what", "is") can weigh
+STOP_WEIGHT = 0.3
+QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words  # the most a function word ("what", "is") can weigh
 ANSWER_AT = 52.0
 ANSWER_LEAD = 4.0
 SUGGEST_AT = 35.0
@@ -91,6 +92,7 @@ class _LanguageIndex:
     weights: dict[str, float]  # term -> idf
     unknown_weight: float
     stops: frozenset[str]
+    typical_weight: float  # median weight of a phrasing
     vocabulary: list[str]
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: list[float]
@@ -208,6 +210,7 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
         unknown_weight=math.log(1 + n_topics),
         vocabulary=sorted(weights),
         stops=stops,
+        typical_weight=sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0,
         phrasings=phrasings,
         phrase_weight=phrase_weight,
         postings=dict(postings),
@@ -270,7 +273,9 @@ def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
             if hit is not None:
                 found_q += hit[0] * hit[1]
                 found_p += index.weights[term] * hit[1]
-        covered_q = min(found_q / query_weight, 1.0)
+        # a long message is judged as if it were only QUERY_CAP times this phrasing
+        cap = QUERY_CAP * max(index.phrase_weight[i], index.typical_weight)
+        covered_q = min(found_q / min(query_weight, cap), 1.0)
         covered_p = found_p / index.phrase_weight[i]
         f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
         if f > phrase_scores.get(topic, 0.0):
@@ -287,10 +292,11 @@ def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
                 best[topic] = max(best.get(topic, 0.0), similarity)
         for topic, similarity in best.items():
             covered[topic] += weight * similarity
+    topic_cap = QUERY_CAP * index.typical_weight
     return {
         topic: 100.0 * (
             PHRASE_SHARE * phrase_scores.get(topic, 0.0)
-            + (1 - PHRASE_SHARE) * covered[topic] / query_weight
+            + (1 - PHRASE_SHARE) * min(covered[topic] / min(query_weight, topic_cap), 1.0)
         )
         for topic in covered
     }  # fmt: skip

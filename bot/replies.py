@@ -63,9 +63,7 @@ def topic_menu(ex: Explainer, lang: str) -> tuple[tuple[Button, ...], ...]:
         Button(ex.knowledge.entry(topic_id, lang).question, action=topic_action(lang, topic_id))
         for topic_id in ex.knowledge.topics
     ]
-    return tuple(
-        tuple(buttons[i : i + MENU_COLUMNS]) for i in range(0, len(buttons), MENU_COLUMNS)
-    )
+    return tuple(tuple(buttons[i : i + MENU_COLUMNS]) for i in range(0, len(buttons), MENU_COLUMNS))
 
 
 def did_you_mean(ex: Explainer, suggestions: tuple[str, ...], lang: str) -> Reply:
@@ -150,15 +148,17 @@ def language_menu(ex: Explainer, current: str | None) -> Reply:
 
 def language_set(lang: str) -> Reply:
     return Reply(
-        _("Done: I will answer in {language}. Questions in another language still get an answer in that language.").format(
-            language=escape(language_name(lang))
-        )
+        _(
+            "Done: I will answer in {language}. Questions in another language still get an answer in that language."
+        ).format(language=escape(language_name(lang)))
     )
 
 
 def forgotten(had_data: bool) -> Reply:
     if had_data:
-        return Reply(_("Done: I deleted everything I stored about this chat (its language choice)."))
+        return Reply(
+            _("Done: I deleted everything I stored about this chat (its language choice).")
+        )
     return Reply(_("I had nothing stored about this chat, so there was nothing to delete."))
 
 

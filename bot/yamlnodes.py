@@ -55,8 +55,13 @@ class YamlFile:
         return None
 
     def mapping(
-        self, node: Node | None, what: str, *, required: tuple[str, ...] = (),
-        optional: tuple[str, ...] = (), any_keys: bool = False,
+        self,
+        node: Node | None,
+        what: str,
+        *,
+        required: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
+        any_keys: bool = False,
     ) -> dict[str, tuple[Node, Node]]:
         """The entries of a mapping node as {key: (key_node, value_node)}.
 

@@ -11,10 +11,7 @@ from bot.knowledge import ANSWER_MAX, MIN_ASK, load_knowledge, revision
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
 
-REQUIRED = """biometric-data biometric-mass-surveillance facial-recognition fingerprints
-chilling-effect discrimination emotion-recognition eu-law ai-act secrecy public-safety
-nothing-to-hide documentary-belgrade video-surveillance-industry get-involved
-organisations-join campaign national-actions protect-yourself bot-privacy about-bot""".split()
+REQUIRED = ["biometric-data", "biometric-mass-surveillance", "facial-recognition", "fingerprints", "chilling-effect", "discrimination", "emotion-recognition", "eu-law", "ai-act", "secrecy", "public-safety", "nothing-to-hide", "documentary-belgrade", "video-surveillance-industry", "get-involved", "organisations-join", "campaign", "national-actions", "protect-yourself", "bot-privacy", "about-bot"]
 
 
 def problems_of(directory: Path) -> list[str]:
@@ -55,25 +52,44 @@ def test_every_problem_is_reported_with_path_and_line(knowledge_copy: Path) -> N
     en = knowledge_copy / "en.yaml"
     text = en.read_text(encoding="utf-8")
     # 1. an unknown key, 2. a topic not declared in topics.yaml, 3. invalid markup
-    text = text.replace("    question: What is biometric data?", "    question: What is biometric data?\n    colour: red", 1)
+    text = text.replace(
+        "    question: What is biometric data?",
+        "    question: What is biometric data?\n    colour: red",
+        1,
+    )
     text += "  made-up-topic:\n    question: x\n    ask: [a, b, c, d, e, f, g, h]\n    answer: y\n"
     text = text.replace("<b>Biometric data</b>", "<b>Biometric data</i>", 1)
     en.write_text(text, encoding="utf-8")
     links = knowledge_copy / "links.yaml"
-    links.write_text(links.read_text().replace("https://reclaimyourface.eu/transparency/", "ftp://nope"))
+    links.write_text(
+        links.read_text().replace("https://reclaimyourface.eu/transparency/", "ftp://nope")
+    )
     found = problems_of(knowledge_copy)
     lines = text.splitlines()
     colour_line = next(i for i, line in enumerate(lines, 1) if "colour: red" in line)
-    assert any(p.endswith(f"en.yaml:{colour_line}: topic 'biometric-data': unknown key 'colour' (expected: question, ask, answer)") for p in found)
+    assert any(
+        p.endswith(
+            f"en.yaml:{colour_line}: topic 'biometric-data': unknown key 'colour' (expected: question, ask, answer)"
+        )
+        for p in found
+    )
     assert any("made-up-topic" in p and "not declared in topics.yaml" in p for p in found)
     assert any("answer: '</i>' closes a tag that is not open" in p for p in found)
-    assert any(re.search(r"links\.yaml:\d+: link 'campaign-transparency': 'ftp://nope' is not a valid https:// URL", p) for p in found)
+    assert any(
+        re.search(
+            r"links\.yaml:\d+: link 'campaign-transparency': 'ftp://nope' is not a valid https:// URL",
+            p,
+        )
+        for p in found
+    )
     assert all(re.match(r"^\S+\.yaml:\d+: ", p) for p in found)
 
 
 def test_duplicates_short_lists_and_long_answers(knowledge_copy: Path) -> None:
     topics = knowledge_copy / "topics.yaml"
-    topics.write_text(topics.read_text() + "  fingerprints:\n    order: 99\n    related: []\n    links: [gdpr]\n")
+    topics.write_text(
+        topics.read_text() + "  fingerprints:\n    order: 99\n    related: []\n    links: [gdpr]\n"
+    )
     en = knowledge_copy / "en.yaml"
     text = en.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
@@ -81,12 +97,16 @@ def test_duplicates_short_lists_and_long_answers(knowledge_copy: Path) -> None:
     answer_at = next(i for i in range(start, len(lines)) if lines[i].startswith("    answer:"))
     asks = [i for i in range(start, answer_at) if lines[i].startswith("      - ")]
     text = "".join(line for i, line in enumerate(lines) if i not in asks[3:])
-    text = text.replace("Think of a scan of your face", "Think " + "very " * 300 + "of a scan of your face", 1)
+    text = text.replace(
+        "Think of a scan of your face", "Think " + "very " * 300 + "of a scan of your face", 1
+    )
     en.write_text(text, encoding="utf-8")
     found = "\n".join(problems_of(knowledge_copy))
     assert "duplicate key 'fingerprints' (first on line" in found
     assert "topic 'chilling-effect' has 3 ways of asking; at least 8 are needed" in found
-    assert re.search(r"topic 'biometric-data' answer has \d+ characters; it must have 300 to 1200", found)
+    assert re.search(
+        r"topic 'biometric-data' answer has \d+ characters; it must have 300 to 1200", found
+    )
 
 
 def test_broken_yaml_and_bad_bytes_name_the_line(knowledge_copy: Path) -> None:
@@ -107,7 +127,9 @@ def test_missing_translation_falls_back_to_english_with_a_warning(knowledge_copy
     kb = load_knowledge(knowledge_copy)
     assert kb.entry("fingerprints", "nl") is kb.languages["en"].entries["fingerprints"]
     assert kb.link_label("gdpr", "nl") == "AVG (volledige tekst)"
-    assert any("not translated, English is shown instead" in str(w) and w.warning for w in kb.warnings)
+    assert any(
+        "not translated, English is shown instead" in str(w) and w.warning for w in kb.warnings
+    )
 
 
 def test_outdated_translation_is_detected(knowledge_copy: Path) -> None:
@@ -120,7 +142,12 @@ def test_outdated_translation_is_detected(knowledge_copy: Path) -> None:
     (knowledge_copy / "nl.yaml").write_text(nl, encoding="utf-8")
     assert load_knowledge(knowledge_copy).outdated("nl") == []
     en = knowledge_copy / "en.yaml"
-    en.write_text(en.read_text(encoding="utf-8").replace("Your fingerprints stay with you for life.", "Your fingerprints never change."), encoding="utf-8")
+    en.write_text(
+        en.read_text(encoding="utf-8").replace(
+            "Your fingerprints stay with you for life.", "Your fingerprints never change."
+        ),
+        encoding="utf-8",
+    )
     kb = load_knowledge(knowledge_copy)
     assert kb.outdated("nl") == ["fingerprints"]
     assert any("'fingerprints' is outdated" in str(w) for w in kb.warnings)

@@ -32,7 +32,11 @@ async def reload_explainer(svc: Services) -> list[str]:
                     len(problems), "\n".join(problems))  # fmt: skip
         return problems
     svc.explainer = fresh
-    log.info("reloaded knowledge: %d topics, languages %s", len(fresh.knowledge.topics), ", ".join(fresh.languages))
+    log.info(
+        "reloaded knowledge: %d topics, languages %s",
+        len(fresh.knowledge.topics),
+        ", ".join(fresh.languages),
+    )
     return []
 
 
@@ -53,12 +57,16 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if problems:
             listed = "\n".join(escape(p) for p in problems[:MAX_LISTED_PROBLEMS])
             more = len(problems) - MAX_LISTED_PROBLEMS
-            text = _("Reload refused; I keep the running version. Problems:") + f"\n<code>{listed}</code>"
+            text = (
+                _("Reload refused; I keep the running version. Problems:")
+                + f"\n<code>{listed}</code>"
+            )
             if more > 0:
                 text += "\n" + _("… and {count} more.").format(count=more)
         else:
             text = _("Reloaded: {topics} topics in {languages}.").format(
-                topics=len(svc.explainer.knowledge.topics), languages=", ".join(svc.explainer.languages)
+                topics=len(svc.explainer.knowledge.topics),
+                languages=", ".join(svc.explainer.languages),
             )
     await message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
 
@@ -74,7 +82,9 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     with use(svc.explainer.catalogs, lang):
         lines = [_("<b>Questions since the counters started</b> (no identifiers are kept)")]
         unanswered = sum(c for topic, _l, c in counts if topic is None)
-        lines += [f"{escape(topic)} [{lang_}]: {count}" for topic, lang_, count in counts if topic][:60]
+        lines += [f"{escape(topic)} [{lang_}]: {count}" for topic, lang_, count in counts if topic][
+            :60
+        ]
         lines.append(_("Unanswered: {count}").format(count=unanswered))
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
 

@@ -48,15 +48,23 @@ def build_application(
 
     only_new = filters.UpdateType.MESSAGE  # edits and channel posts get no reply
     # Commands: the public ones, then admin-only ones (silently ignored for others).
-    application.add_handler(CommandHandler(conversation.COMMANDS, conversation.on_command, filters=only_new))
+    application.add_handler(
+        CommandHandler(conversation.COMMANDS, conversation.on_command, filters=only_new)
+    )
     application.add_handler(CommandHandler("reload", admin.on_reload, filters=only_new))
     application.add_handler(CommandHandler("stats", admin.on_stats, filters=only_new))
     # Free text: every message in a private chat, only addressed ones in groups.
-    application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, conversation.on_text))
+    application.add_handler(
+        MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, conversation.on_text)
+    )
     # Private chats: unknown commands get the help, stickers/photos/... a short note.
     private = only_new & filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(private & filters.COMMAND, conversation.on_unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, conversation.on_other))
+    application.add_handler(
+        MessageHandler(private & filters.COMMAND, conversation.on_unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, conversation.on_other)
+    )
     # Buttons and inline mode.
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
@@ -86,7 +94,9 @@ def descriptions() -> tuple[str, str]:
             "why faces and fingerprints matter, what EU law says, and how to get involved "
             "with Reclaim Your Face. I store no messages."
         ),
-        _("Questions about biometric mass surveillance? Ask me. By the Reclaim Your Face campaign."),
+        _(
+            "Questions about biometric mass surveillance? Ask me. By the Reclaim Your Face campaign."
+        ),
     )
 
 

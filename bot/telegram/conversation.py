@@ -92,7 +92,9 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = svc.turn(update)
     lang = turn.language()
     with use(svc.explainer.catalogs, lang):
-        reply = Reply(_("I can only read text. Type a question, or send /topics to see what I can explain."))
+        reply = Reply(
+            _("I can only read text. Type a question, or send /topics to see what I can explain.")
+        )
     await send(message, reply, quote=False)
 
 

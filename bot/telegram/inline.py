@@ -57,6 +57,8 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                     reply_markup=keyboard(reply, callbacks=False),
                 )
             )
-        button = InlineQueryResultsButton(text=_("Ask me in a private chat"), start_parameter="inline")
+        button = InlineQueryResultsButton(
+            text=_("Ask me in a private chat"), start_parameter="inline"
+        )
     log.info("inline query: %d result(s) lang=%s", len(results), lang)
     await query.answer(results, cache_time=60, is_personal=True, button=button)

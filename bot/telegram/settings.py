@@ -43,27 +43,41 @@ class Settings:
         problems: list[str] = []
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
         if not token:
-            problems.append("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token")
+            problems.append(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token"
+            )
         elif not _TOKEN.match(token):
-            problems.append("TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)")
+            problems.append(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters)"
+            )
         base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
         if urlsplit(base_url).scheme not in {"http", "https"} or not urlsplit(base_url).netloc:
-            problems.append("TELEGRAM_API_BASE_URL must be an http(s) URL such as https://api.telegram.org/bot")
+            problems.append(
+                "TELEGRAM_API_BASE_URL must be an http(s) URL such as https://api.telegram.org/bot"
+            )
         admin_ids: set[int] = set()
         for part in env.get("BOT_ADMIN_IDS", "").split(","):
             if part.strip():
                 try:
                     admin_ids.add(int(part.strip()))
                 except ValueError:
-                    problems.append(f"BOT_ADMIN_IDS must be Telegram user ids separated by commas; {part.strip()!r} is not a number")
+                    problems.append(
+                        f"BOT_ADMIN_IDS must be Telegram user ids separated by commas; {part.strip()!r} is not a number"
+                    )
         webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
-        if webhook_url is not None and (urlsplit(webhook_url).scheme != "https" or not urlsplit(webhook_url).netloc):
+        if webhook_url is not None and (
+            urlsplit(webhook_url).scheme != "https" or not urlsplit(webhook_url).netloc
+        ):
             problems.append("BOT_WEBHOOK_URL must be an https:// URL that Telegram can reach")
         secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
         if secret is not None and not _SECRET.match(secret):
-            problems.append("BOT_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+            problems.append(
+                "BOT_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256 characters)"
+            )
         if webhook_url is not None and secret is None:
-            problems.append("BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL, so that only Telegram can post updates")
+            problems.append(
+                "BOT_WEBHOOK_SECRET is required with BOT_WEBHOOK_URL, so that only Telegram can post updates"
+            )
         port_text = env.get("BOT_WEBHOOK_PORT", "8443").strip() or "8443"
         port = 0
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:

@@ -1,0 +1,90 @@
+"""The matcher: typos, word forms, weighting, declining, and answering in the question's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.explainer import Explainer
+from bot.matcher import Matcher, Phrasing
+
+EN_DE = [
+    Phrasing("prints", "en", "what is wrong with giving my fingerprints"),
+    Phrasing("prints", "en", "fingerprint database risks"),
+    Phrasing("faces", "en", "how does facial recognition work"),
+    Phrasing("faces", "en", "cameras that recognise faces"),
+    Phrasing("film", "en", "documentary about the cameras in Belgrade"),
+    Phrasing("prints", "de", "was ist das Problem mit Fingerabdrücken"),
+    Phrasing("prints", "de", "Fingerabdruck Datenbank Risiken"),
+    Phrasing("faces", "de", "wie funktioniert Gesichtserkennung"),
+    Phrasing("faces", "de", "Kameras die Gesichter erkennen"),
+    Phrasing("film", "de", "Dokumentarfilm über die Kameras in Belgrad"),
+]
+
+
+@pytest.fixture(scope="module")
+def two_languages() -> Matcher:
+    return Matcher(EN_DE, topic_order=["prints", "faces", "film"])
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "lang"),
+    [
+        ("fingreprints", "prints", "en"),  # typo
+        ("FINGERPRINT!!", "prints", "en"),  # case, punctuation, word form
+        ("facial recogniton", "faces", "en"),  # typo
+        ("Wie funktioniert Gesichtserkennung?", "faces", "de"),
+        ("fingerabdrucke", "prints", "de"),  # accents dropped
+        ("Gibt es einen Dokumentarfilm über Belgrad?", "film", "de"),
+        ("documentary belgrade", "film", "en"),
+    ],
+)
+def test_two_language_fixture(two_languages: Matcher, question: str, topic: str, lang: str) -> None:
+    match = two_languages.match(question)
+    assert (match.topic_id, match.lang) == (topic, lang)
+
+
+def test_rare_words_outweigh_common_ones(two_languages: Matcher) -> None:
+    # "what is" and "the" are in several phrasings; "belgrade" only in one topic
+    assert two_languages.match("what is the thing in belgrade").topic_id == "film"
+
+
+def test_off_topic_is_declined(two_languages: Matcher) -> None:
+    for question in ["what time is it", "play some music", "qwertyuiop", "", "🙂🙂", "   "]:
+        assert two_languages.match(question).topic_id is None, question
+
+
+def test_deterministic(two_languages: Matcher) -> None:
+    first = [two_languages.match(q) for q, *_ in [("cameras",), ("kameras belgrad",)]]
+    again = [two_languages.match(q) for q, *_ in [("cameras",), ("kameras belgrad",)]]
+    assert first == again
+
+
+def test_shipped_knowledge_typos_and_languages(explainer: Explainer) -> None:
+    cases = {
+        "fingreprints": "fingerprints",
+        "what is facial recogniton": "facial-recognition",
+        "Was sind biometrische Datn?": "biometric-data",
+        "reconocimiento facial": "facial-recognition",
+        "empreintes digitales": "fingerprints",
+        "documentary about belgrade": "documentary-belgrade",
+    }
+    for question, topic in cases.items():
+        assert explainer.ask(question).topic_id == topic, question
+    assert explainer.ask("Was sind biometrische Datn?").lang == "de"
+    assert explainer.ask("qué es el reconocimiento facial").lang == "es"
+
+
+def test_long_rambling_message_still_finds_the_topic(explainer: Explainer) -> None:
+    question = (
+        "hi, sorry to bother you, my cousin told me at dinner yesterday that the police in "
+        "our town want to store everyone's fingerprints in a big database and I honestly "
+        "don't know what to think about it, is that a problem?"
+    )
+    match = explainer.ask(question)
+    assert match.topic_id == "fingerprints" or "fingerprints" in match.suggestions
+
+
+def test_odd_unicode_never_breaks(explainer: Explainer) -> None:
+    for text in ["\u0000\u200b", "🤖" * 4096, "a" * 10000, "ß" * 50, "\ud7ff", "Ω≈ç√∫˜µ≤≥÷"]:
+        match = explainer.ask(text)
+        assert 0 <= match.score <= 100
