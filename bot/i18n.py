@@ -83,8 +83,8 @@ def load_catalogs(locales: Path) -> Catalogs:
             for error in errors:
                 problems.append(Problem(name, message.lineno or 0, f"{message.id!r}: {error}"))
         for message in catalog:
-            for error in translation_problems(message.id, message.string):
-                problems.append(Problem(name, message.lineno or 0, error))
+            for text in translation_problems(message.id, message.string):
+                problems.append(Problem(name, message.lineno or 0, text))
         counts[lang] = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

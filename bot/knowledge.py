@@ -183,7 +183,7 @@ class _Loader:
         top = f.mapping(f.root, "links.yaml", required=("links",))
         if "links" not in top:
             return links
-        for link_id, (key_node, node) in f.mapping(top["links"][1], "links", any_keys=True).items():
+        for link_id, (_key, node) in f.mapping(top["links"][1], "links", any_keys=True).items():
             where = f"link {link_id!r}"
             fields = f.mapping(node, where, required=("url",), optional=("url_by_lang", "replace"))
             url = self._url(f, fields["url"][1], where) if "url" in fields else None

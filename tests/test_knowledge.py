@@ -23,7 +23,7 @@ def problems_of(directory: Path) -> list[str]:
 def test_shipped_knowledge_has_every_required_topic_in_every_language() -> None:
     kb = load_knowledge(KNOWLEDGE_DIR)
     assert set(REQUIRED) <= set(kb.topics)
-    assert list(kb.languages)[0] == "en"
+    assert next(iter(kb.languages)) == "en"
     assert {"en", "de", "fr", "it", "es"} <= set(kb.languages)
     for language in kb.languages.values():
         for topic_id in kb.topics:
