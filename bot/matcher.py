@@ -163,7 +163,8 @@ class Matcher:
             return Match(None, 0.0, None)
         top_topic, top_score, best_lang = ranked[0]
         others = [score for lang, score in by_topic[top_topic].items() if lang != best_lang]
-        clear = not others or top_score - max(others) >= LANG_MARGIN
+        # the language is clear when the match means something and one language leads
+        clear = top_score >= SUGGEST_AT and (not others or top_score - max(others) >= LANG_MARGIN)
         top_lang = best_lang if clear else None
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top_score >= ANSWER_AT and top_score - runner_up >= ANSWER_LEAD:

@@ -1,0 +1,78 @@
+"""The command-line contracts other checks rely on: ask --json, --batch, eval, check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SHARED
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, check=False
+    )
+
+
+def test_ask_json_answers_in_the_question_language() -> None:
+    result = run("ask", "--json", "--lang", "en", "Was ist Gesichtserkennung?")
+    record = json.loads(result.stdout)
+    assert set(record) == {"id", "score", "lang", "answer", "suggestions"}
+    assert record["id"] == "facial-recognition" and record["lang"] == "de"
+    assert 0 <= record["score"] <= 100
+    assert "<" not in record["answer"] and "Gesicht" in record["answer"]
+
+
+def test_ask_json_declines_honestly() -> None:
+    record = json.loads(run("ask", "--json", "play some music").stdout)
+    assert record["id"] is None and record["suggestions"] == []
+    assert "don't know" in record["answer"]
+
+
+def test_batch_keeps_order_and_reports_bad_lines() -> None:
+    lines = [
+        {"text": "fingreprints", "lang": "en"},
+        {"text": "qué es el reconocimiento facial", "lang": "en"},
+        "not json",
+        {"text": "qwertyuiop", "lang": "fr"},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    out = [json.loads(line) for line in run("ask", "--json", "--batch", "-", stdin=stdin).stdout.splitlines()]
+    assert len(out) == 4
+    assert out[0]["id"] == "fingerprints"
+    assert (out[1]["id"], out[1]["lang"]) == ("facial-recognition", "es")
+    assert "error" in out[2]
+    assert out[3]["id"] is None and out[3]["lang"] == "fr"
+
+
+def test_eval_prints_per_language_figures() -> None:
+    result = run("eval", str(SHARED / "eval" / "dev.jsonl"))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].split()[:2] == ["lang", "in-scope"]
+    langs = [line.split()[0] for line in result.stdout.splitlines()[1:7]]
+    assert langs == ["de", "en", "es", "fr", "it", "all"]
+
+
+def test_check_passes_on_shipped_data() -> None:
+    result = run("check")
+    assert result.returncode == 0, result.stdout
+    assert "0 error(s), 0 warning(s)" in result.stdout
+    for name in ["en (English)", "de (Deutsch)", "fr (français)", "it (italiano)", "es (español)"]:
+        assert name in result.stdout
+
+
+def test_check_fails_with_path_and_line(knowledge_copy: Path) -> None:
+    en = knowledge_copy / "en.yaml"
+    en.write_text(en.read_text(encoding="utf-8").replace("    question: What is biometric data?\n", "", 1), encoding="utf-8")
+    result = run("check", "--knowledge", str(knowledge_copy))
+    assert result.returncode == 1
+    assert "en.yaml:" in result.stdout and "topic 'biometric-data': missing key 'question'" in result.stdout
+
+
+def test_broken_knowledge_stops_ask_with_exit_2(knowledge_copy: Path) -> None:
+    (knowledge_copy / "topics.yaml").write_text("topics: [oops\n", encoding="utf-8")
+    result = run("ask", "--knowledge", str(knowledge_copy), "hello")
+    assert result.returncode == 2
+    assert "topics.yaml:" in result.stderr and "Traceback" not in result.stderr
