@@ -125,6 +125,18 @@ class Matcher:
         order = list(topic_order)
         self._rank = {topic: i for i, topic in enumerate(order)}
 
+    def _written_in(self, question: str, lang: str) -> bool:
+        """True unless another language knows as many of the question's words: "help me"
+        or "emotion recognition AI" among the Italian phrasings does not make an English
+        question Italian. Typos known to no language leave it to the scores."""
+        known = {
+            code: len(set(terms(question, code)) & index.weights.keys())
+            for code, index in self._indexes.items()
+        }
+        best = known.pop(lang, 0)
+        others = max(known.values(), default=0)
+        return best > others or best == others == 0
+
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self._indexes)
@@ -163,9 +175,8 @@ class Matcher:
             return Match(None, 0.0, None)
         top_topic, top_score, best_lang = ranked[0]
         others = [score for lang, score in by_topic[top_topic].items() if lang != best_lang]
-        # the language is clear when the match means something and one language leads
         clear = top_score >= SUGGEST_AT and (not others or top_score - max(others) >= LANG_MARGIN)
-        top_lang = best_lang if clear else None
+        top_lang = best_lang if clear and self._written_in(question, best_lang) else None
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top_score >= ANSWER_AT and top_score - runner_up >= ANSWER_LEAD:
             return Match(top_topic, top_score, top_lang, (), tuple(ranked[:5]))

@@ -12,7 +12,11 @@ from tests.conftest import SHARED
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -39,7 +43,10 @@ def test_batch_keeps_order_and_reports_bad_lines() -> None:
         {"text": "qwertyuiop", "lang": "fr"},
     ]
     stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
-    out = [json.loads(line) for line in run("ask", "--json", "--batch", "-", stdin=stdin).stdout.splitlines()]
+    out = [
+        json.loads(line)
+        for line in run("ask", "--json", "--batch", "-", stdin=stdin).stdout.splitlines()
+    ]
     assert len(out) == 4
     assert out[0]["id"] == "fingerprints"
     assert (out[1]["id"], out[1]["lang"]) == ("facial-recognition", "es")
@@ -65,10 +72,16 @@ def test_check_passes_on_shipped_data() -> None:
 
 def test_check_fails_with_path_and_line(knowledge_copy: Path) -> None:
     en = knowledge_copy / "en.yaml"
-    en.write_text(en.read_text(encoding="utf-8").replace("    question: What is biometric data?\n", "", 1), encoding="utf-8")
+    en.write_text(
+        en.read_text(encoding="utf-8").replace("    question: What is biometric data?\n", "", 1),
+        encoding="utf-8",
+    )
     result = run("check", "--knowledge", str(knowledge_copy))
     assert result.returncode == 1
-    assert "en.yaml:" in result.stdout and "topic 'biometric-data': missing key 'question'" in result.stdout
+    assert (
+        "en.yaml:" in result.stdout
+        and "topic 'biometric-data': missing key 'question'" in result.stdout
+    )
 
 
 def test_broken_knowledge_stops_ask_with_exit_2(knowledge_copy: Path) -> None:

@@ -11,7 +11,29 @@ from bot.knowledge import ANSWER_MAX, MIN_ASK, load_knowledge, revision
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
 
-REQUIRED = ["biometric-data", "biometric-mass-surveillance", "facial-recognition", "fingerprints", "chilling-effect", "discrimination", "emotion-recognition", "eu-law", "ai-act", "secrecy", "public-safety", "nothing-to-hide", "documentary-belgrade", "video-surveillance-industry", "get-involved", "organisations-join", "campaign", "national-actions", "protect-yourself", "bot-privacy", "about-bot"]
+REQUIRED = [
+    "biometric-data",
+    "biometric-mass-surveillance",
+    "facial-recognition",
+    "fingerprints",
+    "chilling-effect",
+    "discrimination",
+    "emotion-recognition",
+    "eu-law",
+    "ai-act",
+    "secrecy",
+    "public-safety",
+    "nothing-to-hide",
+    "documentary-belgrade",
+    "video-surveillance-industry",
+    "get-involved",
+    "organisations-join",
+    "campaign",
+    "national-actions",
+    "protect-yourself",
+    "bot-privacy",
+    "about-bot",
+]
 
 
 def problems_of(directory: Path) -> list[str]:
