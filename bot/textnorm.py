@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import snowballstemmer
-from stop_words import LANGUAGE_MAPPING, get_stop_words
+from stopwords import LANGUAGE_MAPPING, get_stopwords
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -73,4 +73,4 @@ def stop_terms(lang: str) -> frozenset[str]:
     if code not in LANGUAGE_MAPPING:
         return frozenset()
     stem = stemmer_for(lang)
-    return frozenset(strip_accents(stem(w)) for s in get_stop_words(code) for w in words(s))
+    return frozenset(strip_accents(stem(w)) for s in get_stopwords(code) for w in words(s))
