@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 
 from bot.explainer import Explainer
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
+
+# PTB 22 warns on constructing RetryAfter (a 429) unless timedeltas are opted into;
+# with warnings as errors that would turn every 429 into a test error.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -25,7 +25,9 @@ async def reload_explainer(svc: Services) -> list[str]:
     Returns the problems (empty when the new version is live).
     """
     try:
-        fresh = await asyncio.to_thread(Explainer.load)
+        fresh = await asyncio.to_thread(
+            Explainer.load, svc.settings.knowledge_dir, svc.settings.locales_dir
+        )
     except DataError as exc:
         problems = [str(p) for p in exc.errors]
         log.warning("reload refused, keeping the running knowledge: %d problem(s)\n%s",

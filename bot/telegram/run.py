@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from telegram import Update
@@ -27,6 +28,9 @@ def configure_logging() -> None:
 
 
 def run_bot() -> int:
+    # Opt in to python-telegram-bot's timedelta values now, so that a 429 does not
+    # raise a deprecation warning (the rate limiter handles both forms).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     configure_logging()
     try:
         settings = Settings.from_env()
@@ -34,7 +38,7 @@ def run_bot() -> int:
         print(f"Cannot start: the configuration is not usable:\n{exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        explainer = Explainer.load()
+        explainer = Explainer.load(settings.knowledge_dir, settings.locales_dir)
     except DataError as exc:
         print(f"Cannot start: the knowledge or catalogs have errors:\n{exc}", file=sys.stderr)
         return EXIT_BAD_DATA

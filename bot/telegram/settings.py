@@ -32,6 +32,8 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    knowledge_dir: Path | None = None  # None: the shipped knowledge
+    locales_dir: Path | None = None  # None: the shipped catalogs
 
     @property
     def webhook_path(self) -> str:
@@ -84,6 +86,10 @@ class Settings:
             problems.append(f"BOT_WEBHOOK_PORT must be a port number; {port_text!r} is not")
         else:
             port = int(port_text)
+        for name in ("BOT_KNOWLEDGE_DIR", "BOT_LOCALES_DIR"):
+            directory = _optional_dir(env, name)
+            if directory is not None and not directory.is_dir():
+                problems.append(f"{name} is not a directory: {directory}")
         if problems:
             raise SettingsError("\n".join(problems))
         return cls(
@@ -95,4 +101,11 @@ class Settings:
             webhook_secret=secret,
             webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
             webhook_port=port,
+            knowledge_dir=_optional_dir(env, "BOT_KNOWLEDGE_DIR"),
+            locales_dir=_optional_dir(env, "BOT_LOCALES_DIR"),
         )
+
+
+def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name, "").strip()
+    return Path(value) if value else None

@@ -1,0 +1,1 @@
+"""Test support: a Bot API stand-in, a recording PTB request, update factories."""
