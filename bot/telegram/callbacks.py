@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import dialogue
-from bot.telegram.render import send
+from bot.telegram.render import NO_PREVIEW, keyboard, send
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply, lang, notice = dialogue.press(svc.turn(update), query.data or "")
     await query.answer(notice)
     log.info("button: kind=%s lang=%s", (query.data or "?")[:1], lang)
+    if reply is None:
+        return
     message = query.message
-    if reply is not None and message is not None and message.is_accessible:
-        await send(message, reply, quote=False)  # type: ignore[arg-type]
+    if isinstance(message, Message):
+        await send(message, reply, quote=False)
+    elif update.effective_chat is not None:  # the button's message is too old to reply to
+        await context.bot.send_message(
+            update.effective_chat.id, reply.html, parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply), link_preview_options=NO_PREVIEW,
+        )  # fmt: skip

@@ -42,9 +42,9 @@ def addressed_question(message: Message, username: str, bot_id: int) -> str | No
 
 def _cut_utf16(text: str, offset: int, length: int) -> str:
     encoded = text.encode("utf-16-le")
-    return (encoded[: 2 * offset] + b" " + encoded[2 * (offset + length) :]).decode(
-        "utf-16-le", errors="ignore"
-    )
+    return (
+        encoded[: 2 * offset] + " ".encode("utf-16-le") + encoded[2 * (offset + length) :]
+    ).decode("utf-16-le", errors="ignore")
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
