@@ -1,0 +1,44 @@
+"""Settings from the environment: validated at start, clear errors, secrets never echoed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.telegram.settings import DEFAULT_API_BASE_URL, Settings, SettingsError
+
+TOKEN = "123456789:AAFakeTokenForSettingsTests_abcdefgh"
+
+
+def test_defaults_and_values(tmp_path: Path) -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.api_base_url == DEFAULT_API_BASE_URL and settings.webhook_url is None
+    assert settings.data_dir == Path("data") and settings.admin_ids == frozenset()
+    settings = Settings.from_env({
+        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+        "BOT_DATA_DIR": str(tmp_path), "BOT_ADMIN_IDS": " 1, 22 ,", "BOT_WEBHOOK_URL": "https://example.org/hook",
+        "BOT_WEBHOOK_SECRET": "s3cret", "BOT_WEBHOOK_PORT": "8080", "BOT_KNOWLEDGE_DIR": str(tmp_path),
+    })  # fmt: skip
+    assert settings.admin_ids == {1, 22} and settings.webhook_port == 8080
+    assert settings.webhook_path == "hook" and settings.knowledge_dir == tmp_path
+    assert TOKEN not in repr(settings) and "s3cret" not in repr(settings)
+
+
+def test_every_problem_at_once_without_echoing_the_token() -> None:
+    bad_token = "not-a-token-but-secret"
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({
+            "TELEGRAM_BOT_TOKEN": bad_token, "BOT_ADMIN_IDS": "12,abc", "BOT_WEBHOOK_URL": "http://insecure",
+            "BOT_WEBHOOK_PORT": "99999", "TELEGRAM_API_BASE_URL": "ftp://x", "BOT_KNOWLEDGE_DIR": "/no/such/dir",
+        })  # fmt: skip
+    message = str(caught.value)
+    assert bad_token not in message
+    for variable in ["TELEGRAM_BOT_TOKEN", "BOT_ADMIN_IDS", "BOT_WEBHOOK_URL", "BOT_WEBHOOK_SECRET",
+                     "BOT_WEBHOOK_PORT", "TELEGRAM_API_BASE_URL", "BOT_KNOWLEDGE_DIR"]:  # fmt: skip
+        assert variable in message
+
+
+def test_missing_token() -> None:
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN is not set"):
+        Settings.from_env({})
