@@ -46,24 +46,19 @@ def stemmer_for(lang: str) -> Callable[[str], str]:
     algorithm = _SNOWBALL.get(lang.split("_")[0].split("-")[0].lower())
     if algorithm is None:
         return lambda word: word
-    stemmer = snowballstemmer.stemmer(algorithm)
-    cache: dict[str, str] = {}
-
-    def stem(word: str) -> str:
-        stemmed = cache.get(word)
-        if stemmed is None:
-            stemmed = stemmer.stemWord(word)
-            if len(cache) < 200_000:
-                cache[word] = stemmed
-        return stemmed
-
+    stem: Callable[[str], str] = snowballstemmer.stemmer(algorithm).stemWord
     return stem
 
 
 def terms(text: str, lang: str) -> list[str]:
     """The comparable terms of `text` read as language `lang`, in order, repeats kept."""
-    stem = stemmer_for(lang)
-    return [strip_accents(stem(word)) for word in words(text)]
+    return [term(word, lang) for word in words(text)]
+
+
+@lru_cache(maxsize=100_000)
+def term(word: str, lang: str) -> str:
+    """One lower-cased word as a comparable term (cached: words repeat a lot)."""
+    return strip_accents(stemmer_for(lang)(word))
 
 
 @lru_cache(maxsize=64)
