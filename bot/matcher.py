@@ -42,14 +42,16 @@ and immutable once built.
 
 from __future__ import annotations
 
+import heapq
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import stop_terms, terms
+from bot.textnorm import stop_terms, term, terms, words
 
 TYPO_CUTOFF = 80.0
 TYPO_MIN_LEN = 4
@@ -65,6 +67,8 @@ SUGGEST_AT = 35.0
 SUGGEST_WINDOW = 20.0
 LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
 MAX_SUGGESTIONS = 3
+TYPO_CACHE = 50_000  # typo lookups remembered per language
+MAX_RANKED = 10  # topics kept in a ranking (inline mode shows up to 10)
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
 
 
@@ -99,12 +103,18 @@ class _LanguageIndex:
     unknown_weight: float
     stops: frozenset[str]
     typical_weight: float  # median weight of a phrasing
-    vocabulary: list[str]
+    vocabulary: list[str]  # sorted by length, for typo lookups within a length range
+    starts: list[int]  # starts[n]: first vocabulary index of a term of length >= n
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: list[float]
+    caps: list[float]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
     postings: dict[str, list[int]]  # term -> phrasing indexes
     term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
     context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
+    typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def length_starts(self, size: int) -> int:
+        return self.starts[min(max(size, 0), len(self.starts) - 1)]
 
 
 class Matcher:
@@ -130,6 +140,7 @@ class Matcher:
         }
         order = list(topic_order)
         self._rank = {topic: i for i, topic in enumerate(order)}
+        self._lang_rank = {lang: i for i, lang in enumerate(self._indexes)}  # ties: first wins
 
     def _written_in(self, question: str, lang: str) -> bool:
         """True unless another language knows as many of the question's words: "help me"
@@ -158,20 +169,23 @@ class Matcher:
         self, question: str, languages: Iterable[str] | None
     ) -> tuple[list[tuple[str, float, str]], dict[str, dict[str, float]]]:
         by_topic: dict[str, dict[str, float]] = defaultdict(dict)
-        for lang in languages or self._indexes:
-            index = self._indexes.get(lang)
-            if index is None:
-                continue
-            for topic, score in _score(index, question).items():
-                by_topic[topic][lang] = score
-        best = {
-            topic: max(sorted(scores.items()), key=lambda item: item[1])[::-1]
-            for topic, scores in by_topic.items()
-        }
-        ranked = sorted(
-            ((topic, round(score, 2), lang) for topic, (score, lang) in best.items()),
-            key=lambda item: (-item[1], self._rank.get(item[0], len(self._rank)), item[0]),
-        )
+        searched = [
+            self._indexes[lang] for lang in languages or self._indexes if lang in self._indexes
+        ]
+        asked = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
+        # A word that is an exact word of one language is not a typo in another.
+        known = {w for w in asked if any(term(w, i.lang) in i.weights for i in searched)}
+        for index in searched:
+            for topic, score in _score(index, asked, known).items():
+                by_topic[topic][index.lang] = score
+        last = len(self._rank)
+        best = []
+        for topic, scores in by_topic.items():
+            lang = max(scores, key=lambda code: (scores[code], -self._lang_rank[code]))
+            best.append((-round(scores[lang], 2), self._rank.get(topic, last), topic, lang))
+        ranked = [
+            (topic, -score, lang) for score, _, topic, lang in heapq.nsmallest(MAX_RANKED, best)
+        ]
         return ranked, by_topic
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
@@ -222,15 +236,21 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
         for term in counts:
             postings[term].append(i)
         phrase_weight.append(sum(weights[t] for t in counts))
+    typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
     return _LanguageIndex(
         lang=lang,
         weights=weights,
         unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
-        vocabulary=sorted(weights),
+        vocabulary=(vocabulary := sorted(weights, key=lambda t: (len(t), t))),
+        starts=[
+            bisect_left([len(t) for t in vocabulary], n)
+            for n in range(max(map(len, vocabulary), default=0) + 2)
+        ],
         stops=stops,
-        typical_weight=sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0,
+        typical_weight=typical,
         phrasings=phrasings,
         phrase_weight=phrase_weight,
+        caps=[QUERY_CAP * max(w, typical) for w in phrase_weight],
         postings=dict(postings),
         term_topics=_invert(topic_terms),
         context_topics=_invert(context_terms),
@@ -251,26 +271,39 @@ def _resolve(index: _LanguageIndex, term: str) -> dict[str, float]:
         return {term: 1.0}
     if len(term) < TYPO_MIN_LEN or not index.vocabulary:
         return {}
-    found = process.extract(
-        term, index.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
-    )
-    return {candidate: score / 100.0 for candidate, score, _ in found}
+    cached = index.typo_cache.get(term)
+    if cached is None:
+        # fuzz.ratio >= 80 needs the shorter word to be at least 2/3 of the longer one
+        size = len(term)
+        lo, hi = (
+            index.length_starts(math.ceil(size * 2 / 3)),
+            index.length_starts(size * 3 // 2 + 1),
+        )
+        found = process.extract(
+            term, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
+        )
+        cached = {candidate: score / 100.0 for candidate, score, _ in found}
+        if len(index.typo_cache) < TYPO_CACHE:
+            index.typo_cache[term] = cached
+    return cached
 
 
-def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
-    query = list(dict.fromkeys(terms(question, index.lang)))[:MAX_QUERY_TERMS]
+def _score(index: _LanguageIndex, asked: list[str], known: set[str]) -> Mapping[str, float]:
+    """Topic scores for the question's words `asked`; `known` words are never typos."""
+    query = list(dict.fromkeys(term(w, index.lang) for w in asked))
     if not query:
         return {}
+    exact = {term(w, index.lang) for w in known}
     query_weight = 0.0
     resolved: list[tuple[float, dict[str, float]]] = []  # (weight, {vocabulary term: sim})
     hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
-    for term in query:
-        candidates = _resolve(index, term)
-        if term in index.weights:
-            weight = index.weights[term]
+    for term_ in query:
+        candidates = {} if term_ in exact and term_ not in index.weights else _resolve(index, term_)
+        if term_ in index.weights:
+            weight = index.weights[term_]
         elif candidates:
             weight = max(index.weights[c] for c in candidates)
-        elif term in index.stops:
+        elif term_ in index.stops:
             weight = STOP_WEIGHT
         else:
             weight = index.unknown_weight
@@ -283,18 +316,30 @@ def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
         return {}
     phrase_scores: dict[str, float] = {}
     beta2 = BETA * BETA
-    for i in {i for term in hits for i in index.postings.get(term, ())}:
-        topic, counts = index.phrasings[i]
-        found_q = found_p = 0.0
-        for term in counts:
-            hit = hits.get(term)
-            if hit is not None:
-                found_q += hit[0] * hit[1]
-                found_p += index.weights[term] * hit[1]
+    # Phrasings sharing only a function word with the question cannot win, so the
+    # candidates come from the other words; function words then add to them.
+    informative = [t for t in hits if t not in index.stops] or list(hits)
+    found_q: dict[int, float] = defaultdict(float)
+    found_p: dict[int, float] = defaultdict(float)
+    for t in informative:
+        weight, similarity = hits[t]
+        add_q, add_p = weight * similarity, index.weights[t] * similarity
+        for i in index.postings.get(t, ()):
+            found_q[i] += add_q
+            found_p[i] += add_p
+    rest = [t for t in hits if t not in set(informative)]
+    caps, phrase_weight, phrasings = index.caps, index.phrase_weight, index.phrasings
+    for i, q_found in found_q.items():
+        topic, counts = phrasings[i]
+        p_found = found_p[i]
+        for t in rest:
+            if t in counts:
+                q_found += hits[t][0] * hits[t][1]
+                p_found += index.weights[t] * hits[t][1]
         # a long message is judged as if it were only QUERY_CAP times this phrasing
-        cap = QUERY_CAP * max(index.phrase_weight[i], index.typical_weight)
-        covered_q = min(found_q / min(query_weight, cap), 1.0)
-        covered_p = found_p / index.phrase_weight[i]
+        covered_q = q_found / (query_weight if query_weight < caps[i] else caps[i])
+        covered_q = covered_q if covered_q < 1.0 else 1.0
+        covered_p = p_found / phrase_weight[i]
         f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
         if f > phrase_scores.get(topic, 0.0):
             phrase_scores[topic] = f
@@ -304,10 +349,13 @@ def _score(index: _LanguageIndex, question: str) -> Mapping[str, float]:
     for weight, candidates in resolved:
         best: dict[str, float] = {}
         for candidate, similarity in candidates.items():
+            weak = CONTEXT_SIM * similarity
             for topic in index.context_topics.get(candidate, ()):
-                best[topic] = max(best.get(topic, 0.0), CONTEXT_SIM * similarity)
+                if weak > best.get(topic, 0.0):
+                    best[topic] = weak
             for topic in index.term_topics.get(candidate, ()):
-                best[topic] = max(best.get(topic, 0.0), similarity)
+                if similarity > best.get(topic, 0.0):
+                    best[topic] = similarity
         for topic, similarity in best.items():
             covered[topic] += weight * similarity
     topic_cap = QUERY_CAP * index.typical_weight

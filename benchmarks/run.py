@@ -1,0 +1,370 @@
+"""Matcher benchmarks: `python benchmarks/run.py [--quick]` from the repo root.
+
+1. CLINC150: 150 intents (10 or all training sentences each) + out-of-scope.
+2. xSID: one intent set in 8 languages, knowledge from valid, questions from test.
+3. Speed and size: latency, build time and peak RSS on the shipped knowledge
+   and on a generated one of 1,000 topics x 5 languages x 10 phrasings.
+4. Telegram throughput: a placeholder (see `telegram_throughput`).
+
+Every data set is written in the project's knowledge format, loaded with the
+real `load_knowledge` and matched with the real `Matcher` (see
+`benchmarks/kb.py`). Baselines run on the same data in the same run (see
+`benchmarks/systems.py`); decline thresholds are tuned on validation data only
+(see `benchmarks/metrics.py`). Figures go to stdout and to
+`benchmarks/results.json` (fractions 0..1, times in ms unless named `_s`).
+
+`--quick` (under 2 minutes; writes results-quick.json) keeps a deterministic subsample of the CLINC150
+and xSID questions and fewer latency questions; it says so in its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `import bot` and `import benchmarks` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import clinc, metrics, speed, xsid  # noqa: E402
+from benchmarks.systems import BASELINE_NAMES  # noqa: E402
+
+SYSTEMS = ("matcher", *BASELINE_NAMES)
+SECTIONS = ("clinc", "xsid", "speed", "telegram")
+GOALS = {
+    "CLINC150 full accuracy": ">= 0.90",
+    "CLINC150 full with declining": "oos recall >= 0.60 at in-scope >= 0.85",
+    "CLINC150 k10 accuracy": ">= 0.75",
+    "xSID accuracy, each language": ">= 0.93",
+    "shipped median latency": "< 1 ms",
+    "large median latency": "< 10 ms",
+    "large build": "< 5 s",
+}
+
+
+def telegram_throughput() -> dict[str, Any] | None:
+    """Placeholder: messages per second through the Telegram layer, to be filled in.
+
+    Returns None until someone implements it (see tests/support); never a made-up number.
+    """
+    print("telegram throughput: skipped (see tests/support)")
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Matcher benchmarks on public data.")
+    parser.add_argument("--quick", action="store_true", help="subsample, finish in under 2 minutes")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT.parent / "shared" / "bench",
+        help="folder with clinc150/ and xsid/ (default: ../shared/bench)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="default: benchmarks/results.json (--quick: benchmarks/results-quick.json, so a quick run never replaces full figures)",
+    )
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated: {','.join(SECTIONS)}"
+    )
+    args = parser.parse_args(argv)
+    sections = [s for s in args.only.split(",") if s]
+    if unknown := set(sections) - set(SECTIONS):
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+
+    started = time.perf_counter()
+    raw: dict[str, Any] = {}
+    durations: dict[str, float] = {}
+    steps: dict[str, Callable[[], Any]] = {
+        "clinc": lambda: clinc.run(args.data, args.quick),
+        "xsid": lambda: xsid.run(args.data, args.quick),
+        "speed": lambda: {
+            "shipped": speed.run("shipped", 100 if args.quick else 400, args.data),
+            "large": speed.run("large", 150 if args.quick else 1000, args.data),
+            **({} if args.quick else {"large_load": speed.run("large-load", 0, args.data)}),
+        },
+        "telegram": telegram_throughput,
+    }
+    if args.quick:
+        print(
+            "--quick: CLINC150 and xSID questions subsampled (every n-th), fewer latency questions;"
+            " figures are indicative only.\n"
+        )
+    for name in sections:
+        t0 = time.perf_counter()
+        print(f"running {name} ...", flush=True)
+        raw[name] = steps[name]()
+        durations[name] = time.perf_counter() - t0
+    durations["total"] = time.perf_counter() - started
+
+    results = summarise(raw, args.quick, durations)
+    print()
+    print(table(results))
+    output: Path = args.output or ROOT / "benchmarks" / (
+        "results-quick.json" if args.quick else "results.json"
+    )
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(output)
+    print(
+        f"\nwritten {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}"
+        f" in {durations['total']:.0f} s"
+    )
+    return 0
+
+
+def summarise(raw: dict[str, Any], quick: bool, durations: dict[str, float]) -> dict[str, Any]:
+    """The figures in the shape of results.json: the matcher at the top, baselines below."""
+    out: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpu_count": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "matcher_version": matcher_version(),
+        "durations_s": durations,
+        "goals": GOALS,
+    }
+    baselines: dict[str, dict[str, Any]] = {name: {} for name in BASELINE_NAMES}
+    if "clinc" in raw:
+        c = raw["clinc"]
+        out["clinc150"] = {
+            "threshold_rule": c["threshold_rule"],
+            "questions": c["questions"],
+            "subsampled": c["subsampled"],
+            "paper_table2": c["paper_table2"],
+        }
+        for size, block in c["sizes"].items():
+            systems = block["systems"]
+            meta = {k: v for k, v in block.items() if k != "systems"}
+            out["clinc150"][size] = {**systems["matcher"], **meta}
+            for name in BASELINE_NAMES:
+                baselines[name].setdefault("clinc150", {})[size] = systems[name]
+    if "xsid" in raw:
+        out["xsid"] = {}
+        for lang, block in raw["xsid"]["languages"].items():
+            meta = {k: v for k, v in block.items() if k != "systems"}
+            out["xsid"][lang] = {**block["systems"]["matcher"], **meta}
+            for name in BASELINE_NAMES:
+                baselines[name].setdefault("xsid", {})[lang] = block["systems"][name]
+    if "speed" in raw:
+        shipped, large = raw["speed"]["shipped"], raw["speed"]["large"]
+        out["latency_ms"] = {}
+        for key, case in (("shipped", shipped), ("large", large)):
+            if "error" in case:
+                out["latency_ms"][f"{key}_error"] = case["error"]
+                continue
+            out["latency_ms"][f"{key}_median"] = case["latency_ms"]["median"]
+            out["latency_ms"][f"{key}_p99"] = case["latency_ms"]["p99"]
+            for name in BASELINE_NAMES:
+                lat = case["baselines_latency_ms"][name]
+                baselines[name].setdefault("latency_ms", {}).update(
+                    {f"{key}_median": lat["median"], f"{key}_p99": lat["p99"]}
+                )
+        if "error" not in large:
+            out["latency_ms"]["large_one_language_median"] = large["latency_one_language_ms"][
+                "median"
+            ]
+        out["speed"] = raw["speed"]
+    if "telegram" in raw:
+        out["telegram_throughput"] = raw["telegram"]
+    out["baselines"] = baselines
+    return out
+
+
+def matcher_version() -> dict[str, Any]:
+    """Which matcher was measured: the commit and a fingerprint of bot/matcher.py as run."""
+    source = (ROOT / "bot" / "matcher.py").read_bytes()
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "diff", "--quiet", "HEAD", "--", "bot"], cwd=ROOT, check=False
+            ).returncode
+            != 0
+        )
+    except (OSError, subprocess.CalledProcessError):
+        head, dirty = None, None
+    return {
+        "git_head": head,
+        "bot_modified_since_head": dirty,
+        "matcher_py_sha256": hashlib.sha256(source).hexdigest()[:12],
+    }
+
+
+def table(r: dict[str, Any]) -> str:
+    """A plain-text table: each row with the matcher beside its baselines."""
+    rows: list[tuple[str, ...]] = [("benchmark", *SYSTEMS, "goal")]
+    base = r["baselines"]
+
+    def row(label: str, mine: Any, path: tuple[str, ...] | None, fmt: str, goal: str = "") -> None:
+        others = [_at(base[name], path) if path else None for name in BASELINE_NAMES]
+        rows.append((label, *(_fmt(v, fmt) for v in (mine, *others)), goal))
+
+    for size in ("k10", "full") if "clinc150" in r else ():
+        m, c = r["clinc150"][size], ("clinc150", size)
+        full = size == "full"
+        label = f"CLINC150 {size}:"
+        row(
+            f"{label} accuracy (no declining)",
+            m["accuracy"],
+            (*c, "accuracy"),
+            ".3f",
+            ">= 0.90" if full else ">= 0.75",
+        )
+        row(
+            f"{label} in-scope acc. with declining",
+            m["accuracy_with_decline"],
+            (*c, "accuracy_with_decline"),
+            ".3f",
+            ">= 0.85" if full else "",
+        )
+        row(
+            f"{label} out-of-scope recall",
+            m["oos_recall"],
+            (*c, "oos_recall"),
+            ".3f",
+            ">= 0.60" if full else "",
+        )
+        row(f"{label} threshold (tuned on val)", m["threshold"], (*c, "threshold"), ".2f")
+        mx = m["max_sum_rule"]
+        row(
+            f"{label} max-sum rule: in-scope acc.",
+            mx["accuracy_with_decline"],
+            (*c, "max_sum_rule", "accuracy_with_decline"),
+            ".3f",
+        )
+        row(
+            f"{label} max-sum rule: oos recall",
+            mx["oos_recall"],
+            (*c, "max_sum_rule", "oos_recall"),
+            ".3f",
+        )
+        row(
+            f"{label} bot's own rule: in-scope acc.",
+            m["own_rule"]["accuracy_with_decline"],
+            None,
+            ".3f",
+        )
+        row(f"{label} bot's own rule: oos recall", m["own_rule"]["oos_recall"], None, ".3f")
+        row(f"{label} ms per question", m["ms_per_question"], (*c, "ms_per_question"), ".2f")
+    if "xsid" in r:
+        langs = list(r["xsid"])
+        for lang in langs:
+            row(
+                f"xSID {lang}: accuracy",
+                r["xsid"][lang]["accuracy"],
+                ("xsid", lang, "accuracy"),
+                ".3f",
+                ">= 0.93",
+            )
+        rows.append(
+            (
+                "xSID mean accuracy",
+                *(
+                    _fmt(sum(block[x]["accuracy"] for x in langs) / len(langs), ".3f")
+                    for block in (r["xsid"], *(base[name]["xsid"] for name in BASELINE_NAMES))
+                ),
+                "",
+            )
+        )
+        all_langs = sum(r["xsid"][x]["accuracy_all_languages"] for x in langs) / len(langs)
+        row("xSID mean acc., all languages searched", all_langs, None, ".3f")
+    lat = r.get("latency_ms", {})
+    for key, goal in (("shipped", "< 1 ms"), ("large", "< 10 ms")) if lat else ():
+        if f"{key}_median" not in lat:
+            row(f"latency {key}", f"error: {lat.get(f'{key}_error')}", None, "")
+            continue
+        row(
+            f"latency {key}: median ms",
+            lat[f"{key}_median"],
+            ("latency_ms", f"{key}_median"),
+            ".3f",
+            goal,
+        )
+        row(f"latency {key}: p99 ms", lat[f"{key}_p99"], ("latency_ms", f"{key}_p99"), ".3f")
+    speed = r.get("speed", {})
+    if "large" in speed and "error" not in speed["large"]:
+        large = speed["large"]
+        row("latency large, one language: median ms", lat["large_one_language_median"], None, ".3f")
+        row("large: index build s", large["build_s"], None, ".2f", "< 5 s")
+        row(
+            "large: peak RSS MB (index alone)",
+            f"{large['peak_rss_mb']:.0f} ({large['index_mb']:.0f})",
+            None,
+            "",
+        )
+    if "shipped" in speed and "error" not in speed["shipped"]:
+        row("shipped: build s", speed["shipped"]["build_s"], None, ".3f")
+        row("shipped: peak RSS MB", speed["shipped"]["peak_rss_mb"], None, ".0f")
+    if "large_load" in speed and "error" not in speed["large_load"]:
+        load = speed["large_load"]
+        row(
+            "large: load_knowledge s (+ build s)",
+            f"{load['load_s']:.1f} (+{load['build_s']:.1f})",
+            None,
+            "",
+        )
+    if "telegram_throughput" in r:
+        value = r["telegram_throughput"]
+        row("telegram throughput", "skipped" if value is None else str(value), None, "")
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        for cells in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    if "clinc150" in r:
+        lines += ["", "CLINC150 full, Larson et al. 2019 Table 2 (in-scope acc. / oos recall):"]
+        lines += [
+            f"  {k:<15} {v['accuracy']:.3f} / {v['oos_recall']:.3f}"
+            for k, v in r["clinc150"]["paper_table2"].items()
+        ]
+        lines.append(
+            f"threshold rule: {r['clinc150']['threshold_rule']} (max-sum rule: {metrics.SUM_RULE})"
+        )
+    return "\n".join(lines)
+
+
+def _at(block: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(block, dict) or key not in block:
+            return None
+        block = block[key]
+    return block
+
+
+def _fmt(value: Any, fmt: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str) or not fmt:
+        return str(value)
+    return format(value, fmt)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Speed and size of the matcher, each case in its own process.
+
+`python -m benchmarks.speed CASE [--questions N]` prints one JSON object; the
+runner (`run()`) starts it in a subprocess so that the peak RSS is the case's
+own (see `rss_mb`).
+
+- `shipped`: the knowledge in knowledge/ loaded with `load_knowledge` and
+  `build_matcher`, as the bot does. Questions: the texts of the shared dev
+  set plus N phrasings of the knowledge with a typo (two neighbouring letters
+  swapped in one word), picked with a seeded random.
+- `large`: a generated knowledge of 1,000 topics x 5 languages x 10
+  phrasings (`benchmarks.synthetic`), Matcher built directly. Questions are
+  generated from it too (see there).
+- `large-load`: the same knowledge written as knowledge files and loaded
+  with `load_knowledge` + `build_matcher`: the bot's start-up/reload cost.
+
+`Matcher.match` is timed per question with `time.perf_counter`, searching
+all languages (what the bot does); the baselines are timed on the same
+questions over the same phrasings (all languages), on a subset for `large`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+if __package__ in (None, ""):  # pragma: no cover - run as a file
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import metrics, synthetic
+from benchmarks.systems import baselines
+from bot.explainer import build_matcher
+from bot.knowledge import load_knowledge
+from bot.matcher import Matcher, Phrasing
+from bot.paths import KNOWLEDGE_DIR
+from bot.problems import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_QUESTIONS_LARGE = 100
+T = TypeVar("T")
+
+
+def run(case: str, questions: int, data_dir: Path, timeout: float = 900) -> dict[str, Any]:
+    """Run one case in a fresh interpreter and return its figures."""
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.speed",
+        case,
+        "--questions",
+        str(questions),
+        "--data",
+        str(data_dir),
+    ]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]}
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def time_each(match: Callable[[T], object], questions: Sequence[T]) -> dict[str, float]:
+    seconds = []
+    for question in questions:
+        started = time.perf_counter()
+        match(question)
+        seconds.append(time.perf_counter() - started)
+    return metrics.latency_summary(seconds)
+
+
+def with_typo(text: str, rng: random.Random) -> str:
+    """`text` with two neighbouring letters swapped in one word of 4+ letters."""
+    candidates = [w for w in text.split() if len(w) >= 4 and w.isalpha()]
+    if not candidates:
+        return text
+    word = rng.choice(candidates)
+    i = rng.randrange(len(word) - 1)
+    swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return text.replace(word, swapped, 1)
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far, MB.
+
+    On Linux `ru_maxrss` survives `exec`: a child started by a big parent
+    reports the parent's size. The kernel's per-process high-water mark
+    (`VmHWM`) does not, so it is used where it exists.
+    """
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    return _status_mb("VmRSS") or float("nan")
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def shipped(n_questions: int, data_dir: Path) -> dict[str, Any]:
+    before = rss_mb()
+    for attempt in range(4):  # others may be saving knowledge files right now
+        try:
+            started = time.perf_counter()
+            kb = load_knowledge(KNOWLEDGE_DIR)
+            load_s = time.perf_counter() - started
+            break
+        except DataError as exc:
+            if attempt == 3:
+                return {
+                    "error": f"knowledge does not load: {exc.problems[0] if exc.problems else exc}"
+                }
+            time.sleep(5)
+    started = time.perf_counter()
+    matcher = build_matcher(kb)
+    build_s = time.perf_counter() - started
+    phrasings = [
+        (entry.topic_id, text)
+        for language in kb.languages.values()
+        for entry in language.entries.values()
+        for text in entry.phrasings
+    ]
+    dev = data_dir.parent / "eval" / "dev.jsonl"
+    questions = (
+        [
+            json.loads(line)["text"]
+            for line in dev.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        if dev.is_file()
+        else []
+    )
+    rng = random.Random(20240501)
+    picked = rng.sample(phrasings, min(n_questions, len(phrasings)))
+    questions += [with_typo(text, rng) for _, text in picked]
+    for _, text in phrasings[:20]:  # warm-up
+        matcher.match(text)
+    latency = time_each(matcher.match, questions)
+    peak = rss_mb()
+    base = {b.name: time_each(b.predict, questions) for b in baselines(phrasings)}
+    return {
+        "topics": len(kb.topics),
+        "languages": list(kb.languages),
+        "phrasings": len(phrasings),
+        "questions": len(questions),
+        "load_s": load_s,
+        "build_s": build_s,
+        "latency_ms": latency,
+        "peak_rss_mb": peak,
+        "rss_after_imports_mb": before,
+        "baselines_latency_ms": base,
+    }
+
+
+def large(n_questions: int) -> dict[str, Any]:
+    before = rss_mb()
+    knowledge = synthetic.generate()
+    phrasings = [
+        Phrasing(t.topic_id, lang, text)
+        for t in knowledge.topics
+        for lang, texts in t.phrasings.items()
+        for text in texts
+    ]
+    rss_generated = current_rss_mb()
+    started = time.perf_counter()
+    matcher = Matcher(phrasings, [t.topic_id for t in knowledge.topics])
+    build_s = time.perf_counter() - started
+    index_mb = current_rss_mb() - rss_generated
+    questions = synthetic.questions(knowledge, n_questions)
+    texts = [q.text for q in questions]
+    for q in synthetic.questions(knowledge, 20, seed=99):  # warm-up
+        matcher.match(q.text)
+    latency = time_each(matcher.match, texts)
+    one_language = time_each(lambda q: matcher.match(q.text, [q.lang]), questions)
+    on_topic = [q for q in questions if q.topic_id is not None]
+    right = sum(_best(matcher, q.text) == q.topic_id for q in on_topic)
+    peak = rss_mb()
+    pairs = [(p.topic_id, p.text) for p in phrasings]
+    base = {
+        b.name: time_each(b.predict, texts[:BASELINE_QUESTIONS_LARGE]) for b in baselines(pairs)
+    }
+    return {
+        "topics": len(knowledge.topics),
+        "languages": list(synthetic.LANGS),
+        "phrasings": len(phrasings),
+        "vocabulary_per_language": synthetic.VOCABULARY,
+        "questions": len(texts),
+        "build_s": build_s,
+        "latency_ms": latency,
+        "latency_one_language_ms": one_language,
+        "accuracy_on_generated": right / max(len(on_topic), 1),
+        "peak_rss_mb": peak,
+        "rss_after_imports_mb": before,
+        "index_mb": index_mb,
+        "baselines_latency_ms": base,
+        "baselines_questions": min(len(texts), BASELINE_QUESTIONS_LARGE),
+    }
+
+
+def _best(matcher: Matcher, question: str) -> str | None:
+    ranked = matcher.match(question).ranked
+    return ranked[0][0] if ranked else None
+
+
+def large_load() -> dict[str, Any]:
+    from benchmarks import kb as kbgen
+
+    knowledge = synthetic.generate()
+    intents = {t.topic_id: t.phrasings for t in knowledge.topics}
+    with tempfile.TemporaryDirectory(prefix="bench-large-") as tmp:
+        kbgen.write_knowledge(Path(tmp), intents, {name: name for name in intents})
+        started = time.perf_counter()
+        kb = load_knowledge(tmp)
+        load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    build_matcher(kb)
+    return {"load_s": load_s, "build_s": time.perf_counter() - started, "peak_rss_mb": rss_mb()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("case", choices=("shipped", "large", "large-load"))
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench")
+    args = parser.parse_args(argv)
+    if args.case == "shipped":
+        result = shipped(args.questions, args.data)
+    elif args.case == "large":
+        result = large(args.questions)
+    else:
+        result = large_load()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

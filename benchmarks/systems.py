@@ -1,0 +1,145 @@
+"""The systems compared: the project's matcher and three simple baselines.
+
+Every system answers a question with a `Prediction`: the best topic (argmax,
+even when the system would decline) and its score on the system's own scale.
+Declining is decided later, by a threshold tuned on validation data.
+
+Baselines (all over the same phrasings the matcher gets, each predicting the
+topic of its best phrasing):
+
+- `wratio`: rapidfuzz `process.extractOne` with `fuzz.WRatio`, texts put
+  through rapidfuzz's `utils.default_process` (lower case, no punctuation).
+- `token_set`: the same with `fuzz.token_set_ratio`.
+- `bm25`: `rank_bm25.BM25Okapi` over lowercase word tokens. Its scores are
+  summed through an inverted index from the model's own `idf`, `doc_freqs`,
+  `doc_len`, `k1` and `b`, which gives the numbers `get_scores` gives (checked
+  on a sample at build time) but without scanning every phrasing per query
+  word, which would take minutes on CLINC150.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rank_bm25 import BM25Okapi
+from rapidfuzz import fuzz, process, utils
+
+from bot.matcher import Matcher
+
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    topic: str | None  # the best topic, even if the system would decline
+    score: float  # on the system's own scale (0-100, BM25 unbounded)
+    answered: str | None = (
+        None  # the matcher's own decision (ANSWER_AT/ANSWER_LEAD); baselines: None
+    )
+
+
+class System(Protocol):
+    name: str
+
+    def predict(self, question: str) -> Prediction: ...
+
+
+class MatcherSystem:
+    """The project's matcher; `languages` restricts the languages searched."""
+
+    def __init__(
+        self, matcher: Matcher, languages: Sequence[str] | None = None, name: str = "matcher"
+    ) -> None:
+        self.name = name
+        self.matcher = matcher
+        self.languages = tuple(languages) if languages else None
+
+    def predict(self, question: str) -> Prediction:
+        match = self.matcher.match(question, self.languages)
+        if not match.ranked:
+            return Prediction(None, 0.0, None)
+        topic, score, _ = match.ranked[0]
+        return Prediction(topic, score, match.topic_id)
+
+
+class FuzzSystem:
+    """rapidfuzz extractOne over all phrasings with one scorer."""
+
+    def __init__(self, name: str, scorer: Any, phrasings: Sequence[tuple[str, str]]) -> None:
+        self.name = name
+        self.scorer = scorer
+        self.topics = [topic for topic, _ in phrasings]
+        self.choices = [utils.default_process(text) for _, text in phrasings]
+
+    def predict(self, question: str) -> Prediction:
+        found = process.extractOne(
+            utils.default_process(question), self.choices, scorer=self.scorer
+        )
+        if found is None or found[1] <= 0:
+            return Prediction(None, 0.0)
+        return Prediction(self.topics[found[2]], float(found[1]))
+
+
+class BM25System:
+    """BM25Okapi over lowercase word tokens; the topic of the best phrasing."""
+
+    name = "bm25"
+
+    def __init__(self, phrasings: Sequence[tuple[str, str]]) -> None:
+        self.topics = [topic for topic, _ in phrasings]
+        corpus = [tokens(text) or ["\0"] for _, text in phrasings]  # BM25Okapi needs no empty docs
+        self.model = BM25Okapi(corpus)
+        m = self.model
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, freqs in enumerate(m.doc_freqs):
+            norm = m.k1 * (1 - m.b + m.b * m.doc_len[i] / m.avgdl)
+            for term, tf in freqs.items():
+                postings[term].append((i, tf * (m.k1 + 1) / (tf + norm)))
+        self.postings = dict(postings)
+        self._self_check(phrasings)
+
+    def scores(self, question: str) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for term in tokens(question):  # repeats count, as in get_scores
+            idf = self.model.idf.get(term) or 0.0
+            for i, part in self.postings.get(term, ()):
+                out[i] += idf * part
+        return out
+
+    def predict(self, question: str) -> Prediction:
+        scores = self.scores(question)
+        if not scores:
+            return Prediction(None, 0.0)
+        best = max(scores.items(), key=lambda item: (item[1], -item[0]))  # first best, like argmax
+        return Prediction(self.topics[best[0]], best[1])
+
+    def _self_check(self, phrasings: Sequence[tuple[str, str]]) -> None:
+        for _, text in list(phrasings)[:: max(len(phrasings) // 5, 1)][:5]:
+            full = self.model.get_scores(tokens(text))
+            fast = self.scores(text)
+            for i, value in enumerate(full):
+                if abs(value - fast.get(i, 0.0)) > 1e-6:
+                    raise AssertionError("inverted-index BM25 differs from rank_bm25.get_scores")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def baselines(phrasings: Sequence[tuple[str, str]]) -> list[System]:
+    return [
+        FuzzSystem("wratio", fuzz.WRatio, phrasings),
+        FuzzSystem("token_set", fuzz.token_set_ratio, phrasings),
+        BM25System(phrasings),
+    ]
+
+
+def predict_all(system: System, questions: Iterable[str]) -> list[Prediction]:
+    return [system.predict(q) for q in questions]
+
+
+BASELINE_NAMES = ("wratio", "token_set", "bm25")

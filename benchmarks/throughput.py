@@ -1,0 +1,305 @@
+"""Telegram throughput: updates per second through the real Application, against an echo bot.
+
+    python benchmarks/throughput.py [--updates 2000] [--rounds 3] [--concurrent-echo]
+
+What is measured: N text messages (realistic questions from ../shared/eval/dev.jsonl, from
+50 private chats) are pushed at once into the Bot API stand-in (tests/support/botapi.py,
+served over HTTP on 127.0.0.1); the clock runs from the push until the stand-in has recorded
+N successful sendMessage calls. The stand-in runs in its own process, so the bot under test
+does not share its interpreter (GIL) with the HTTP server that answers it.
+
+Systems, measured in the same run, alternating (bot, echo, bot, echo, ...):
+
+* bot: `bot.telegram.app.build_application(settings, Explainer.load(), Store(":memory:"),
+  rate_limiter=False)`, polling with `application.updater.start_polling()`; the PTB
+  settings are the ones build_application chooses (concurrent_updates included: it keeps
+  PTB's default, one update at a time), only the rate limiter is off.
+* echo: a bare python-telegram-bot echo bot (ApplicationBuilder with the same base_url, a
+  MessageHandler replying with the same text), same PTB defaults.
+
+Each run builds a fresh Application and warms it up with 50 updates before the clock starts.
+Reported: updates/s per run, medians, and the ratio bot/echo (the goal: >= 0.80).
+
+Note: with `rate_limiter=True` (what `python -m bot run` uses) PTB's AIORateLimiter also caps
+sending at 30 messages per second overall (Telegram's documented limit), so in production
+the bot never sends faster than that whatever this benchmark says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `import bot` and `import tests.support` from a checkout
+    sys.path.insert(0, str(ROOT))
+# PTB 22 warns when it builds a RetryAfter unless timedeltas are opted into.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+WARMUP = 50
+USERS = 50
+FIRST_USER = 7_000_001
+FALLBACK_QUESTIONS = [
+    ("what is facial recognition", "en"),
+    ("Was ist Gesichtserkennung?", "de"),
+    ("is my voice biometric data", "en"),
+    ("l'AI Act interdit-il la surveillance biométrique ?", "fr"),
+    ("cos'è la sorveglianza biometrica di massa", "it"),
+    ("¿qué son los datos biométricos?", "es"),
+]
+
+Spec = tuple[str, str, int]  # text, language_code, user id
+
+
+def load_questions(path: Path = DEV_SET) -> list[tuple[str, str]]:
+    """(text, language) of the dev set's questions; a few built-in ones if it is missing."""
+    if not path.is_file():
+        return list(FALLBACK_QUESTIONS)
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            text = str(item["text"]).strip()
+            if text and not text.startswith("/"):
+                out.append((text, str(item.get("lang") or "en")))
+    return out or list(FALLBACK_QUESTIONS)
+
+
+def make_specs(questions: Sequence[tuple[str, str]], count: int, offset: int = 0) -> list[Spec]:
+    return [
+        (
+            questions[(offset + i) % len(questions)][0],
+            questions[(offset + i) % len(questions)][1],
+            FIRST_USER + (offset + i) % USERS,
+        )
+        for i in range(count)
+    ]
+
+
+# ------------------------------------------------------------------ the stand-in's process
+
+
+def _standin_process(conn: Connection) -> None:
+    """Serve a BotApiStandIn; on ("run", specs, timeout) push them and time the answers."""
+    from tests.support.botapi import BotApiStandIn, text_message
+
+    with BotApiStandIn() as api:
+        conn.send((api.token, api.base_url))
+        while True:
+            command, *args = conn.recv()
+            if command == "stop":
+                break
+            specs, timeout = args
+            updates = [
+                text_message(text, user_id=uid, language_code=lang) for text, lang, uid in specs
+            ]
+            api.clear()
+            started = time.perf_counter()
+            api.push_updates(updates)
+            deadline = started + timeout
+            sent = errors = 0
+            while True:
+                # cheap test first: every sendMessage is one recorded call
+                if api.mark() >= len(updates):
+                    calls = api.calls("sendMessage")
+                    sent = sum(1 for c in calls if c.ok)
+                    errors = len(calls) - sent
+                    if sent + errors >= len(updates):
+                        break
+                if time.perf_counter() > deadline:
+                    calls = api.calls("sendMessage")
+                    sent = sum(1 for c in calls if c.ok)
+                    errors = len(calls) - sent
+                    break
+                time.sleep(0.002)
+            elapsed = time.perf_counter() - started
+            time.sleep(0.05)  # anything sent twice would show up now
+            total = sum(1 for c in api.calls("sendMessage") if c.ok)
+            conn.send(
+                {
+                    "updates": len(updates),
+                    "sent": sent,
+                    "rejected": errors,
+                    "seconds": elapsed,
+                    "extra": total - len(updates) if total > len(updates) else 0,
+                    "timed_out": sent + errors < len(updates),
+                }
+            )
+
+
+class StandInProcess:
+    def __init__(self) -> None:
+        context = mp.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_standin_process, args=(child,), daemon=True)
+        self._process.start()
+        self.token, self.base_url = self._conn.recv()
+
+    def run(self, specs: list[Spec], timeout: float) -> dict[str, Any]:
+        self._conn.send(("run", specs, timeout))
+        result: dict[str, Any] = self._conn.recv()
+        return result
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._conn.send(("stop",))
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+
+
+# ------------------------------------------------------------------ the two systems
+
+
+def bot_application(token: str, base_url: str, explainer: Any) -> Any:
+    from bot.storage import Store
+    from bot.telegram.app import build_application
+    from bot.telegram.settings import Settings
+
+    settings = Settings(token=token, api_base_url=base_url)
+    return build_application(settings, explainer, Store(":memory:"), rate_limiter=False)
+
+
+def echo_application(token: str, base_url: str, concurrent: bool = False) -> Any:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text:
+            await message.reply_text(message.text)
+
+    builder = ApplicationBuilder().token(token).base_url(base_url)
+    if concurrent:
+        builder = builder.concurrent_updates(True)
+    application = builder.build()
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    return application
+
+
+async def _measure(
+    application: Any, standin: StandInProcess, specs: list[Spec], warmup: list[Spec]
+) -> dict[str, Any]:
+    from telegram import Update
+
+    timeout = max(30.0, len(specs) / 40)
+    async with application:
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        try:
+            warm = await asyncio.to_thread(standin.run, warmup, 30.0)
+            if warm["timed_out"]:
+                raise RuntimeError(f"warm-up did not finish: {warm}")
+            result = await asyncio.to_thread(standin.run, specs, timeout)
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    result["concurrent_updates"] = application.update_processor.max_concurrent_updates
+    result["per_second"] = result["sent"] / result["seconds"] if result["seconds"] else 0.0
+    return result
+
+
+def telegram_throughput(
+    updates: int = 2000, rounds: int = 3, *, concurrent_echo: bool = False
+) -> dict[str, Any]:
+    """Updates per second, bot vs echo bot, alternating `rounds` times each; see the module doc."""
+    from bot.explainer import Explainer
+
+    questions = load_questions()
+    explainer = Explainer.load()
+    specs = make_specs(questions, updates)
+    warmup = make_specs(questions, WARMUP, offset=7)
+    systems: dict[str, Any] = {
+        "bot": lambda t, u: bot_application(t, u, explainer),
+        "echo": lambda t, u: echo_application(t, u),
+    }
+    if concurrent_echo:
+        systems["echo (concurrent_updates)"] = lambda t, u: echo_application(t, u, True)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in systems}
+    standin = StandInProcess()
+    started = time.perf_counter()
+    try:
+        for _round in range(rounds):
+            for name, build in systems.items():
+                application = build(standin.token, standin.base_url)
+                result = asyncio.run(_measure(application, standin, specs, warmup))
+                runs[name].append(result)
+    finally:
+        standin.close()
+    medians = {name: statistics.median(r["per_second"] for r in rs) for name, rs in runs.items()}
+    return {
+        "updates": updates,
+        "rounds": rounds,
+        "questions": len(questions),
+        "source": str(DEV_SET) if DEV_SET.is_file() else "built-in questions",
+        "runs": {name: [round(r["per_second"], 1) for r in rs] for name, rs in runs.items()},
+        "medians": {name: round(value, 1) for name, value in medians.items()},
+        "ratio": round(medians["bot"] / medians["echo"], 3) if medians["echo"] else None,
+        "concurrent_updates": {name: rs[0]["concurrent_updates"] for name, rs in runs.items()},
+        "problems": [
+            f"{name} run {i + 1}: {r}"
+            for name, rs in runs.items()
+            for i, r in enumerate(rs)
+            if r["timed_out"] or r["rejected"] or r["extra"]
+        ],
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(
+        f"Telegram throughput: {result['updates']} updates per run, {result['rounds']} rounds "
+        f"alternating, {result['questions']} questions from {result['source']}"
+    )
+    print(f"{'system':<28} {'concurrent_updates':>18}  {'runs (updates/s)':<28} {'median':>8}")
+    for name, values in result["runs"].items():
+        runs = ", ".join(f"{v:.0f}" for v in values)
+        print(
+            f"{name:<28} {result['concurrent_updates'][name]:>18}  {runs:<28} "
+            f"{result['medians'][name]:>8.0f}"
+        )
+    ratio = result["ratio"]
+    verdict = (
+        ""
+        if ratio is None
+        else ("  (goal >= 0.80: met)" if ratio >= 0.8 else "  (goal >= 0.80: NOT met)")
+    )
+    print(f"ratio bot/echo (medians): {ratio}{verdict}")
+    for problem in result["problems"]:
+        print("problem:", problem)
+    print(f"total time: {result['total_seconds']} s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--concurrent-echo",
+        action="store_true",
+        help="also measure the echo bot with concurrent_updates=True (a ceiling, not the bot)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON too")
+    args = parser.parse_args(argv)
+    result = telegram_throughput(args.updates, args.rounds, concurrent_echo=args.concurrent_echo)
+    print_table(result)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    return 1 if result["problems"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
