@@ -213,8 +213,8 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
     phrasings: list[tuple[str, dict[str, int]]] = []
     for item in items:
         counts: dict[str, int] = defaultdict(int)
-        for term in terms(item.text, lang):
-            counts[term] += 1
+        for found in terms(item.text, lang):
+            counts[found] += 1
         if counts:
             phrasings.append((item.topic_id, dict(counts)))
             topic_terms[item.topic_id].update(counts)
@@ -260,9 +260,9 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
 def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
     inverted: dict[str, set[str]] = defaultdict(set)
     for topic, vocabulary in by_topic.items():
-        for term in vocabulary:
-            inverted[term].add(topic)
-    return {term: frozenset(topics) for term, topics in inverted.items()}
+        for found in vocabulary:
+            inverted[found].add(topic)
+    return {found: frozenset(topics) for found, topics in inverted.items()}
 
 
 def _resolve(index: _LanguageIndex, term: str) -> dict[str, float]:
