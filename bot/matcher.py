@@ -222,8 +222,8 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
         context_terms[item.topic_id].update(terms(item.text, lang))
     df: dict[str, int] = defaultdict(int)
     for topic in set(topic_terms) | set(context_terms):
-        for term in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
-            df[term] += 1
+        for found in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
+            df[found] += 1
     n_topics = max(len(set(topic_terms) | set(context_terms)), 1)
     stops = stop_terms(lang)
     weights = {
@@ -233,8 +233,8 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
     postings: dict[str, list[int]] = defaultdict(list)
     phrase_weight = []
     for i, (_, counts) in enumerate(phrasings):
-        for term in counts:
-            postings[term].append(i)
+        for found in counts:
+            postings[found].append(i)
         phrase_weight.append(sum(weights[t] for t in counts))
     typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
     return _LanguageIndex(
