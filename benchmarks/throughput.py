@@ -1,6 +1,7 @@
 """Telegram throughput: updates per second through the real Application, against an echo bot.
 
     python benchmarks/throughput.py [--updates 2000] [--rounds 3] [--concurrent-echo]
+                                    [--latency-ms MS] [--json]
 
 What is measured: N text messages (realistic questions from ../shared/eval/dev.jsonl, from
 50 private chats) are pushed at once into the Bot API stand-in (tests/support/botapi.py,
@@ -19,6 +20,11 @@ Systems, measured in the same run, alternating (bot, echo, bot, echo, ...):
 
 Each run builds a fresh Application and warms it up with 50 updates before the clock starts.
 Reported: updates/s per run, medians, and the ratio bot/echo (the goal: >= 0.80).
+
+On 127.0.0.1 a round trip costs about a millisecond, so the figures measure the CPU cost per
+update (matching, building and (de)serialising a richer message). `--latency-ms 40` delays
+every sendMessage answer in the stand-in, as Telegram's round trip would; both bots then wait
+on the network most of the time (use a few hundred updates: about 1000/40 per second).
 
 Note: with `rate_limiter=True` (what `python -m bot run` uses) PTB's AIORateLimiter also caps
 sending at 30 messages per second overall (Telegram's documented limit), so in production
@@ -101,11 +107,14 @@ def _standin_process(conn: Connection) -> None:
             command, *args = conn.recv()
             if command == "stop":
                 break
-            specs, timeout = args
+            specs, timeout, latency = args
             updates = [
                 text_message(text, user_id=uid, language_code=lang) for text, lang, uid in specs
             ]
             api.clear()
+            api.clear_faults()
+            if latency > 0:  # every answer delayed, like Telegram's round trip
+                api.fail_next("sendMessage", "slow", count=len(updates), seconds=latency)
             started = time.perf_counter()
             api.push_updates(updates)
             deadline = started + timeout
@@ -147,8 +156,8 @@ class StandInProcess:
         self._process.start()
         self.token, self.base_url = self._conn.recv()
 
-    def run(self, specs: list[Spec], timeout: float) -> dict[str, Any]:
-        self._conn.send(("run", specs, timeout))
+    def run(self, specs: list[Spec], timeout: float, latency: float = 0.0) -> dict[str, Any]:
+        self._conn.send(("run", specs, timeout, latency))
         result: dict[str, Any] = self._conn.recv()
         return result
 
@@ -191,11 +200,15 @@ def echo_application(token: str, base_url: str, concurrent: bool = False) -> Any
 
 
 async def _measure(
-    application: Any, standin: StandInProcess, specs: list[Spec], warmup: list[Spec]
+    application: Any,
+    standin: StandInProcess,
+    specs: list[Spec],
+    warmup: list[Spec],
+    latency: float = 0.0,
 ) -> dict[str, Any]:
     from telegram import Update
 
-    timeout = max(30.0, len(specs) / 40)
+    timeout = max(30.0, len(specs) / 40 + len(specs) * latency * 2)
     async with application:
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         await application.start()
@@ -203,7 +216,7 @@ async def _measure(
             warm = await asyncio.to_thread(standin.run, warmup, 30.0)
             if warm["timed_out"]:
                 raise RuntimeError(f"warm-up did not finish: {warm}")
-            result = await asyncio.to_thread(standin.run, specs, timeout)
+            result = await asyncio.to_thread(standin.run, specs, timeout, latency)
         finally:
             await application.updater.stop()
             await application.stop()
@@ -213,7 +226,11 @@ async def _measure(
 
 
 def telegram_throughput(
-    updates: int = 2000, rounds: int = 3, *, concurrent_echo: bool = False
+    updates: int = 2000,
+    rounds: int = 3,
+    *,
+    concurrent_echo: bool = False,
+    latency_ms: float = 0.0,
 ) -> dict[str, Any]:
     """Updates per second, bot vs echo bot, alternating `rounds` times each; see the module doc."""
     from bot.explainer import Explainer
@@ -235,7 +252,9 @@ def telegram_throughput(
         for _round in range(rounds):
             for name, build in systems.items():
                 application = build(standin.token, standin.base_url)
-                result = asyncio.run(_measure(application, standin, specs, warmup))
+                result = asyncio.run(
+                    _measure(application, standin, specs, warmup, latency_ms / 1000)
+                )
                 runs[name].append(result)
     finally:
         standin.close()
@@ -243,6 +262,7 @@ def telegram_throughput(
     return {
         "updates": updates,
         "rounds": rounds,
+        "latency_ms": latency_ms,
         "questions": len(questions),
         "source": str(DEV_SET) if DEV_SET.is_file() else "built-in questions",
         "runs": {name: [round(r["per_second"], 1) for r in rs] for name, rs in runs.items()},
@@ -263,6 +283,11 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"Telegram throughput: {result['updates']} updates per run, {result['rounds']} rounds "
         f"alternating, {result['questions']} questions from {result['source']}"
+        + (
+            f", every sendMessage delayed {result['latency_ms']:g} ms"
+            if result["latency_ms"]
+            else ""
+        )
     )
     print(f"{'system':<28} {'concurrent_updates':>18}  {'runs (updates/s)':<28} {'median':>8}")
     for name, values in result["runs"].items():
@@ -292,9 +317,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also measure the echo bot with concurrent_updates=True (a ceiling, not the bot)",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="delay every sendMessage answer by this much, like Telegram's round trip "
+        "(use with fewer --updates: a sequential bot then does about 1000/latency per second)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     args = parser.parse_args(argv)
-    result = telegram_throughput(args.updates, args.rounds, concurrent_echo=args.concurrent_echo)
+    result = telegram_throughput(
+        args.updates,
+        args.rounds,
+        concurrent_echo=args.concurrent_echo,
+        latency_ms=args.latency_ms,
+    )
     print_table(result)
     if args.json:
         print(json.dumps(result, indent=2))

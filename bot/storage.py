@@ -36,6 +36,10 @@ class Store:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
+            # WAL with synchronous=NORMAL: a counter update is a cheap append instead
+            # of a full sync per question; a power cut may lose the last few counts.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
 
     @classmethod

@@ -17,6 +17,8 @@ from bot.telegram.services import Services, services
 
 log = logging.getLogger(__name__)
 MAX_LISTED_PROBLEMS = 30
+SHARED_FILES = ("topics.yaml", "links.yaml")
+LISTED_CHARS = 3000  # escaped, the list stays well under Telegram's 4,096 characters
 
 
 async def reload_explainer(svc: Services) -> list[str]:
@@ -57,8 +59,11 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = svc.turn(update).language()
     with use(svc.explainer.catalogs, lang):
         if problems:
-            listed = "\n".join(escape(p) for p in problems[:MAX_LISTED_PROBLEMS])
-            more = len(problems) - MAX_LISTED_PROBLEMS
+            # problems in the shared files first: they are often the cause of the rest
+            first = sorted(problems, key=lambda p: not p.split(":")[0].endswith(SHARED_FILES))
+            shown = _fitting(first[:MAX_LISTED_PROBLEMS], LISTED_CHARS)
+            listed = "\n".join(escape(p) for p in shown)
+            more = len(problems) - len(shown)
             text = (
                 _("Reload refused; I keep the running version. Problems:")
                 + f"\n<code>{listed}</code>"
@@ -70,7 +75,20 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 topics=len(svc.explainer.knowledge.topics),
                 languages=", ".join(svc.explainer.languages),
             )
-    await message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+def _fitting(lines: list[str], limit: int) -> list[str]:
+    """The first lines that fit in `limit` characters (whole lines: cutting one
+    could split an HTML entity or drop a closing tag)."""
+    shown: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line) + 1
+        if size > limit:
+            break
+        shown.append(line)
+    return shown
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

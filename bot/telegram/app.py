@@ -22,6 +22,7 @@ from bot.explainer import Explainer
 from bot.i18n import DEFAULT_LANG, _, use
 from bot.storage import Store
 from bot.telegram import admin, callbacks, conversation, errors, inline
+from bot.telegram.request import RetryingRequest
 from bot.telegram.services import KEY, Services
 from bot.telegram.settings import Settings
 
@@ -41,6 +42,8 @@ def build_application(
     builder = builder.post_init(_post_init)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # retry sends that Telegram never carried out (5xx, refused connections)
+        builder = builder.request(RetryingRequest(connection_pool_size=256))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.i18n import _, use
@@ -16,9 +16,15 @@ log = logging.getLogger(__name__)
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its traceback; tell the user something went wrong."""
+    if update is None and isinstance(context.error, NetworkError):
+        # fetching updates failed; python-telegram-bot retries by itself
+        log.warning("network error while fetching updates: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_message is None:
         return
+    if isinstance(context.error, TimedOut):
+        return  # the reply may well have arrived: an apology would only confuse
     try:
         svc = services(context)
         lang = svc.turn(update).language()
