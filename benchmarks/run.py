@@ -4,7 +4,8 @@
 2. xSID: one intent set in 8 languages, knowledge from valid, questions from test.
 3. Speed and size: latency, build time and peak RSS on the shipped knowledge
    and on a generated one of 1,000 topics x 5 languages x 10 phrasings.
-4. Telegram throughput: a placeholder (see `telegram_throughput`).
+4. Telegram throughput: updates per second through the real Application against the
+   Bot API stand-in, beside a bare python-telegram-bot echo bot (`benchmarks/throughput.py`).
 
 Every data set is written in the project's knowledge format, loaded with the
 real `load_knowledge` and matched with the real `Matcher` (see
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `import bot` and `import benchmarks` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import clinc, metrics, speed, xsid  # noqa: E402
+from benchmarks import clinc, metrics, speed, throughput, xsid  # noqa: E402
 from benchmarks.systems import BASELINE_NAMES  # noqa: E402
 
 SYSTEMS = ("matcher", *BASELINE_NAMES)
@@ -49,16 +50,8 @@ GOALS = {
     "shipped median latency": "< 1 ms",
     "large median latency": "< 10 ms",
     "large build": "< 5 s",
+    "Telegram throughput, bot/echo": ">= 0.80",
 }
-
-
-def telegram_throughput() -> dict[str, Any] | None:
-    """Placeholder: messages per second through the Telegram layer, to be filled in.
-
-    Returns None until someone implements it (see tests/support); never a made-up number.
-    """
-    print("telegram throughput: skipped (see tests/support)")
-    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "large": speed.run("large", 150 if args.quick else 1000, args.data),
             **({} if args.quick else {"large_load": speed.run("large-load", 0, args.data)}),
         },
-        "telegram": telegram_throughput,
+        "telegram": lambda: throughput.telegram_throughput(
+            updates=500 if args.quick else 2000, rounds=1 if args.quick else 3
+        ),
     }
     if args.quick:
         print(
@@ -328,7 +323,10 @@ def table(r: dict[str, Any]) -> str:
         )
     if "telegram_throughput" in r:
         value = r["telegram_throughput"]
-        row("telegram throughput", "skipped" if value is None else str(value), None, "")
+        medians = value["medians"]
+        row("telegram: bot updates/s (median)", medians["bot"], None, ".0f")
+        row("telegram: bare echo bot updates/s (median)", medians["echo"], None, ".0f")
+        row("telegram: ratio bot/echo", value["ratio"], None, ".3f", ">= 0.80")
     widths = [max(len(cells[i]) for cells in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
