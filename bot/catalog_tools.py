@@ -46,7 +46,8 @@ def _po_paths(locales: Path) -> list[Path]:
 
 def _template_text(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, omit_header=True, sort_output=True, width=100)
+    # no line numbers: the template changes only when strings change, not when code moves
+    write_po(buffer, catalog, omit_header=True, sort_output=True, width=100, include_lineno=False)
     return buffer.getvalue()
 
 
@@ -65,7 +66,7 @@ def run_i18n(action: str, locales: Path | None) -> int:
                 catalog = read_po(handle, locale=po_path.parent.parent.name)
             catalog.update(template)
             with po_path.open("wb") as handle:
-                write_po(handle, catalog, omit_header=False, sort_output=True, width=100,
+                write_po(handle, catalog, omit_header=False, sort_output=True, width=100, include_lineno=False,
                          ignore_obsolete=True)  # fmt: skip
             print(f"{display_path(po_path)}: {_summary(catalog)}")
         return 0
