@@ -27,9 +27,7 @@ def run_eval(explainer: Explainer, path: Path) -> int:
     except OSError as exc:
         print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
         return 2
-    rows = [
-        json.loads(line) for line in text.splitlines() if line.strip()
-    ]
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses: list[str] = []
     store = Store(":memory:")
