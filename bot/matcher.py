@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import stop_terms, term, terms, words
+from bot.textnorm import stop_words, term, terms, words
 
 TYPO_CUTOFF = 80.0
 TYPO_MIN_LEN = 4
@@ -101,7 +101,8 @@ class _LanguageIndex:
     lang: str
     weights: dict[str, float]  # term -> idf
     unknown_weight: float
-    stops: frozenset[str]
+    stops: frozenset[str]  # terms that only function words give
+    function_words: frozenset[str]
     typical_weight: float  # median weight of a phrasing
     vocabulary: list[str]  # sorted by length, for typo lookups within a length range
     starts: list[int]  # starts[n]: first vocabulary index of a term of length >= n
@@ -225,7 +226,14 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
         for found in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
             df[found] += 1
     n_topics = max(len(set(topic_terms) | set(context_terms)), 1)
-    stops = stop_terms(lang)
+    # a term is a function word's only when every word it comes from is a function word
+    function_words = stop_words(lang)
+    only_function: dict[str, bool] = {}
+    for item in (*items, *context):
+        for word in words(item.text):
+            found = term(word, lang)
+            only_function[found] = only_function.get(found, True) and word in function_words
+    stops = frozenset(found for found, only in only_function.items() if only)
     weights = {
         term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
         for term, count in df.items()
@@ -247,6 +255,7 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
             for n in range(max(map(len, vocabulary), default=0) + 2)
         ],
         stops=stops,
+        function_words=function_words,
         typical_weight=typical,
         phrasings=phrasings,
         phrase_weight=phrase_weight,
@@ -290,7 +299,10 @@ def _resolve(index: _LanguageIndex, term: str) -> dict[str, float]:
 
 def _score(index: _LanguageIndex, asked: list[str], known: set[str]) -> Mapping[str, float]:
     """Topic scores for the question's words `asked`; `known` words are never typos."""
-    query = list(dict.fromkeys(term(w, index.lang) for w in asked))
+    word_of: dict[str, str] = {}
+    for word in asked:
+        word_of.setdefault(term(word, index.lang), word)
+    query = list(word_of)
     if not query:
         return {}
     exact = {term(w, index.lang) for w in known}
@@ -303,7 +315,7 @@ def _score(index: _LanguageIndex, asked: list[str], known: set[str]) -> Mapping[
             weight = index.weights[term_]
         elif candidates:
             weight = max(index.weights[c] for c in candidates)
-        elif term_ in index.stops:
+        elif word_of[term_] in index.function_words:
             weight = STOP_WEIGHT
         else:
             weight = index.unknown_weight

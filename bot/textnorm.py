@@ -62,10 +62,11 @@ def term(word: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def stop_terms(lang: str) -> frozenset[str]:
-    """Terms of the language's common function words ("what", "is", "the")."""
+def stop_words(lang: str) -> frozenset[str]:
+    """The language's common function words ("what", "is", "the"), as `words()` gives them.
+
+    Words, not stems: German "sicher" stems like the function word "sich"."""
     code = lang.split("_")[0].split("-")[0].lower()
     if code not in LANGUAGE_MAPPING:
         return frozenset()
-    stem = stemmer_for(lang)
-    return frozenset(strip_accents(stem(w)) for s in get_stopwords(code) for w in words(s))
+    return frozenset(w for s in get_stopwords(code) for w in words(s))
