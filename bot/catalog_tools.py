@@ -62,8 +62,7 @@ def run_i18n(action: str, locales: Path | None) -> int:
         return 0
     if action == "update":
         for po_path in _po_paths(locales):
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=po_path.parent.parent.name)
+            catalog = _read(po_path)
             catalog.update(template)
             with po_path.open("wb") as handle:
                 write_po(handle, catalog, omit_header=False, sort_output=True, width=100, include_lineno=False,
@@ -72,13 +71,17 @@ def run_i18n(action: str, locales: Path | None) -> int:
         return 0
     if action == "compile":
         for po_path in _po_paths(locales):
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=po_path.parent.parent.name)
+            catalog = _read(po_path)
             with po_path.with_suffix(".mo").open("wb") as handle:
                 write_mo(handle, catalog)
             print(f"{display_path(po_path.with_suffix('.mo'))}: {_summary(catalog)}")
         return 0
     return _check(locales, pot, template)
+
+
+def _read(po_path: Path, *, strict: bool = False) -> Catalog:
+    with po_path.open("rb") as handle:
+        return read_po(handle, locale=po_path.parent.parent.name, abort_invalid=strict)
 
 
 def _summary(catalog: Catalog) -> str:
@@ -96,8 +99,7 @@ def _check(locales: Path, pot: Path, template: Catalog) -> int:
     for po_path in _po_paths(locales):
         name = display_path(po_path)
         try:
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=po_path.parent.parent.name, abort_invalid=True)
+            catalog = _read(po_path, strict=True)
             write_mo(io.BytesIO(), catalog)
         except Exception as exc:  # any Babel error means the catalog does not compile
             print(f"{name}:{getattr(exc, 'lineno', 1) or 1}: does not compile: {exc}")

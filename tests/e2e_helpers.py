@@ -20,10 +20,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.explainer import Explainer
 from tests.support.botapi import BotApiStandIn, Call, WaitTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,3 +287,20 @@ def first(items: Iterable[Any], pred: Callable[[Any], bool], what: str) -> Any:
         if pred(item):
             return item
     raise AssertionError(f"found no {what}")
+
+
+def running_bot(
+    standin: BotApiStandIn,
+    tmp_path_factory: pytest.TempPathFactory,
+    explainer: Explainer,
+    name: str,
+) -> Iterator[BotProcess]:
+    """A polling bot process for a module's tests, stopped afterwards."""
+    assert_updates_processed_in_order(explainer)
+    base = tmp_path_factory.mktemp(name)
+    process = BotProcess(standin, base / "data", base / "bot.log").start()
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()

@@ -31,12 +31,12 @@ from tests.e2e_helpers import (
     ADMIN_ID,
     ROOT,
     BotProcess,
-    assert_updates_processed_in_order,
     buttons,
     callback_data,
     first,
     free_port,
     new_user_id,
+    running_bot,
 )
 from tests.support.botapi import (
     DEFAULT_BOT_USERNAME,
@@ -70,14 +70,7 @@ def standin() -> Iterator[BotApiStandIn]:
 def bot(
     standin: BotApiStandIn, tmp_path_factory: pytest.TempPathFactory, explainer: Explainer
 ) -> Iterator[BotProcess]:
-    assert_updates_processed_in_order(explainer)
-    base = tmp_path_factory.mktemp("e2e-polling")
-    process = BotProcess(standin, base / "data", base / "bot.log").start()
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    yield from running_bot(standin, tmp_path_factory, explainer, "e2e-polling")
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import pytest
 
 from bot.explainer import Explainer
 from bot.i18n import _, use
-from tests.e2e_helpers import WAIT, BotProcess, assert_updates_processed_in_order, new_user_id
+from tests.e2e_helpers import WAIT, BotProcess, new_user_id, running_bot
 from tests.support.botapi import BotApiStandIn, text_message
 
 QUESTIONS = [
@@ -47,14 +47,7 @@ def standin() -> Iterator[BotApiStandIn]:
 def bot(
     standin: BotApiStandIn, tmp_path_factory: pytest.TempPathFactory, explainer: Explainer
 ) -> Iterator[BotProcess]:
-    assert_updates_processed_in_order(explainer)
-    base = tmp_path_factory.mktemp("e2e-faults")
-    process = BotProcess(standin, base / "data", base / "bot.log").start()
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    yield from running_bot(standin, tmp_path_factory, explainer, "e2e-faults")
 
 
 @pytest.fixture(autouse=True)
