@@ -103,6 +103,15 @@ _query_ids = itertools.count(1)
 _file_ids = itertools.count(1)
 
 
+
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON-like data; a JSON round trip is several times faster than
+    copy.deepcopy, which kept the stand-in busy long enough to skew throughput figures."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+
 def _next_message_id() -> int:
     with _id_lock:
         return next(_message_ids)
@@ -1045,7 +1054,7 @@ class FakeBotApi:
                         payload = {"ok": True, "result": answer}
                 self._calls.append(Call(name, params, status, payload))
             self._cond.notify_all()
-        return status, copy.deepcopy(payload)
+        return status, _clone(payload)
 
     def _pre(
         self, token: str, method: str, params: dict[str, Any]
@@ -1276,7 +1285,7 @@ class FakeBotApi:
         """Queue an update for getUpdates (wakes a waiting long poll); returns it with its update_id."""
         with self._cond:
             self.register(update)
-            self._updates.append(copy.deepcopy(update))
+            self._updates.append(_clone(update))
             self._cond.notify_all()
         return update
 
@@ -1285,7 +1294,7 @@ class FakeBotApi:
 
     def _learn_chat(self, chat: dict[str, Any]) -> None:
         known = self._chats.setdefault(int(chat["id"]), {})
-        known.update(copy.deepcopy(chat))
+        known.update(_clone(chat))
 
     def _learn_message(self, message: dict[str, Any]) -> None:
         if "chat" not in message or "message_id" not in message:
@@ -1294,7 +1303,7 @@ class FakeBotApi:
         key = (int(message["chat"]["id"]), int(message["message_id"]))
         from_bot = (message.get("from") or {}).get("id") == self.bot_id
         if key not in self._messages:
-            self._messages[key] = _Stored(copy.deepcopy(message), from_bot)
+            self._messages[key] = _Stored(_clone(message), from_bot)
         if isinstance(message.get("reply_to_message"), dict):
             self._learn_message(message["reply_to_message"])
 
@@ -1319,13 +1328,13 @@ class FakeBotApi:
     @property
     def webhook(self) -> dict[str, Any] | None:
         with self._cond:
-            return copy.deepcopy(self._webhook)
+            return _clone(self._webhook)
 
     def commands(
         self, scope: dict[str, Any] | None = None, language_code: str = ""
     ) -> list[dict[str, str]]:
         with self._cond:
-            return copy.deepcopy(self._commands.get((_scope_key(scope), language_code), []))
+            return _clone(self._commands.get((_scope_key(scope), language_code), []))
 
     def description(self, language_code: str = "") -> str:
         with self._cond:
@@ -1372,7 +1381,7 @@ class FakeBotApi:
             for key in self._bot_order:
                 stored = self._messages[key]
                 if not stored.deleted and (chat_id is None or key[0] == chat_id):
-                    out.append(copy.deepcopy(stored.message))
+                    out.append(_clone(stored.message))
             return out
 
     def mark(self) -> int:
@@ -1510,12 +1519,12 @@ class FakeBotApi:
             if chat_id.startswith("@"):
                 for chat in self._chats.values():
                     if (chat.get("username") or "").lower() == chat_id[1:].lower():
-                        return copy.deepcopy(chat)
+                        return _clone(chat)
             raise _bad("chat not found")
         if isinstance(chat_id, bool) or not isinstance(chat_id, int):
             raise _bad("chat not found")
         if chat_id in self._chats:
-            return copy.deepcopy(self._chats[chat_id])
+            return _clone(self._chats[chat_id])
         if chat_id > 0:
             chat = {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"}
         elif chat_id <= -1_000_000_000_000:
@@ -1552,7 +1561,7 @@ class FakeBotApi:
             if allow_missing:
                 return None
             raise _bad("message to be replied not found")
-        target = copy.deepcopy(stored.message)
+        target = _clone(stored.message)
         target.pop("reply_to_message", None)
         return target
 
@@ -1607,7 +1616,7 @@ class FakeBotApi:
             while len(self._updates) > -offset:
                 self._updates.popleft()
         self._updates = deque(u for u in self._updates if self._allowed(u))
-        return copy.deepcopy(list(itertools.islice(self._updates, limit)))
+        return _clone(list(itertools.islice(self._updates, limit)))
 
     def _set_webhook(self, params: dict[str, Any]) -> _Answer:
         url = params.get("url")
@@ -1693,9 +1702,9 @@ class FakeBotApi:
         if self._inline_markup(markup):
             message["reply_markup"] = markup
         key = (chat["id"], message["message_id"])
-        self._messages[key] = _Stored(copy.deepcopy(message), True)
+        self._messages[key] = _Stored(_clone(message), True)
         self._bot_order.append(key)
-        self._chats.setdefault(chat["id"], copy.deepcopy(chat))
+        self._chats.setdefault(chat["id"], _clone(chat))
         return message
 
     def _edit_message_text(self, params: dict[str, Any]) -> Any:
@@ -1723,7 +1732,7 @@ class FakeBotApi:
         if markup:
             message["reply_markup"] = markup
         message["edit_date"] = _now()
-        return copy.deepcopy(message)
+        return _clone(message)
 
     def _edit_message_reply_markup(self, params: dict[str, Any]) -> Any:
         markup = self._inline_markup(validate_reply_markup(params.get("reply_markup")))
@@ -1736,7 +1745,7 @@ class FakeBotApi:
         if markup:
             stored.message["reply_markup"] = markup
         stored.message["edit_date"] = _now()
-        return copy.deepcopy(stored.message)
+        return _clone(stored.message)
 
     def _delete_message(self, params: dict[str, Any]) -> bool:
         chat = self._chat(params)
@@ -1856,7 +1865,7 @@ class FakeBotApi:
         return True
 
     def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, str]]:
-        return copy.deepcopy(
+        return _clone(
             self._commands.get((_scope_key(params.get("scope")), _language(params)), [])
         )
 
@@ -2216,7 +2225,7 @@ def _base_message(
     if message_thread_id is not None:
         message["message_thread_id"] = message_thread_id
     if reply_to is not None:
-        target = copy.deepcopy(dict(reply_to))
+        target = _clone(dict(reply_to))
         target.pop("reply_to_message", None)
         message["reply_to_message"] = target
     return message
@@ -2309,7 +2318,7 @@ def edited_message(
 ) -> dict[str, Any]:
     """{"edited_message": ...}: `original` (a message dict) edited to `text`, or a fresh message."""
     if original is not None:
-        message = copy.deepcopy(dict(original))
+        message = _clone(dict(original))
         message.pop("entities", None)
     else:
         message = _base_message(chat_id, user_id, chat_type, language_code, None, **extra)
@@ -2401,7 +2410,7 @@ def callback_query(
         "callback_query": {
             "id": _next_query_id(),
             "from": user(user_id, language_code, **extra),
-            "message": copy.deepcopy(dict(message)),
+            "message": _clone(dict(message)),
             "chat_instance": str(abs(int(message["chat"]["id"])) * 7919 % 10**18 + 10**17),
             "data": data,
         }
