@@ -19,7 +19,7 @@ from telegram.ext import Application
 
 from bot.explainer import Explainer
 from bot.paths import KNOWLEDGE_DIR
-from bot.storage import Store
+from bot.storage import Store, chat_key, load_secret
 from bot.telegram.app import build_application
 from bot.telegram.settings import Settings
 from tests.support.botapi import (
@@ -177,10 +177,11 @@ async def test_language_choice_is_stored_and_forgotten(bot: Harness, explainer: 
     [done] = await bot.send(callback_query(deutsch["callback_data"], bot.bot_message(menu)))
     assert "Deutsch" in done["text"]
     db = bot.data_dir / "bot.sqlite3"
+    key = chat_key(load_secret(bot.data_dir), DEFAULT_USER_ID)
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT chat_id, lang FROM chat_language").fetchall() == [
-            (DEFAULT_USER_ID, "de")
-        ]
+        assert conn.execute("SELECT chat, lang FROM chat_language").fetchall() == [(key, "de")]
+    stored = b"".join(f.read_bytes() for f in bot.data_dir.glob("bot.sqlite3*"))  # with the WAL
+    assert str(DEFAULT_USER_ID).encode() not in stored  # the id itself is never stored
     [sent] = await bot.send(
         text_message("/start fingerprints")
     )  # no language in the link: the chat's

@@ -27,6 +27,7 @@ from bot import replies
 from bot.explainer import Explainer
 from bot.i18n import DEFAULT_LANG, _, use
 from bot.paths import KNOWLEDGE_DIR
+from bot.storage import chat_key, load_secret
 from tests.e2e_helpers import (
     ADMIN_ID,
     ROOT,
@@ -303,7 +304,8 @@ def test_did_you_mean_button_and_an_expired_button(
 
 def _db_language(bot: BotProcess, chat_id: int) -> str | None:
     with sqlite3.connect(bot.data_dir / "bot.sqlite3") as db:
-        row = db.execute("SELECT lang FROM chat_language WHERE chat_id = ?", (chat_id,)).fetchone()
+        key = chat_key(load_secret(bot.data_dir), chat_id)
+        row = db.execute("SELECT lang FROM chat_language WHERE chat = ?", (key,)).fetchone()
     return row[0] if row else None
 
 

@@ -103,7 +103,6 @@ _query_ids = itertools.count(1)
 _file_ids = itertools.count(1)
 
 
-
 def _clone(value: Any) -> Any:
     """A deep copy of JSON-like data; a JSON round trip is several times faster than
     copy.deepcopy, which kept the stand-in busy long enough to skew throughput figures."""
@@ -111,6 +110,7 @@ def _clone(value: Any) -> Any:
         return json.loads(json.dumps(value))
     except (TypeError, ValueError):
         return copy.deepcopy(value)
+
 
 def _next_message_id() -> int:
     with _id_lock:
@@ -1865,9 +1865,7 @@ class FakeBotApi:
         return True
 
     def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, str]]:
-        return _clone(
-            self._commands.get((_scope_key(params.get("scope")), _language(params)), [])
-        )
+        return _clone(self._commands.get((_scope_key(params.get("scope")), _language(params)), []))
 
     def _delete_my_commands(self, params: dict[str, Any]) -> bool:
         self._commands.pop((_scope_key(params.get("scope")), _language(params)), None)
