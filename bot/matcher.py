@@ -12,9 +12,11 @@ How a question is scored, for each language that has phrasings:
    the `stopwords` lists) at most `STOP_WEIGHT`. A question word known to no
    topic weighs `UNKNOWN_SHARE` of a one-topic word: unexplained words are
    what makes an off-topic question score low.
-3. Typos. A question word missing from the vocabulary is compared with
-   rapidfuzz (`fuzz.ratio`) to the vocabulary; a close enough term (at least
-   `TYPO_CUTOFF`, words of 4+ letters) counts with similarity ratio/100.
+3. Typos. A question word whose term is missing from the vocabulary is
+   compared with rapidfuzz (`fuzz.ratio`) to the words of the language as
+   written (not their stems), of a length within `TYPO_LENGTH`; a close enough
+   word (at least `TYPO_CUTOFF`, words of 4+ letters) counts for its term with
+   similarity ratio/100. A word known exactly in another language is no typo.
 4. Phrasing score. For a phrasing p and question q: `covered_q` = share of
    the question's weight found in p, `covered_p` = share of p's weight found
    in q; the score is their F-beta mean (`BETA`). A long message is measured
@@ -51,10 +53,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import stop_words, term, terms, words
+from bot.textnorm import stop_words, strip_accents, term, terms, words
 
 TYPO_CUTOFF = 80.0
 TYPO_MIN_LEN = 4
+TYPO_LENGTH = 1
 BETA = 1.0
 PHRASE_SHARE = 0.7
 CONTEXT_SIM = 0.5
@@ -104,8 +107,9 @@ class _LanguageIndex:
     stops: frozenset[str]  # terms that only function words give
     function_words: frozenset[str]
     typical_weight: float  # median weight of a phrasing
-    vocabulary: list[str]  # sorted by length, for typo lookups within a length range
-    starts: list[int]  # starts[n]: first vocabulary index of a term of length >= n
+    surface: dict[str, str]  # every word of the language's texts (no accents) -> its term
+    vocabulary: list[str]  # those words sorted by length, for typo lookups by length
+    starts: list[int]  # starts[n]: first vocabulary index of a word of length >= n
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: list[float]
     caps: list[float]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
@@ -229,10 +233,12 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
     # a term is a function word's only when every word it comes from is a function word
     function_words = stop_words(lang)
     only_function: dict[str, bool] = {}
+    surface: dict[str, str] = {}  # a word as written (accents stripped) -> its term
     for item in (*items, *context):
         for word in words(item.text):
             found = term(word, lang)
             only_function[found] = only_function.get(found, True) and word in function_words
+            surface.setdefault(strip_accents(word), found)
     stops = frozenset(found for found, only in only_function.items() if only)
     weights = {
         term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
@@ -249,7 +255,8 @@ def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _Langua
         lang=lang,
         weights=weights,
         unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
-        vocabulary=(vocabulary := sorted(weights, key=lambda t: (len(t), t))),
+        surface=surface,
+        vocabulary=(vocabulary := sorted(surface, key=lambda w: (len(w), w))),
         starts=[
             bisect_left([len(t) for t in vocabulary], n)
             for n in range(max(map(len, vocabulary), default=0) + 2)
@@ -274,26 +281,33 @@ def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
     return {found: frozenset(topics) for found, topics in inverted.items()}
 
 
-def _resolve(index: _LanguageIndex, term: str) -> dict[str, float]:
-    """Vocabulary terms standing for a question term, with their similarity 0..1."""
+def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
+    """Vocabulary terms standing for a question's `word` (its `term`), with similarity 0..1.
+
+    Typos are looked for among the words as written, not their stems: a typo adds,
+    drops, swaps or changes a letter, so candidates differ in length by at most
+    TYPO_LENGTH ("recogniton" is "recognition", but "define" is not "definition").
+    """
     if term in index.weights:
         return {term: 1.0}
-    if len(term) < TYPO_MIN_LEN or not index.vocabulary:
+    written = strip_accents(word)
+    if len(written) < TYPO_MIN_LEN or not index.vocabulary:
         return {}
-    cached = index.typo_cache.get(term)
+    cached = index.typo_cache.get(written)
     if cached is None:
-        # fuzz.ratio >= 80 needs the shorter word to be at least 2/3 of the longer one
-        size = len(term)
+        size = len(written)
         lo, hi = (
-            index.length_starts(math.ceil(size * 2 / 3)),
-            index.length_starts(size * 3 // 2 + 1),
+            index.length_starts(size - TYPO_LENGTH),
+            index.length_starts(size + TYPO_LENGTH + 1),
         )
-        found = process.extract(
-            term, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
-        )
-        cached = {candidate: score / 100.0 for candidate, score, _ in found}
+        cached = {}
+        for candidate, score, _ in process.extract(
+            written, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
+        ):
+            found = index.surface[candidate]
+            cached[found] = max(cached.get(found, 0.0), score / 100.0)
         if len(index.typo_cache) < TYPO_CACHE:
-            index.typo_cache[term] = cached
+            index.typo_cache[written] = cached
     return cached
 
 
@@ -310,7 +324,10 @@ def _score(index: _LanguageIndex, asked: list[str], known: set[str]) -> Mapping[
     resolved: list[tuple[float, dict[str, float]]] = []  # (weight, {vocabulary term: sim})
     hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
     for term_ in query:
-        candidates = {} if term_ in exact and term_ not in index.weights else _resolve(index, term_)
+        if term_ in exact and term_ not in index.weights:
+            candidates: dict[str, float] = {}
+        else:
+            candidates = _resolve(index, term_, word_of[term_])
         if term_ in index.weights:
             weight = index.weights[term_]
         elif candidates:
