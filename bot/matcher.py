@@ -159,10 +159,6 @@ class Matcher:
         others = max(known.values(), default=0)
         return best > others or best == others == 0
 
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return tuple(self._indexes)
-
     def rank(
         self, question: str, limit: int = 10, minimum: float = SUGGEST_AT
     ) -> list[tuple[str, float]]:

@@ -28,9 +28,6 @@ class YamlFile:
     def error(self, node: Node | None, message: str) -> None:
         self.problems.append(Problem(self.name, line_of(node), message))
 
-    def warn(self, node: Node | None, message: str) -> None:
-        self.problems.append(Problem(self.name, line_of(node), message, warning=True))
-
     def _compose(self) -> Node | None:
         try:
             raw = self.path.read_bytes()
