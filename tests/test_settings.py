@@ -8,7 +8,7 @@ import pytest
 
 from bot.telegram.settings import DEFAULT_API_BASE_URL, Settings, SettingsError
 
-TOKEN = "123456789:AAFakeTokenForSettingsTests_abcdefgh"
+TOKEN = "1234567:AAFakeTokenForSettingsTests_not-real"
 
 
 def test_defaults_and_values(tmp_path: Path) -> None:

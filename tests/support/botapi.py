@@ -76,7 +76,7 @@ __all__ = [
     "user",
 ]
 
-DEFAULT_TOKEN = "123456789:AAStandInToken_for-tests_0123456789"
+DEFAULT_TOKEN = "1234567:AAStandInToken_for-tests_not-a-real-token"
 DEFAULT_BOT_USERNAME = "ryf_test_bot"
 DEFAULT_USER_ID = 424242
 DEFAULT_GROUP_ID = -987654321
