@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import markup
-from bot.dialogue import Turn, question
+from bot.dialogue import Turn, reply_to
 from bot.explainer import Explainer
 from bot.problems import DataError
 from bot.storage import Store
@@ -85,7 +85,7 @@ def answer_record(
     """The `ask --json` contract: id, score, lang, answer (plain text), suggestions."""
     turn = Turn(explainer, store, chat_id=0, client_code=lang)
     match = explainer.ask(text)
-    reply, reply_lang = question(turn, text)
+    reply, reply_lang = reply_to(turn, match)
     if match.topic_id is not None:
         plain = explainer.knowledge.entry(match.topic_id, reply_lang).answer_plain.strip()
     else:

@@ -14,6 +14,7 @@ from bot import replies
 from bot.explainer import Explainer
 from bot.i18n import use
 from bot.language import reply_language
+from bot.matcher import Match
 from bot.replies import Reply
 from bot.storage import Store
 
@@ -41,8 +42,12 @@ class Turn:
 
 def question(turn: Turn, text: str) -> tuple[Reply, str]:
     """Answer free text; returns the reply and its language."""
+    return reply_to(turn, turn.explainer.ask(text))
+
+
+def reply_to(turn: Turn, match: Match) -> tuple[Reply, str]:
+    """The reply to a question the matcher has already judged, and its language."""
     ex = turn.explainer
-    match = ex.ask(text)
     lang = turn.language(match.lang)
     turn.store.count_question(match.topic_id, lang)
     with use(ex.catalogs, lang):

@@ -16,7 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from bot.dialogue import Turn, question
+from bot.dialogue import Turn, reply_to
 from bot.explainer import Explainer
 from bot.storage import Store
 
@@ -34,7 +34,7 @@ def run_eval(explainer: Explainer, path: Path) -> int:
     for row in rows:
         text, lang, expect = row["text"], row.get("lang") or "en", row["expect"]
         match = explainer.ask(text)
-        _, reply_lang = question(Turn(explainer, store, 0, client_code=lang), text)
+        _, reply_lang = reply_to(Turn(explainer, store, 0, client_code=lang), match)
         in_scope = any(e is not None for e in expect)
         for key in (lang, "all"):
             s = stats[key]

@@ -92,7 +92,12 @@ class Match:
     score: float  # 0-100, of the best topic
     lang: str | None  # language the question was written in, when the match makes it clear
     suggestions: tuple[str, ...] = ()  # "did you mean" topics when not confident
+    # the best MAX_RANKED topics: (topic, score, language of its best phrasing)
     ranked: tuple[tuple[str, float, str], ...] = field(default=(), repr=False)
+
+    def likely(self, limit: int) -> list[str]:
+        """Up to `limit` topics that score at least SUGGEST_AT, best first."""
+        return [topic for topic, score, _ in self.ranked[:limit] if score >= SUGGEST_AT]
 
     @property
     def confident(self) -> bool:
@@ -159,13 +164,6 @@ class Matcher:
         others = max(known.values(), default=0)
         return best > others or best == others == 0
 
-    def rank(
-        self, question: str, limit: int = 10, minimum: float = SUGGEST_AT
-    ) -> list[tuple[str, float]]:
-        """Topics scoring at least `minimum`, best first (for inline results)."""
-        ranked, _ = self._ranked(question, None)
-        return [(topic, score) for topic, score, _ in ranked[:limit] if score >= minimum]
-
     def _ranked(
         self, question: str, languages: Iterable[str] | None
     ) -> tuple[list[tuple[str, float, str]], dict[str, dict[str, float]]]:
@@ -200,12 +198,12 @@ class Matcher:
         top_lang = best_lang if clear and self._written_in(question, best_lang) else None
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top_score >= ANSWER_AT and top_score - runner_up >= ANSWER_LEAD:
-            return Match(top_topic, top_score, top_lang, (), tuple(ranked[:5]))
+            return Match(top_topic, top_score, top_lang, (), tuple(ranked))
         suggestions = tuple(
             topic for topic, score, _ in ranked[:MAX_SUGGESTIONS]
             if score >= SUGGEST_AT and score >= top_score - SUGGEST_WINDOW
         )  # fmt: skip
-        return Match(None, top_score, top_lang, suggestions, tuple(ranked[:5]))
+        return Match(None, top_score, top_lang, suggestions, tuple(ranked))
 
 
 def _build(lang: str, items: list[Phrasing], context: list[Phrasing]) -> _LanguageIndex:

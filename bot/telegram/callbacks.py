@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import dialogue
-from bot.telegram.render import NO_PREVIEW, keyboard, send
+from bot.telegram.render import send_to_chat
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
@@ -26,11 +25,5 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("button: kind=%s lang=%s", (query.data or "?")[:1], lang)
     if reply is None:
         return
-    message = query.message
-    if isinstance(message, Message):
-        await send(message, reply, quote=False)
-    elif update.effective_chat is not None:  # the button's message is too old to reply to
-        await context.bot.send_message(
-            update.effective_chat.id, reply.html, parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply), link_preview_options=NO_PREVIEW,
-        )  # fmt: skip
+    if update.effective_chat is not None:  # also when the button's message is too old
+        await send_to_chat(context.bot, update.effective_chat.id, reply)

@@ -40,7 +40,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     elif ex.topic_for_id(text):  # the share button sends the topic id itself
         topic_ids = [text.lower()]
     else:
-        topic_ids = [t for t, _score in ex.matcher.rank(text, limit=MAX_RESULTS)]
+        topic_ids = match.likely(MAX_RESULTS) if match else []
     results = []
     with use(ex.catalogs, lang):
         for topic_id in topic_ids[: 50 if not text else MAX_RESULTS]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import (
+    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -46,4 +47,15 @@ async def send(message: Message, reply: Reply, *, quote: bool) -> Message:
         reply_markup=keyboard(reply),
         link_preview_options=NO_PREVIEW,
         do_quote=quote,
+    )
+
+
+async def send_to_chat(bot: Bot, chat_id: int, reply: Reply) -> Message:
+    """Send `reply` to a chat, not as a reply to any message."""
+    return await bot.send_message(
+        chat_id,
+        reply.html,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+        link_preview_options=NO_PREVIEW,
     )

@@ -2244,11 +2244,18 @@ def text_message(
     extra: first_name, username, message_id, date, chat_title, message_thread_id.
     """
     message = _base_message(chat_id, user_id, chat_type, language_code, reply_to, **extra)
+    return {"message": _with_text(message, text, entities)}
+
+
+def _with_text(
+    message: dict[str, Any], text: str, entities: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Set a message's text and its entities (found like Telegram does unless given)."""
     message["text"] = text
     found = auto_entities(text) if entities is None else entities
     if found:
         message["entities"] = found
-    return {"message": message}
+    return message
 
 
 def sticker_message(
@@ -2320,12 +2327,8 @@ def edited_message(
         message.pop("entities", None)
     else:
         message = _base_message(chat_id, user_id, chat_type, language_code, None, **extra)
-    message["text"] = text
     message["edit_date"] = max(_now(), int(message["date"]))
-    found = auto_entities(text)
-    if found:
-        message["entities"] = found
-    return {"edited_message": message}
+    return {"edited_message": _with_text(message, text)}
 
 
 def channel_post(
@@ -2343,12 +2346,8 @@ def channel_post(
         "sender_chat": chat,
         "chat": chat,
         "date": extra.get("date") or _now(),
-        "text": text,
     }
-    found = auto_entities(text)
-    if found:
-        message["entities"] = found
-    return {"channel_post": message}
+    return {"channel_post": _with_text(message, text)}
 
 
 def inline_query(
