@@ -9,14 +9,22 @@ served over HTTP on 127.0.0.1); the clock runs from the push until the stand-in 
 N successful sendMessage calls. The stand-in runs in its own process, so the bot under test
 does not share its interpreter (GIL) with the HTTP server that answers it.
 
-Systems, measured in the same run, alternating (bot, echo, bot, echo, ...):
+Systems, measured in the same run, alternating (bot, echo, ...):
 
 * bot: `bot.telegram.app.build_application(settings, Explainer.load(), Store(":memory:"),
-  rate_limiter=False)`, polling with `application.updater.start_polling()`; the PTB
-  settings are the ones build_application chooses (concurrent_updates included: it keeps
-  PTB's default, one update at a time), only the rate limiter is off.
+  rate_limiter=False)`, polling with `application.updater.start_polling()`; everything as
+  build_application sets it up (its aiohttp Bot API client, bot/telegram/request.py, and
+  16 chats at a time with each chat in order, bot/telegram/updates.py); only the rate
+  limiter is off.
 * echo: a bare python-telegram-bot echo bot (ApplicationBuilder with the same base_url, a
-  MessageHandler replying with the same text), same PTB defaults.
+  MessageHandler replying with the same text), PTB's defaults: the httpx client, one
+  update at a time. This is the goal's baseline. (sniffio should be installed, as the
+  `bench` extra does: without it httpcore retries a failed import on every request and
+  the baseline is ~20% slower.)
+* echo on the bot's plumbing (also by default; `--no-plumbing` leaves it out): the same
+  echo bot with the bot's client and update processor. The bot against this row shows
+  what the bot's own work costs (matching, building and (de)serialising a richer message).
+* echo (concurrent_updates) (`--concurrent-echo`): PTB's own concurrency, 256 at once.
 
 Each run builds a fresh Application and warms it up with 50 updates before the clock starts.
 Reported: updates/s per run, medians, and the ratio bot/echo (the goal: >= 0.80).
@@ -182,9 +190,14 @@ def bot_application(token: str, base_url: str, explainer: Any) -> Any:
     return build_application(settings, explainer, Store(":memory:"), rate_limiter=False)
 
 
-def echo_application(token: str, base_url: str, concurrent: bool = False) -> Any:
+def echo_application(
+    token: str, base_url: str, concurrent: bool = False, plumbing: bool = False
+) -> Any:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    from bot.telegram.request import AiohttpRequest
+    from bot.telegram.updates import ChatOrderedUpdateProcessor
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -194,6 +207,10 @@ def echo_application(token: str, base_url: str, concurrent: bool = False) -> Any
     builder = ApplicationBuilder().token(token).base_url(base_url)
     if concurrent:
         builder = builder.concurrent_updates(True)
+    if plumbing:  # what build_application uses
+        builder = builder.request(AiohttpRequest(connection_pool_size=256))
+        builder = builder.get_updates_request(AiohttpRequest())
+        builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     return application
@@ -230,6 +247,7 @@ def telegram_throughput(
     rounds: int = 3,
     *,
     concurrent_echo: bool = False,
+    plumbing: bool = True,
     latency_ms: float = 0.0,
 ) -> dict[str, Any]:
     """Updates per second, bot vs echo bot, alternating `rounds` times each; see the module doc."""
@@ -243,6 +261,8 @@ def telegram_throughput(
         "bot": lambda t, u: bot_application(t, u, explainer),
         "echo": lambda t, u: echo_application(t, u),
     }
+    if plumbing:
+        systems["echo on the bot's plumbing"] = lambda t, u: echo_application(t, u, plumbing=True)
     if concurrent_echo:
         systems["echo (concurrent_updates)"] = lambda t, u: echo_application(t, u, True)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in systems}
@@ -268,6 +288,11 @@ def telegram_throughput(
         "runs": {name: [round(r["per_second"], 1) for r in rs] for name, rs in runs.items()},
         "medians": {name: round(value, 1) for name, value in medians.items()},
         "ratio": round(medians["bot"] / medians["echo"], 3) if medians["echo"] else None,
+        "ratio_same_plumbing": (
+            round(medians["bot"] / medians["echo on the bot's plumbing"], 3)
+            if medians.get("echo on the bot's plumbing")
+            else None
+        ),
         "concurrent_updates": {name: rs[0]["concurrent_updates"] for name, rs in runs.items()},
         "problems": [
             f"{name} run {i + 1}: {r}"
@@ -303,6 +328,11 @@ def print_table(result: dict[str, Any]) -> None:
         else ("  (goal >= 0.80: met)" if ratio >= 0.8 else "  (goal >= 0.80: NOT met)")
     )
     print(f"ratio bot/echo (medians): {ratio}{verdict}")
+    if result["ratio_same_plumbing"] is not None:
+        print(
+            "ratio bot/echo on the bot's plumbing (medians): "
+            f"{result['ratio_same_plumbing']}  (the cost of the bot's own work)"
+        )
     for problem in result["problems"]:
         print("problem:", problem)
     print(f"total time: {result['total_seconds']} s")
@@ -324,12 +354,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="delay every sendMessage answer by this much, like Telegram's round trip "
         "(use with fewer --updates: a sequential bot then does about 1000/latency per second)",
     )
+    parser.add_argument(
+        "--no-plumbing",
+        action="store_true",
+        help="leave out the echo bot on the bot's client and update processor",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     args = parser.parse_args(argv)
     result = telegram_throughput(
         args.updates,
         args.rounds,
         concurrent_echo=args.concurrent_echo,
+        plumbing=not args.no_plumbing,
         latency_ms=args.latency_ms,
     )
     print_table(result)

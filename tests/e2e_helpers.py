@@ -5,10 +5,11 @@ production) as a subprocess whose Bot API is a `BotApiStandIn` on 127.0.0.1. Its
 to a log file whose tail is put into every assertion message, so a failure says what the bot
 printed. Every wait is bounded; a bot process that dies while we wait fails the wait at once.
 
-Ordering trick used by the tests ("barrier"): `build_application` keeps PTB's default of
-processing updates one at a time, in order. So to check that an update got *no* reply, push
-it, then push a question from the same chat and wait for that question's answer: anything the
-first update caused would have been sent before.
+Ordering trick used by the tests ("barrier"): `build_application` processes each chat's
+updates one after another, in order (bot/telegram/updates.py; different chats run
+concurrently). So to check that an update got *no* reply, push it, then push a question from
+the *same chat* and wait for that question's answer: anything the first update caused would
+have been sent before. Across chats there is no such order.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 
 from bot.explainer import Explainer
+from bot.telegram.updates import ChatOrderedUpdateProcessor
 from tests.support.botapi import BotApiStandIn, Call, WaitTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +46,8 @@ def new_user_id() -> int:
 
 
 def assert_updates_processed_in_order(explainer: Any) -> None:
-    """The barrier (module docstring) needs PTB's sequential update processing; fail loudly,
-    rather than give false passes, if build_application ever turns concurrent_updates on."""
+    """The barrier (module docstring) needs each chat's updates processed in order; fail
+    loudly, rather than give false passes, if build_application ever changes that."""
     from bot.storage import Store
     from bot.telegram.app import build_application
     from bot.telegram.settings import Settings
@@ -54,12 +56,12 @@ def assert_updates_processed_in_order(explainer: Any) -> None:
     store = Store(":memory:")
     try:
         app = build_application(Settings(token=DEFAULT_TOKEN), explainer, store, rate_limiter=False)
-        concurrent = app.update_processor.max_concurrent_updates
+        processor = app.update_processor
     finally:
         store.close()
-    assert concurrent == 1, (
-        f"build_application now processes {concurrent} updates concurrently: the end-to-end "
-        "tests' barrier (tests/e2e_helpers.py) assumes one at a time; rework the waits"
+    assert isinstance(processor, ChatOrderedUpdateProcessor), (
+        f"build_application now uses {type(processor).__name__}: the end-to-end tests' barrier "
+        "(tests/e2e_helpers.py) assumes each chat's updates in order; rework the waits"
     )
 
 

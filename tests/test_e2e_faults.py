@@ -221,13 +221,13 @@ def test_burst_under_faults_every_question_answered_exactly_once(
             standin.fail_next("getUpdates", "drop")
             standin.fail_next("sendMessage", "429", retry_after=1)
     bot.wait_for(lambda c: c.method == "sendMessage" and c.ok, len(users), timeout=25, since=mark)
-    # barrier in the first chat: anything still owed to any chat comes before it
-    standin.push_update(text_message(QUESTIONS[0][0], user_id=users[0]))
-    bot.wait_sends(users[0], 2, since=mark)
+    # a barrier in every chat: anything still owed to a chat comes before its barrier
+    for user in users:
+        standin.push_update(text_message(QUESTIONS[0][0], user_id=user))
+    for user in users:
+        bot.wait_sends(user, 2, since=mark)
     for index, user in enumerate(users):
-        expected = [QUESTIONS[index % len(QUESTIONS)][1]]
-        if index == 0:
-            expected.append(QUESTIONS[0][1])
+        expected = [QUESTIONS[index % len(QUESTIONS)][1], QUESTIONS[0][1]]
         assert_answered_once_each(bot, explainer, user, mark, expected)
     assert bot.alive
 

@@ -22,9 +22,10 @@ from bot.explainer import Explainer
 from bot.i18n import DEFAULT_LANG, _, use
 from bot.storage import Store
 from bot.telegram import admin, callbacks, conversation, errors, inline
-from bot.telegram.request import RetryingRequest
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.services import KEY, Services
 from bot.telegram.settings import Settings
+from bot.telegram.updates import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,13 @@ def build_application(
     """The bot, ready to run: handlers registered, services in bot_data."""
     builder = ApplicationBuilder().token(settings.token).base_url(settings.api_base_url)
     builder = builder.post_init(_post_init)
+    # several chats at once, each chat in order (see bot/telegram/updates.py)
+    builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    else:  # retry sends that Telegram never carried out (5xx, refused connections)
-        builder = builder.request(RetryingRequest(connection_pool_size=256))
+    else:  # aiohttp, retrying what Telegram never carried out (see bot/telegram/request.py)
+        builder = builder.request(AiohttpRequest(connection_pool_size=256))
+        builder = builder.get_updates_request(AiohttpRequest())
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()

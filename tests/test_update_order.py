@@ -1,0 +1,104 @@
+"""Several chats at once, each chat in order: the real Application's update queue.
+
+Updates go through `application.update_queue`, the way polling and webhooks deliver them,
+so they pass through the update processor that `build_application` installs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.explainer import Explainer
+from bot.storage import Store
+from bot.telegram.app import build_application
+from bot.telegram.settings import Settings
+from bot.telegram.updates import ChatOrderedUpdateProcessor, chat_key
+from tests.support.botapi import DEFAULT_TOKEN, FakeBotApi, inline_query, text_message
+from tests.support.recording_request import RecordingRequest, make_update
+
+SLOW_S = 0.4
+
+
+async def _deliver(explainer: Explainer, updates: list[dict[str, Any]], api: FakeBotApi) -> None:
+    store = Store(":memory:")
+    app = build_application(
+        Settings(token=DEFAULT_TOKEN), explainer, store, request=RecordingRequest(api),
+        rate_limiter=False,
+    )  # fmt: skip
+    try:
+        async with app:
+            await app.start()
+            for update in updates:
+                await app.update_queue.put(make_update(api, update, app.bot))
+            await asyncio.wait_for(_sent(api, len(updates)), timeout=10)
+            await app.stop()
+    finally:
+        store.close()
+
+
+def _heading(explainer: Explainer, topic: str) -> str:
+    return f"<b>{explainer.knowledge.entry(topic, 'en').question}</b>"
+
+
+async def _sent(api: FakeBotApi, count: int) -> None:
+    while len(api.sent_messages()) < count:
+        await asyncio.sleep(0.01)
+
+
+async def test_a_slow_chat_does_not_hold_up_others_and_keeps_its_order(
+    explainer: Explainer,
+) -> None:
+    api = FakeBotApi(token=DEFAULT_TOKEN)
+    api.fail_next("sendMessage", "slow", seconds=SLOW_S)  # the first answer takes a while
+    first = text_message("what is facial recognition", user_id=101)
+    second = text_message("what are fingerprints", user_id=101)
+    other = text_message("what is biometric data", user_id=202)
+    await _deliver(explainer, [first, second, other], api)
+    order = [(m["chat_id"], m["text"].split("\n")[0]) for m in api.sent_messages()]
+    assert order == [
+        (202, _heading(explainer, "biometric-data")),  # another chat went ahead of the slow one
+        (101, _heading(explainer, "facial-recognition")),
+        (101, _heading(explainer, "fingerprints")),  # and the slow chat kept its order
+    ]
+
+
+async def test_many_updates_of_one_chat_take_one_slot() -> None:
+    """Queued updates of a busy chat wait outside the slots: other chats still get in."""
+    processor = ChatOrderedUpdateProcessor(max_concurrent_updates=2)
+    api = FakeBotApi()
+    done: list[str] = []
+    release = asyncio.Event()
+
+    async def work(name: str, wait: bool = False) -> None:
+        if wait:
+            await release.wait()
+        done.append(name)
+
+    busy = [make_update(api, text_message(f"q{i}", user_id=1), None) for i in range(5)]
+    free = make_update(api, text_message("hello", user_id=2), None)
+    tasks = [
+        asyncio.create_task(processor.process_update(u, work(f"busy{i}", wait=i == 0)))
+        for i, u in enumerate(busy)
+    ]
+    tasks.append(asyncio.create_task(processor.process_update(free, work("free"))))
+    await asyncio.sleep(0.05)
+    assert done == ["free"]  # chat 1 holds one slot while its first update waits
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
+    assert done == ["free", "busy0", "busy1", "busy2", "busy3", "busy4"]
+
+
+@pytest.mark.parametrize(
+    ("update", "key"),
+    [
+        (text_message("hi", user_id=5, chat_id=-100, chat_type="group"), -100),
+        (text_message("hi", user_id=5), 5),
+        (inline_query("face", user_id=7), 7),
+    ],
+)
+def test_chat_key(update: dict[str, Any], key: int) -> None:
+    assert chat_key(make_update(FakeBotApi(), update, None)) == key
+    assert chat_key("not an update") is None
