@@ -327,6 +327,15 @@ def table(r: dict[str, Any]) -> str:
         row("telegram: bot updates/s (median)", medians["bot"], None, ".0f")
         row("telegram: bare echo bot updates/s (median)", medians["echo"], None, ".0f")
         row("telegram: ratio bot/echo", value["ratio"], None, ".3f", ">= 0.80")
+        plumbing = medians.get("echo on the bot's plumbing")
+        if plumbing:
+            row("telegram: echo on the bot's plumbing updates/s", plumbing, None, ".0f")
+            row(
+                "telegram: ratio bot/echo on the same plumbing",
+                value["ratio_same_plumbing"],
+                None,
+                ".3f",
+            )
     widths = [max(len(cells[i]) for cells in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(

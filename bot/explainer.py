@@ -66,4 +66,11 @@ def build_matcher(knowledge: KnowledgeBase) -> Matcher:
         for lang, language in knowledge.languages.items()
         for entry in language.entries.values()
     ]
-    return Matcher(phrasings, topic_order=knowledge.topics, context=answers)
+    function_words = {
+        lang: language.function_words
+        for lang, language in knowledge.languages.items()
+        if language.function_words
+    }
+    return Matcher(
+        phrasings, topic_order=knowledge.topics, context=answers, function_words=function_words
+    )

@@ -28,12 +28,14 @@ from babel import Locale, UnknownLocaleError
 
 from bot import markup
 from bot.problems import DataError, Problem
+from bot.textnorm import words
 from bot.yamlnodes import YamlFile
 
 REFERENCE_LANG = "en"
 MIN_ASK = 8
 ANSWER_MIN, ANSWER_MAX = 300, 1200
 TOPIC_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+MIN_FUNCTION_WORDS = 20  # a real list of a language's function words is far longer
 MAX_TOPIC_ID = 40  # deep links and callback data carry ids: keep them short
 
 
@@ -82,6 +84,8 @@ class Language:
     path: str
     link_labels: Mapping[str, str]
     entries: Mapping[str, Entry]
+    # words that say little about the topic ("the", "my", "is"); empty: a general list
+    function_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,22 @@ class _Loader:
             f.error(None, f"{code!r} is not a language code: name the file after one (de.yaml)")
             return None
         reference = code == REFERENCE_LANG
-        top = f.mapping(f.root, f.path.name, required=("language", "links", "topics"))
+        top = f.mapping(
+            f.root,
+            f.path.name,
+            required=("language", "links", "topics"),
+            optional=("function words",),
+        )
+        function_words: frozenset[str] = frozenset()
+        if "function words" in top:
+            listed = f.text(top["function words"][1], "function words", multiline=True)
+            function_words = frozenset(words(listed or ""))
+            if listed is not None and len(function_words) < MIN_FUNCTION_WORDS:
+                f.error(
+                    top["function words"][1],
+                    f"function words: {len(function_words)} listed; give at least "
+                    f"{MIN_FUNCTION_WORDS}, or leave the key out to use a general list",
+                )
         if "language" in top:
             declared = f.text(top["language"][1], "language")
             if declared is not None and declared != code:
@@ -296,7 +315,9 @@ class _Loader:
                     entries[topic_id] = entry
         if not top:
             return None
-        return Language(code, f.name, MappingProxyType(labels), MappingProxyType(entries))
+        return Language(
+            code, f.name, MappingProxyType(labels), MappingProxyType(entries), function_words
+        )
 
     def _entry(
         self, f: YamlFile, lang: str, topic_id: str, node: yaml.Node, reference: bool

@@ -173,3 +173,23 @@ def test_outdated_translation_is_detected(knowledge_copy: Path) -> None:
     kb = load_knowledge(knowledge_copy)
     assert kb.outdated("nl") == ["fingerprints"]
     assert any("'fingerprints' is outdated" in str(w) for w in kb.warnings)
+
+
+def test_function_words_are_read_and_a_short_list_is_an_error(knowledge_copy: Path) -> None:
+    fr = load_knowledge(KNOWLEDGE_DIR).languages["fr"]
+    assert {"le", "des", "mes", "où"} <= fr.function_words
+    assert "empreintes" not in fr.function_words
+    path = knowledge_copy / "fr.yaml"
+    text = (KNOWLEDGE_DIR / "fr.yaml").read_text(encoding="utf-8")
+    start = text.index("function words: >")
+    end = text.index("\nlinks:", start)
+    path.write_text(text[:start] + "function words: le la les\n" + text[end + 1 :], "utf-8")
+    line = text[:start].count("\n") + 1
+    found = problems_of(knowledge_copy)
+    assert any(
+        p.endswith(
+            f"fr.yaml:{line}: function words: 3 listed; give at least 20, "
+            "or leave the key out to use a general list"
+        )
+        for p in found
+    ), found

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.explainer import Explainer
-from bot.matcher import Matcher, Phrasing
+from bot.matcher import STOP_WEIGHT, Matcher, Phrasing
+from bot.textnorm import term
 
 EN_DE = [
     Phrasing("prints", "en", "what is wrong with giving my fingerprints"),
@@ -88,3 +89,25 @@ def test_odd_unicode_never_breaks(explainer: Explainer) -> None:
     for text in ["\u0000\u200b", "🤖" * 4096, "a" * 10000, "ß" * 50, "\ud7ff", "Ω≈ç√∫˜µ≤≥÷"]:
         match = explainer.ask(text)
         assert 0 <= match.score <= 100
+
+
+def test_a_language_s_own_function_words_replace_the_general_list() -> None:
+    """The general French list misses "de" and wrongly holds "état" (state); a knowledge
+    file's own list fixes both: "de" weighs little, "état" counts like any topic word."""
+    phrasings = [
+        Phrasing("a", "fr", "surveillance de l'état"),
+        Phrasing("a", "fr", "l'état nous surveille"),
+        Phrasing("b", "fr", "mes empreintes de doigts"),
+        Phrasing("c", "fr", "données de mon visage"),
+    ]
+    listed = frozenset(
+        ["le", "la", "les", "l", "de", "des", "du", "mes", "mon", "ma", "au", "nous"]
+    )
+    general = Matcher(phrasings)
+    own = Matcher(phrasings, function_words={"fr": listed})
+    assert _weight(own, "de") == STOP_WEIGHT < _weight(general, "de")
+    assert _weight(general, "état") == STOP_WEIGHT < _weight(own, "état")
+
+
+def _weight(matcher: Matcher, word: str) -> float:
+    return matcher._indexes["fr"].weights[term(word, "fr")]
