@@ -23,12 +23,14 @@ class YamlFile:
         self.path = path
         self.name = display_path(path)
         self.problems = problems
+        self.unreadable = False  # already reported: nothing more to say about its content
         self.root: Node | None = self._compose()
 
     def error(self, node: Node | None, message: str) -> None:
         self.problems.append(Problem(self.name, line_of(node), message))
 
     def _compose(self) -> Node | None:
+        self.unreadable = True
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
@@ -41,7 +43,9 @@ class YamlFile:
             self.problems.append(Problem(self.name, line, "not valid UTF-8 text"))
             return None
         try:
-            return yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.unreadable = False
+            return root
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else 0
@@ -66,7 +70,8 @@ class YamlFile:
         duplicate keys, and (unless `any_keys`) unknown or missing keys.
         """
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{what} must be a mapping of `key: value` lines")
+            if not (node is None and self.unreadable):
+                self.error(node, f"{what} must be a mapping of `key: value` lines")
             return {}
         entries: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:

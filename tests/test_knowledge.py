@@ -193,3 +193,11 @@ def test_function_words_are_read_and_a_short_list_is_an_error(knowledge_copy: Pa
         )
         for p in found
     ), found
+
+
+def test_a_file_that_is_not_yaml_gets_one_problem_not_a_cascade(knowledge_copy: Path) -> None:
+    en = knowledge_copy / "en.yaml"
+    text = en.read_text(encoding="utf-8").replace("language: en", "language: [en", 1)
+    en.write_text(text, encoding="utf-8")
+    found = [p for p in problems_of(knowledge_copy) if p.startswith(str(en))]
+    assert len(found) == 1 and "invalid YAML" in found[0], found
