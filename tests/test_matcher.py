@@ -111,3 +111,23 @@ def test_a_language_s_own_function_words_replace_the_general_list() -> None:
 
 def _weight(matcher: Matcher, word: str) -> float:
     return matcher._indexes["fr"].weights[term(word, "fr")]
+
+
+@pytest.mark.parametrize(
+    ("greeting", "question", "topic"),
+    [
+        ("hello", "hello, what is facial recognition", "facial-recognition"),
+        ("thanks", "thanks! and what does the AI Act ban?", "ai-act"),
+        ("hallo", "Hallo, was ist Gesichtserkennung?", "facial-recognition"),
+        ("merci", "merci, c'est quoi l'AI Act", "ai-act"),
+        ("ciao", "ciao, cos'è il riconoscimento facciale", "facial-recognition"),
+        ("gracias", "gracias, qué es la ley de IA", "ai-act"),
+    ],
+)
+def test_a_greeting_alone_is_about_the_bot_but_not_before_a_question(
+    explainer: Explainer, greeting: str, question: str, topic: str
+) -> None:
+    """Greetings and thanks are function words: alone they still find the bot's
+    introduction, but in front of a real question they no longer outweigh it."""
+    assert explainer.ask(greeting).topic_id == "about-bot"
+    assert explainer.ask(question).topic_id == topic
