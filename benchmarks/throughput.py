@@ -196,8 +196,7 @@ def echo_application(
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-    from bot.telegram.request import AiohttpRequest
-    from bot.telegram.updates import ChatOrderedUpdateProcessor
+    from bot.telegram.app import plumbing as bot_plumbing
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -208,9 +207,7 @@ def echo_application(
     if concurrent:
         builder = builder.concurrent_updates(True)
     if plumbing:  # what build_application uses
-        builder = builder.request(AiohttpRequest(connection_pool_size=256))
-        builder = builder.get_updates_request(AiohttpRequest())
-        builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
+        builder = bot_plumbing(builder)
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     return application

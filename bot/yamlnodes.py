@@ -23,14 +23,15 @@ class YamlFile:
         self.path = path
         self.name = display_path(path)
         self.problems = problems
-        self.unreadable = False  # already reported: nothing more to say about its content
+        reported = len(problems)
         self.root: Node | None = self._compose()
+        # unreadable (reported by _compose): nothing more to say about its content
+        self.unreadable = len(problems) > reported
 
     def error(self, node: Node | None, message: str) -> None:
         self.problems.append(Problem(self.name, line_of(node), message))
 
     def _compose(self) -> Node | None:
-        self.unreadable = True
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
@@ -43,9 +44,7 @@ class YamlFile:
             self.problems.append(Problem(self.name, line, "not valid UTF-8 text"))
             return None
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.unreadable = False
-            return root
+            return yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else 0

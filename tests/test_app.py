@@ -243,3 +243,14 @@ async def test_reload_with_a_broken_file_keeps_serving(bot: Harness, explainer: 
     assert "Reloaded" in sent["text"]
     [sent] = await bot.send(text_message("what is biometric data"))
     assert "What are biometrics, really?" in sent["text"]
+
+
+async def test_group_mentions_after_emoji_and_broken_entities(bot: Harness) -> None:
+    """Entity offsets count UTF-16 units: after an emoji the mention is still found, and an
+    entity that splits the emoji's surrogate pair (Telegram never sends one) is no error."""
+    group = {"chat_id": DEFAULT_GROUP_ID, "chat_type": "group"}
+    sent = await bot.send(text_message(f"😀 @{BOT} what is facial recognition", **group))
+    assert len(sent) == 1 and "facial recognition" in sent[0]["text"].lower()
+    broken = [{"type": "mention", "offset": 1, "length": len(BOT) + 2}]
+    assert await bot.send(text_message(f"😀 @{BOT} hi", entities=broken, **group)) == []
+    assert bot.api.errors() == []

@@ -39,17 +39,10 @@ def build_application(
     rate_limiter: bool = True,
 ) -> Application:
     """The bot, ready to run: handlers registered, services in bot_data."""
-    builder = ApplicationBuilder().token(settings.token).base_url(settings.api_base_url)
-    builder = builder.post_init(_post_init)
-    # several chats at once, each chat in order (see bot/telegram/updates.py)
-    builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:  # aiohttp, retrying what Telegram never carried out (see bot/telegram/request.py)
-        builder = builder.request(AiohttpRequest(connection_pool_size=256))
-        builder = builder.get_updates_request(AiohttpRequest())
+    builder = plumbing(ApplicationBuilder().token(settings.token), request)
+    builder = builder.base_url(settings.api_base_url).post_init(_post_init)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
     application.bot_data[KEY] = Services(explainer, store, settings)
 
@@ -77,6 +70,18 @@ def build_application(
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_error_handler(errors.on_error)
     return application
+
+
+def plumbing(builder: ApplicationBuilder, request: BaseRequest | None = None) -> ApplicationBuilder:
+    """How the bot talks to the Bot API and schedules updates (also measured by
+    benchmarks/throughput.py on a bare echo bot): several chats at once, each chat in
+    order (bot/telegram/updates.py); aiohttp, retrying what Telegram never carried out
+    (bot/telegram/request.py), unless the tests pass their own `request`."""
+    builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
+    if request is not None:
+        return builder.request(request).get_updates_request(request)
+    builder = builder.request(AiohttpRequest(connection_pool_size=256))
+    return builder.get_updates_request(AiohttpRequest())
 
 
 def command_list() -> list[BotCommand]:

@@ -28,8 +28,9 @@ def addressed_question(message: Message, username: str, bot_id: int) -> str | No
     mention = f"@{username}".casefold()
     mentions = [
         entity
-        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
-        if value.casefold() == mention
+        for entity in message.entities
+        if entity.type == MessageEntity.MENTION
+        and _utf16_slice(text, entity.offset, entity.length).casefold() == mention
     ]
     replied = message.reply_to_message
     to_bot = bool(replied and replied.from_user and replied.from_user.id == bot_id)
@@ -38,6 +39,13 @@ def addressed_question(message: Message, username: str, bot_id: int) -> str | No
     for entity in sorted(mentions, key=lambda e: e.offset, reverse=True):
         text = _cut_utf16(text, entity.offset, entity.length)
     return text.strip()
+
+
+def _utf16_slice(text: str, offset: int, length: int) -> str:
+    """An entity's text. Telegram counts in UTF-16 units; unlike PTB's parse_entities
+    this never raises on an entity that splits a surrogate pair."""
+    encoded = text.encode("utf-16-le")
+    return encoded[2 * offset : 2 * (offset + length)].decode("utf-16-le", errors="ignore")
 
 
 def _cut_utf16(text: str, offset: int, length: int) -> str:
