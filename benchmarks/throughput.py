@@ -3,7 +3,7 @@
     python benchmarks/throughput.py [--updates 2000] [--rounds 3] [--concurrent-echo]
                                     [--latency-ms MS] [--json]
 
-What is measured: N text messages (realistic questions from ../shared/eval/dev.jsonl, from
+What is measured: N text messages (realistic questions from tests/data/dev.jsonl, from
 50 private chats) are pushed at once into the Bot API stand-in (tests/support/botapi.py,
 served over HTTP on 127.0.0.1); the clock runs from the push until the stand-in has recorded
 N successful sendMessage calls. The stand-in runs in its own process, so the bot under test
@@ -61,7 +61,7 @@ if str(ROOT) not in sys.path:  # `import bot` and `import tests.support` from a 
 # PTB 22 warns when it builds a RetryAfter unless timedeltas are opted into.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"  # a copy of the shared dev set, in every clone
 WARMUP = 50
 USERS = 50
 FIRST_USER = 7_000_001

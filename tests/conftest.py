@@ -16,7 +16,8 @@ from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# Data the tests need lives in the repository, so that a plain clone passes on its own.
+DATA = ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="session")

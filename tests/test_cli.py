@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -55,7 +55,7 @@ def test_batch_keeps_order_and_reports_bad_lines() -> None:
 
 
 def test_eval_prints_per_language_figures() -> None:
-    result = run("eval", str(SHARED / "eval" / "dev.jsonl"))
+    result = run("eval", str(DATA / "dev.jsonl"))
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].split()[:2] == ["lang", "in-scope"]
     langs = [line.split()[0] for line in result.stdout.splitlines()[1:7]]
