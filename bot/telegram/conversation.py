@@ -85,10 +85,17 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name = message.text.split()[0][1:].split("@")[0].lower()
     argument = " ".join(context.args or [])
     if name == "ask":  # keep the question's own spacing and line breaks
-        argument = message.text.partition(" ")[2] if " " in message.text else ""
+        argument = command_argument(message.text)
     reply, lang = dialogue.command(turn, name, argument)
     log.info("command: /%s lang=%s", name, lang)
     await send(message, reply, quote=turn.group)
+
+
+def command_argument(text: str) -> str:
+    """What follows `/command` (or `/command@bot`), whatever whitespace separates them:
+    `/ask\nfingerprints please` asks about fingerprints, not about `please`."""
+    parts = text.split(None, 1)
+    return parts[1] if len(parts) > 1 else ""
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
