@@ -1,4 +1,4 @@
-"""`python -m bot ask|eval|check|chat|run|i18n`: the command line."""
+"""`python -m bot ask|eval|check|chat|run|i18n|questions|share`: the command line."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.telegram.run import run_bot
 
         return run_bot()
+    if args.command == "questions":
+        from bot.team_tools import run_questions
+
+        return run_questions(args.action, args.file, args.data)
     try:
         explainer = Explainer.load(args.knowledge, args.locales)
     except DataError as exc:
@@ -47,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.evaluate import run_eval
 
         return run_eval(explainer, args.file)
+    if args.command == "share":
+        from bot.team_tools import run_share
+
+        return run_share(explainer, args.topic, args.bot, args.lang, args.png)
     from bot.terminal_chat import run_chat
 
     return run_chat(explainer, args.lang)
@@ -76,6 +84,19 @@ def _parser() -> argparse.ArgumentParser:
     i18n = sub.add_parser("i18n", help="maintain the UI catalogs with Babel")
     i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
     i18n.add_argument("--locales", type=Path, default=None)
+    questions = sub.add_parser("questions", help="the questions people sent to the team")
+    questions.add_argument("action", choices=["export", "purge"])
+    questions.add_argument("file", type=Path, nargs="?", help="export: the JSON lines file")
+    questions.add_argument(
+        "--data", type=Path, default=None, help="data directory (default: $BOT_DATA_DIR or data)"
+    )
+    share = sub.add_parser(
+        "share", parents=[common], help="a topic's deep link and QR code, for posters"
+    )
+    share.add_argument("topic", help="topic id, e.g. fingerprints")
+    share.add_argument("--bot", required=True, help="the bot's username, e.g. ReclaimYourFaceBot")
+    share.add_argument("--lang", default=None, help="open the topic in this language")
+    share.add_argument("--png", type=Path, default=None, metavar="FILE", help="write a QR code")
     return parser
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import replies
+from bot import feedback, replies, storage
 from bot.explainer import Explainer
+from bot.feedback import PendingQuestion, TeamInbox
 from bot.i18n import use
 from bot.language import reply_language
 from bot.matcher import Match
 from bot.replies import Reply
 from bot.storage import Store
 
-ABOUT_TOPICS = {"involved": "get-involved", "privacy": "bot-privacy"}
+ABOUT_TOPICS = {"involved": "get-involved"}
+CONSIDERED = 3  # how many of the matcher's best topics a sent question records
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Turn:
     chat_id: int
     client_code: str | None = None  # Telegram's language_code of the sender
     group: bool = False
+    inbox: TeamInbox | None = None  # feedback buttons only where someone can press them
 
     def language(self, question_lang: str | None = None) -> str:
         return reply_language(
@@ -42,16 +45,37 @@ class Turn:
 
 def question(turn: Turn, text: str) -> tuple[Reply, str]:
     """Answer free text; returns the reply and its language."""
-    return reply_to(turn, turn.explainer.ask(text))
+    return reply_to(turn, turn.explainer.ask(text), text)
 
 
-def reply_to(turn: Turn, match: Match) -> tuple[Reply, str]:
-    """The reply to a question the matcher has already judged, and its language."""
+def reply_to(turn: Turn, match: Match, text: str | None = None) -> tuple[Reply, str]:
+    """The reply to a question the matcher has already judged, and its language.
+
+    With `text` and an inbox, in a private chat, the question is held in memory so
+    that its asker may choose to send it to the team (bot/feedback.py).
+    """
     ex = turn.explainer
     lang = turn.language(match.lang)
     turn.store.count_question(match.topic_id, lang)
     with use(ex.catalogs, lang):
-        return replies.for_match(ex, match, lang, brief=turn.group), lang
+        reply = replies.for_match(ex, match, lang, brief=turn.group)
+        if turn.inbox is None:
+            return reply, lang
+        key = _hold(turn.inbox, match, text, lang) if text and not turn.group else None
+        if match.topic_id is not None:
+            return replies.with_answer_feedback(reply, lang, match.topic_id, key), lang
+        return replies.with_send_button(reply, key), lang
+
+
+def _hold(inbox: TeamInbox, match: Match, text: str, lang: str) -> str:
+    """Keep the question in memory for the asker's choice; the key for the button."""
+    if match.topic_id is not None:
+        reason = feedback.WRONG_ANSWER
+    else:
+        reason = feedback.SUGGESTED if match.suggestions else feedback.DECLINED
+    considered = tuple(topic for topic, _score, _lang in match.ranked[:CONSIDERED])
+    pending = PendingQuestion(text, lang, considered, reason, answered=match.topic_id)
+    return inbox.pending.hold_question(pending)
 
 
 def command(turn: Turn, name: str, argument: str = "") -> tuple[Reply, str]:
@@ -68,7 +92,7 @@ def command(turn: Turn, name: str, argument: str = "") -> tuple[Reply, str]:
         if topic_id is not None:
             lang = turn.language(payload_lang)
             with use(ex.catalogs, lang):
-                return replies.answer(ex, topic_id, lang), lang
+                return _answer(turn, topic_id, lang), lang
     if name == "forget":
         had_data = turn.store.forget(turn.chat_id)
         lang = turn.language()
@@ -77,7 +101,10 @@ def command(turn: Turn, name: str, argument: str = "") -> tuple[Reply, str]:
     lang = turn.language()
     with use(ex.catalogs, lang):
         if name in ABOUT_TOPICS:
-            return replies.answer(ex, ABOUT_TOPICS[name], lang), lang
+            return _answer(turn, ABOUT_TOPICS[name], lang), lang
+        if name == "privacy":
+            days = turn.inbox.retention_days if turn.inbox else feedback.RETENTION_DAYS
+            return replies.privacy(days), lang
         builders = {
             "start": replies.welcome,
             "help": replies.help_text,
@@ -93,12 +120,14 @@ def press(turn: Turn, action: str) -> tuple[Reply | None, str, str | None]:
     """A button press: (reply to send or None, its language, a short notice or None)."""
     ex = turn.explainer
     kind, _, rest = action.partition(":")
+    if feedback.is_feedback_action(action) and turn.inbox is not None:
+        return None, *feedback_press(turn, turn.inbox, kind, rest)
     if kind == "t":
         lang, _, topic_id = rest.partition(":")
         if topic_id in ex.knowledge.topics:
             lang = lang if lang in ex.languages else turn.language()
             with use(ex.catalogs, lang):
-                return replies.answer(ex, topic_id, lang), lang, None
+                return _answer(turn, topic_id, lang), lang, None
     elif kind == "l" and rest in ex.languages:
         turn.store.set_language(turn.chat_id, rest)
         with use(ex.catalogs, rest):
@@ -106,6 +135,36 @@ def press(turn: Turn, action: str) -> tuple[Reply | None, str, str | None]:
     lang = turn.language()
     with use(ex.catalogs, lang):
         return None, lang, replies.expired()
+
+
+def _answer(turn: Turn, topic_id: str, lang: str) -> Reply:
+    """A topic's answer, with "helpful? yes / no" where feedback is collected."""
+    reply = replies.answer(turn.explainer, topic_id, lang)
+    if turn.inbox is None:
+        return reply
+    return replies.with_answer_feedback(reply, lang, topic_id, None)
+
+
+def feedback_press(turn: Turn, inbox: TeamInbox, kind: str, rest: str) -> tuple[str, str]:
+    """A press on a feedback button: (language, the short notice to show)."""
+    lang = turn.language()
+    with use(turn.explainer.catalogs, lang):
+        if kind == feedback.HELPFUL:
+            parsed = feedback.parse_helpful(rest)
+            if parsed is None or parsed[1] not in turn.explainer.knowledge.topics:
+                return lang, replies.expired()
+            topic_lang, topic_id, helpful = parsed
+            kind_counted = storage.HELPFUL if helpful else storage.NOT_HELPFUL
+            turn.store.count_feedback(topic_id, topic_lang, kind_counted)
+            return lang, replies.thanks_for_feedback()
+        pending = inbox.pending.take(rest)
+        if pending is None:
+            return lang, replies.question_expired()
+        turn.store.add_question(pending, feedback.today())
+        turn.store.count_feedback(pending.answered, pending.lang, storage.SENT)
+        if pending.answered is not None:  # "not what I asked": the answer was wrong
+            turn.store.count_feedback(pending.answered, pending.lang, storage.NOT_HELPFUL)
+        return lang, replies.question_sent(inbox.retention_days)
 
 
 def deep_link(ex: Explainer, payload: str) -> tuple[str | None, str | None]:

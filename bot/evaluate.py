@@ -4,7 +4,8 @@ Each line is `{"text", "lang", "expect": [topic ids, or null]}`. A question is
 in scope when `expect` names a topic; it counts as answered right when the
 matcher answers one of the expected ids (or declines, when null is expected
 too). An out-of-scope question (`expect: [null]`) counts as declined when the
-matcher answers no topic. `lang` is passed as the asker's client language, as
+matcher answers no topic. A line with an empty `expect` (as `questions export`
+writes them) is not labelled yet: it is counted and skipped. `lang` is passed as the asker's client language, as
 Telegram would; "own language" is the share of answered questions whose reply
 is in the question's language.
 """
@@ -27,7 +28,9 @@ def run_eval(explainer: Explainer, path: Path) -> int:
     except OSError as exc:
         print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
         return 2
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    labelled = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = [row for row in labelled if row.get("expect")]
+    unlabelled = len(labelled) - len(rows)
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses: list[str] = []
     store = Store(":memory:")
@@ -65,6 +68,8 @@ def run_eval(explainer: Explainer, path: Path) -> int:
             f"{key:<5} {_share(s['in_ok'], s['in']):>16} {_share(s['out_ok'], s['out']):>22} "
             f"{_share(s['own_lang'], s['answered']):>14}"
         )
+    if unlabelled:
+        print(f"\nnot labelled yet (empty expect), skipped: {unlabelled}")
     print(f"\nmisses ({len(misses)}):" if misses else "\nmisses: none")
     for line in misses:
         print(line)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import feedback
 from bot.explainer import Explainer
+from bot.feedback import TeamQuestion, TopicStats
 from bot.i18n import _, language_name
 from bot.markup import escape
 from bot.matcher import Match
@@ -25,7 +27,8 @@ class Button:
     action: str | None = None  # callback: see `actions` below
     share: str | None = None  # opens inline mode with this query
 
-    # actions: "t:<lang>:<topic>" show a topic, "l:<lang>" choose a language
+    # actions: "t:<lang>:<topic>" show a topic, "l:<lang>" choose a language;
+    # "q:", "w:", "h:" feedback (bot/feedback.py)
 
 
 @dataclass(frozen=True)
@@ -168,3 +171,131 @@ def expired() -> str:
 
 def empty_ask() -> Reply:
     return Reply(_("Ask me something after the command, for example: /ask what is biometric data?"))
+
+
+# ------------------------------------------------------------------ feedback and the team
+
+
+def with_send_button(reply: Reply, key: str | None) -> Reply:
+    """A decline or "did you mean" reply, plus the button that sends the question to the
+    team (first, so that a long topic menu does not hide it); unchanged without a key."""
+    if key is None:
+        return reply
+    button = Button("📨 " + _("Send this question to the team"), action=feedback.send_action(key))
+    return Reply(reply.html, ((button,), *reply.buttons), reply.topic_id)
+
+
+def with_answer_feedback(reply: Reply, lang: str, topic_id: str, key: str | None) -> Reply:
+    """An answer plus "helpful? yes / no" and, when the question is held, "not what I asked"."""
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button("👍 " + _("Helpful"), action=feedback.helpful_action(lang, topic_id, True)),
+            Button("👎 " + _("Not helpful"), action=feedback.helpful_action(lang, topic_id, False)),
+        )
+    ]
+    if key is not None:
+        rows.append(
+            (Button(_("Not what I asked: send it to the team"), action=feedback.wrong_action(key)),)
+        )
+    return Reply(reply.html, (*reply.buttons, *rows), reply.topic_id)
+
+
+def question_sent(retention_days: int) -> str:
+    """The notice after "send": at most 200 characters (Telegram's limit for it)."""
+    return _(
+        "Sent, thank you! The team gets your question without your name or any ID, "
+        "and deletes it after {days} days."
+    ).format(days=retention_days)
+
+
+def question_expired() -> str:
+    return _(
+        "Too late: I keep a question for 15 minutes at most, and this one is gone. "
+        "Ask it again to send it."
+    )
+
+
+def thanks_for_feedback() -> str:
+    return _("Thank you for your feedback!")
+
+
+def privacy(retention_days: int) -> Reply:
+    """/privacy: exactly what is kept, why and for how long."""
+    text = _(
+        "<b>What this bot stores</b>\n\n"
+        "<b>Your messages:</b> not stored. I read a question, answer it and forget it. "
+        "When I cannot answer, or my answer missed, I keep the question in memory for at most "
+        "15 minutes, so that you can choose to send it to the team.\n\n"
+        "<b>Questions you send to the team</b> (only when you press the button): the text, "
+        "its language, the topics I considered and the day, never your name, user ID or chat. "
+        "The team reads them to improve my answers. They are deleted after {days} days.\n\n"
+        "<b>Your language choice</b> (/language): kept for this chat under a scrambled key, "
+        "until you send /forget.\n\n"
+        "<b>Anonymous counters</b>: questions per topic and language, unanswered questions, "
+        "and the helpful / not helpful buttons, with no identifier, so the team sees which "
+        "answers fail."
+    ).format(days=retention_days)
+    return Reply(text)
+
+
+MAX_STATS_ROWS = 60  # ~45 characters a row keeps the message far below 4,096
+
+
+def stats(rows: list[TopicStats]) -> Reply:
+    """/stats for admins: per topic answered, helpful, not helpful, sent to the team."""
+    lines = [
+        _("<b>Since the counters started</b> (no identifiers are kept)"),
+        _("Per topic: answered / helpful / not helpful / sent to the team"),
+    ]
+    table = [
+        f"{s.answered:>5} {s.helpful:>4} {s.not_helpful:>4} {s.sent:>4}  {escape(s.topic)}"
+        for s in rows
+        if s.topic is not None
+    ][:MAX_STATS_ROWS]
+    if table:
+        lines.append("<code>" + "\n".join(table) + "</code>")
+    declined = next((s for s in rows if s.topic is None), TopicStats(None))
+    lines.append(
+        _("Declined: {count} (sent to the team: {sent})").format(
+            count=declined.answered, sent=declined.sent
+        )
+    )
+    return Reply("\n".join(lines))
+
+
+LISTED_QUESTIONS = 10
+QUESTION_CHARS = 300  # ten of them stay far below Telegram's 4,096 characters
+
+
+def team_questions(total: int, latest: list[TeamQuestion]) -> Reply:
+    """/questions for admins: how many are waiting and the latest ones."""
+    if total == 0:
+        return Reply(_("No questions are waiting."))
+    lines = [
+        _("<b>Questions sent to the team: {count}</b>").format(count=total),
+        _("Export them all with: python -m bot questions export FILE"),
+    ]
+    for item in latest[:LISTED_QUESTIONS]:
+        text = item.text if len(item.text) <= QUESTION_CHARS else item.text[:QUESTION_CHARS] + "…"
+        considered = ", ".join(item.considered) or "-"
+        lines.append(
+            f"\n<i>{escape(item.day)} [{escape(item.lang)}] {escape(item.reason)}: "
+            f"{escape(considered)}</i>\n{escape(text)}"
+        )
+    return Reply("\n".join(lines))
+
+
+def admins_only() -> str:
+    """To a group member who tried to change a group-wide setting (one line)."""
+    return _("Only this group's administrators can change its settings.")
+
+
+def group_intro(username: str) -> Reply:
+    """What the bot says once when it is added to a group."""
+    text = _(
+        "Hello! I answer questions about biometric mass surveillance and the Reclaim Your Face "
+        "campaign, in plain words and with sources.\n\n"
+        "I only speak when addressed: mention me (@{username}), reply to one of my messages, "
+        "or use /ask followed by your question. /topics shows everything I can explain."
+    ).format(username=escape(username))
+    return Reply(text)

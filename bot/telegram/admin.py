@@ -9,7 +9,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes
 
+from bot import replies
 from bot.explainer import Explainer
+from bot.feedback import topic_stats
 from bot.i18n import _, use
 from bot.markup import escape
 from bot.problems import DataError
@@ -92,21 +94,16 @@ def _fitting(lines: list[str], limit: int) -> list[str]:
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats (admins): questions per topic and language, and unanswered ones."""
+    """/stats (admins): per topic answered, helpful, not helpful, sent to the team."""
     svc = services(context)
     message = update.effective_message
     if message is None or not _is_admin(update, svc):
         return
-    counts = svc.store.counts()
+    rows = topic_stats(svc.store.counts(), svc.store.feedback_counts())
     lang = svc.turn(update).language()
     with use(svc.explainer.catalogs, lang):
-        lines = [_("<b>Questions since the counters started</b> (no identifiers are kept)")]
-        unanswered = sum(c for topic, _l, c in counts if topic is None)
-        lines += [f"{escape(topic)} [{lang_}]: {count}" for topic, lang_, count in counts if topic][
-            :60
-        ]
-        lines.append(_("Unanswered: {count}").format(count=unanswered))
-    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+        reply = replies.stats(rows)
+    await message.reply_text(reply.html, parse_mode=ParseMode.HTML)
 
 
 def install_sighup(application: Application) -> None:

@@ -11,6 +11,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -21,7 +22,7 @@ from telegram.request import BaseRequest
 from bot.explainer import Explainer
 from bot.i18n import DEFAULT_LANG, _, use
 from bot.storage import Store
-from bot.telegram import admin, callbacks, conversation, errors, inline
+from bot.telegram import admin, callbacks, conversation, errors, groups, inline, maintenance, team
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.services import KEY, Services
 from bot.telegram.settings import Settings
@@ -41,10 +42,11 @@ def build_application(
     """The bot, ready to run: handlers registered, services in bot_data."""
     builder = plumbing(ApplicationBuilder().token(settings.token), request)
     builder = builder.base_url(settings.api_base_url).post_init(_post_init)
+    builder = builder.post_shutdown(maintenance.stop)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
-    application.bot_data[KEY] = Services(explainer, store, settings)
+    application.bot_data[KEY] = Services.for_settings(explainer, store, settings)
 
     only_new = filters.UpdateType.MESSAGE  # edits and channel posts get no reply
     # Commands: the public ones, then admin-only ones (silently ignored for others).
@@ -53,6 +55,7 @@ def build_application(
     )
     application.add_handler(CommandHandler("reload", admin.on_reload, filters=only_new))
     application.add_handler(CommandHandler("stats", admin.on_stats, filters=only_new))
+    application.add_handler(CommandHandler("questions", team.on_questions, filters=only_new))
     # Free text: every message in a private chat, only addressed ones in groups.
     application.add_handler(
         MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, conversation.on_text)
@@ -68,6 +71,10 @@ def build_application(
     # Buttons and inline mode.
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
+    # Added to a group: a one-time introduction.
+    application.add_handler(
+        ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_error_handler(errors.on_error)
     return application
 
@@ -128,3 +135,4 @@ async def _post_init(application: Application) -> None:
         except TelegramError:
             log.warning("could not set the command menu for %s", lang, exc_info=True)
     admin.install_sighup(application)
+    await maintenance.start(application)

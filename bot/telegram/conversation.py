@@ -9,13 +9,15 @@ from telegram.ext import ContextTypes
 
 from bot import dialogue
 from bot.i18n import _, use
-from bot.replies import Reply
+from bot.replies import Reply, admins_only
+from bot.telegram.permissions import may_change_group
 from bot.telegram.render import send
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "help", "topics", "watch", "involved", "language", "privacy", "forget", "ask")
+GROUP_SETTINGS = frozenset({"language", "forget"})  # in groups: administrators only
 
 
 def addressed_question(message: Message, username: str, bot_id: int) -> str | None:
@@ -86,6 +88,10 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     argument = " ".join(context.args or [])
     if name == "ask":  # keep the question's own spacing and line breaks
         argument = command_argument(message.text)
+    if name in GROUP_SETTINGS and not await _may_change(update, context):
+        with use(svc.explainer.catalogs, turn.language()):
+            await send(message, Reply(admins_only()), quote=True)
+        return
     reply, lang = dialogue.command(turn, name, argument)
     log.info("command: /%s lang=%s", name, lang)
     await send(message, reply, quote=turn.group)
@@ -96,6 +102,16 @@ def command_argument(text: str) -> str:
     `/ask\nfingerprints please` asks about fingerprints, not about `please`."""
     parts = text.split(None, 1)
     return parts[1] if len(parts) > 1 else ""
+
+
+async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return False
+    return await may_change_group(
+        services(context).admins, context.bot, chat, user.id if user else None,
+        update.effective_message,
+    )  # fmt: skip
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.feedback import HOLD_SECONDS, RETENTION_DAYS
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -34,6 +36,8 @@ class Settings:
     webhook_port: int = 8443
     knowledge_dir: Path | None = None  # None: the shipped knowledge
     locales_dir: Path | None = None  # None: the shipped catalogs
+    question_retention_days: int = RETENTION_DAYS  # questions sent to the team
+    question_hold_seconds: int = HOLD_SECONDS  # a question waiting for "send", in memory
 
     @property
     def webhook_path(self) -> str:
@@ -90,6 +94,12 @@ class Settings:
             directory = _optional_dir(env, name)
             if directory is not None and not directory.is_dir():
                 problems.append(f"{name} is not a directory: {directory}")
+        retention = _bounded_int(
+            env, "BOT_QUESTION_RETENTION_DAYS", RETENTION_DAYS, 1, 3650, problems
+        )
+        hold = _bounded_int(
+            env, "BOT_QUESTION_HOLD_SECONDS", HOLD_SECONDS, 0, HOLD_SECONDS, problems
+        )
         if problems:
             raise SettingsError("\n".join(problems))
         return cls(
@@ -103,9 +113,24 @@ class Settings:
             webhook_port=port,
             knowledge_dir=_optional_dir(env, "BOT_KNOWLEDGE_DIR"),
             locales_dir=_optional_dir(env, "BOT_LOCALES_DIR"),
+            question_retention_days=retention,
+            question_hold_seconds=hold,
         )
 
 
 def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:
     value = env.get(name, "").strip()
     return Path(value) if value else None
+
+
+def _bounded_int(
+    env: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]
+) -> int:
+    """An optional whole number within [low, high]; a problem is recorded otherwise."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        problems.append(f"{name} must be a whole number from {low} to {high}; {text!r} is not")
+        return default
+    return int(text)

@@ -68,6 +68,7 @@ __all__ = [
     "decode_params",
     "edited_message",
     "inline_query",
+    "my_chat_member",
     "parse_html",
     "photo_message",
     "post_webhook",
@@ -903,6 +904,19 @@ _INLINE_RESULT_TYPES = frozenset(
         "sticker",
     }
 )
+_ADMIN_RIGHTS = (
+    "can_be_edited",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _START_PARAM_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -981,6 +995,7 @@ class FakeBotApi:
         self._names: dict[str, str] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._blocked: set[int] = set()
+        self._member_status: dict[tuple[int, int], str] = {}
 
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
@@ -994,6 +1009,7 @@ class FakeBotApi:
             "deleteMessage": self._delete_message,
             "sendChatAction": self._send_chat_action,
             "answerCallbackQuery": self._answer_callback_query,
+            "getChatMember": self._get_chat_member,
             "answerInlineQuery": self._answer_inline_query,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
@@ -1324,6 +1340,12 @@ class FakeBotApi:
     def unblock(self, chat_id: int) -> None:
         with self._cond:
             self._blocked.discard(int(chat_id))
+
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for `user_id` in `chat_id` (default: "member";
+        "creator", "administrator", "member", "restricted", "left" or "kicked")."""
+        with self._cond:
+            self._member_status[(int(chat_id), int(user_id))] = status
 
     @property
     def webhook(self) -> dict[str, Any] | None:
@@ -1774,6 +1796,22 @@ class FakeBotApi:
             raise _bad("MESSAGE_TOO_LONG")
         self._callback_queries[query_id] = True
         return True
+
+    def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        user_id = params.get("user_id")
+        if isinstance(user_id, bool) or not isinstance(user_id, int):
+            raise _bad("invalid user_id specified")
+        if chat["type"] == "channel":
+            raise _bad("member list is inaccessible")
+        status = self._member_status.get((chat["id"], user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": user(user_id, None)}
+        if status == "administrator":
+            member.update({key: True for key in _ADMIN_RIGHTS})
+            member["is_anonymous"] = False
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return member
 
     def _answer_inline_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("inline_query_id") or "")
@@ -2368,6 +2406,33 @@ def inline_query(
     if chat_type:
         body["chat_type"] = chat_type
     return {"inline_query": body}
+
+
+def my_chat_member(
+    chat_id: int = DEFAULT_GROUP_ID,
+    old_status: str = "left",
+    new_status: str = "member",
+    user_id: int = DEFAULT_USER_ID,
+    language_code: str | None = "en",
+    *,
+    bot: Mapping[str, Any] | None = None,
+    chat_type: str = "group",
+    **extra: Any,
+) -> dict[str, Any]:
+    """{"my_chat_member": ...}: the bot's own membership in a chat changed, by `user_id`
+    (e.g. someone added it to a group: "left" -> "member"). `bot`: the bot's User dict
+    (FakeBotApi.bot_user()); a stand-in default otherwise."""
+    sender = user(user_id, language_code, **extra)
+    me = dict(bot) if bot is not None else user(123456789, None, first_name="Bot", username="bot")
+    return {
+        "my_chat_member": {
+            "chat": _chat_for(chat_type, chat_id, sender, None),
+            "from": sender,
+            "date": _now(),
+            "old_chat_member": {"status": old_status, "user": me},
+            "new_chat_member": {"status": new_status, "user": me},
+        }
+    }
 
 
 def _button_data(message: Mapping[str, Any]) -> set[str]:

@@ -1,0 +1,247 @@
+"""The core of issue 11: questions held in memory, sent to the team only on request,
+anonymous feedback counts, retention, and the replies that carry the buttons."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot import dialogue, feedback, replies
+from bot.dialogue import Turn
+from bot.explainer import Explainer
+from bot.feedback import PendingQuestion, PendingQuestions, TeamInbox, topic_stats
+from bot.i18n import use
+from bot.share import deep_link, link_problems
+from bot.storage import DATABASE_FILE, HELPFUL, NOT_HELPFUL, SENT, Store
+
+DECLINED_TEXT = "how do I bake sourdough bread at home"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _question(text: str = "q") -> PendingQuestion:
+    return PendingQuestion(text, "en", ("ai-act",), feedback.DECLINED)
+
+
+# ------------------------------------------------------------------ held in memory
+
+
+def test_a_held_question_is_taken_once() -> None:
+    pending = PendingQuestions()
+    key = pending.hold_question(_question("first"))
+    assert len(key) == 16 and ":" not in key
+    taken = pending.take(key)
+    assert taken is not None and taken.text == "first"
+    assert pending.take(key) is None
+    assert pending.take("no-such-key") is None
+
+
+def test_a_held_question_expires_after_the_hold() -> None:
+    clock = FakeClock()
+    pending = PendingQuestions(hold=900, clock=clock)
+    late, early = pending.hold_question(_question("late")), None
+    clock.now += 899
+    early = pending.hold_question(_question("early"))
+    clock.now += 1
+    assert pending.take(late) is None  # exactly 15 minutes old: gone
+    assert pending.take(early) is not None
+
+
+def test_prune_forgets_expired_questions_without_a_press() -> None:
+    clock = FakeClock()
+    pending = PendingQuestions(hold=60, clock=clock)
+    for number in range(5):
+        pending.hold_question(_question(str(number)))
+    clock.now += 61
+    pending.prune()
+    assert len(pending) == 0
+
+
+def test_the_hold_can_be_shortened_never_lengthened() -> None:
+    assert PendingQuestions(hold=10 * 3600).hold == feedback.HOLD_SECONDS
+    clock = FakeClock()
+    instant = PendingQuestions(hold=0, clock=clock)
+    assert instant.take(instant.hold_question(_question())) is None
+
+
+def test_memory_is_bounded_oldest_first() -> None:
+    pending = PendingQuestions(capacity=3)
+    keys = [pending.hold_question(_question(str(n))) for n in range(4)]
+    assert len(pending) == 3
+    assert pending.take(keys[0]) is None
+    assert pending.take(keys[3]) is not None
+
+
+def test_every_callback_fits_telegrams_64_bytes(explainer: Explainer) -> None:
+    key = PendingQuestions().hold_question(_question())
+    longest = max(explainer.knowledge.topics, key=len)
+    actions = [feedback.send_action(key), feedback.wrong_action(key)] + [
+        feedback.helpful_action(lang, longest, verdict)
+        for lang in explainer.languages
+        for verdict in (True, False)
+    ]
+    for action in actions:
+        assert len(action.encode()) <= feedback.MAX_CALLBACK_BYTES, action
+    assert feedback.parse_helpful(actions[-1][2:]) == (explainer.languages[-1], longest, False)
+    assert feedback.parse_helpful("en:x") is None
+
+
+# ------------------------------------------------------------------ stored only on a press
+
+
+def _turn(explainer: Explainer, store: Store, *, group: bool = False) -> Turn:
+    inbox = TeamInbox(PendingQuestions(), retention_days=30)
+    return Turn(explainer, store, chat_id=42, client_code="en", group=group, inbox=inbox)
+
+
+def _actions(reply: replies.Reply) -> list[str]:
+    return [b.action for row in reply.buttons for b in row if b.action]
+
+
+def test_a_declined_question_is_stored_only_when_sent(explainer: Explainer) -> None:
+    store = Store(":memory:")
+    turn = _turn(explainer, store)
+    reply, _lang = dialogue.question(turn, DECLINED_TEXT)
+    assert reply.topic_id is None
+    send = _actions(reply)[0]
+    assert send.startswith("q:")
+    assert store.question_total() == 0  # asking stores nothing
+
+    answer, _lang, notice = dialogue.press(turn, send)
+    assert answer is None
+    assert notice == _in(explainer, "en", replies.question_sent, 30)
+    [stored] = store.questions()
+    assert stored.text == DECLINED_TEXT and stored.lang == "en"
+    assert stored.reason in (feedback.DECLINED, feedback.SUGGESTED)
+    assert stored.day == feedback.today().isoformat()
+    assert (None, "en", SENT, 1) in store.feedback_counts()
+
+    _answer, _lang, again = dialogue.press(turn, send)  # a second press: already gone
+    assert again == _in(explainer, "en", replies.question_expired)
+    assert store.question_total() == 1
+
+
+def test_not_what_i_asked_sends_and_counts_against_the_topic(explainer: Explainer) -> None:
+    store = Store(":memory:")
+    turn = _turn(explainer, store)
+    reply, _lang = dialogue.question(turn, "what is facial recognition")
+    assert reply.topic_id == "facial-recognition"
+    actions = _actions(reply)
+    assert "h:en:facial-recognition:y" in actions and "h:en:facial-recognition:n" in actions
+    wrong = next(a for a in actions if a.startswith("w:"))
+    dialogue.press(turn, wrong)
+    [stored] = store.questions()
+    assert stored.reason == feedback.WRONG_ANSWER
+    assert stored.considered[0] == "facial-recognition"
+    counts = store.feedback_counts()
+    assert ("facial-recognition", "en", NOT_HELPFUL, 1) in counts
+    assert ("facial-recognition", "en", SENT, 1) in counts
+
+
+def test_helpful_buttons_count_anonymously(explainer: Explainer) -> None:
+    store = Store(":memory:")
+    turn = _turn(explainer, store)
+    dialogue.press(turn, "h:de:fingerprints:y")
+    dialogue.press(turn, "h:de:fingerprints:y")
+    dialogue.press(turn, "h:de:fingerprints:n")
+    _reply, _lang, notice = dialogue.press(turn, "h:de:no-such-topic:y")
+    assert notice == _in(explainer, "en", replies.expired)
+    assert store.feedback_counts() == [
+        ("fingerprints", "de", HELPFUL, 2),
+        ("fingerprints", "de", NOT_HELPFUL, 1),
+    ]
+
+
+def test_groups_get_no_send_buttons_and_the_terminal_no_feedback(explainer: Explainer) -> None:
+    store = Store(":memory:")
+    group_reply, _lang = dialogue.question(_turn(explainer, store, group=True), "fingerprints?")
+    assert not any(a.startswith(("q:", "w:")) for a in _actions(group_reply))
+    assert any(a.startswith("h:") for a in _actions(group_reply))
+    plain = Turn(explainer, store, chat_id=1)
+    for text in ("fingerprints?", DECLINED_TEXT):
+        reply, _lang = dialogue.question(plain, text)
+        assert not any(feedback.is_feedback_action(a) for a in _actions(reply))
+
+
+def test_deep_link_answers_carry_helpful_buttons_only(explainer: Explainer) -> None:
+    reply, _lang = dialogue.command(_turn(explainer, Store(":memory:")), "start", "de_fingerprints")
+    actions = _actions(reply)
+    assert "h:de:fingerprints:y" in actions
+    assert not any(a.startswith(("q:", "w:")) for a in actions)
+
+
+def _in(explainer: Explainer, lang: str, build: object, *args: object) -> object:
+    with use(explainer.catalogs, lang):
+        return build(*args)  # type: ignore[operator]
+
+
+# ------------------------------------------------------------------ storage and retention
+
+
+def test_a_stored_question_has_no_column_for_anyone(tmp_path: Path) -> None:
+    store = Store(tmp_path / DATABASE_FILE)
+    store.add_question(_question("x"), date(2026, 12, 1))
+    store.close()
+    with sqlite3.connect(tmp_path / DATABASE_FILE) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(team_question)")}
+    assert columns == {"id", "text", "lang", "considered", "reason", "day"}
+
+
+def test_retention_deletes_old_questions_from_the_files(tmp_path: Path) -> None:
+    store = Store(tmp_path / DATABASE_FILE)
+    store.add_question(_question("old-zebra-question"), date(2026, 8, 1))
+    store.add_question(_question("new-question"), date(2026, 11, 30))
+    cutoff = feedback.expired_before(90, date(2026, 12, 1))
+    assert cutoff == date(2026, 9, 2)
+    assert store.delete_questions_before(cutoff) == 1
+    assert [q.text for q in store.questions()] == ["new-question"]
+    for path in tmp_path.iterdir():  # the database, its WAL and shared memory
+        assert b"old-zebra-question" not in path.read_bytes(), path
+    assert store.purge_questions() == 1 and store.question_total() == 0
+    store.close()
+
+
+def test_stats_per_topic() -> None:
+    rows = topic_stats(
+        [("ai-act", "en", 3), ("ai-act", "de", 2), (None, "en", 4), ("eu-law", "fr", 1)],
+        [("ai-act", "en", HELPFUL, 2), ("ai-act", "de", NOT_HELPFUL, 1), (None, "en", SENT, 2)],
+    )
+    assert [(r.topic, r.answered, r.helpful, r.not_helpful, r.sent) for r in rows] == [
+        ("ai-act", 5, 2, 1, 0),
+        ("eu-law", 1, 0, 0, 0),
+        (None, 4, 0, 0, 2),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "it", "es"])
+def test_privacy_and_notices_in_every_language(explainer: Explainer, lang: str) -> None:
+    with use(explainer.catalogs, lang):
+        text = replies.privacy(45).html
+        sent = replies.question_sent(45)
+        buttons = replies.with_send_button(replies.Reply("x"), "k").buttons
+    assert "45" in text and "/forget" in text and "45" in sent
+    assert len(sent) <= 200 and len(replies.question_expired()) <= 200  # Telegram's limit
+    if lang != "en":
+        assert text != replies.privacy(45).html  # really translated
+        assert buttons[0][0].label != "📨 Send this question to the team"
+
+
+# ------------------------------------------------------------------ sharing
+
+
+def test_deep_link_and_its_problems(explainer: Explainer) -> None:
+    assert deep_link("@RyfBot", "fingerprints", "de") == "https://t.me/RyfBot?start=de_fingerprints"
+    assert deep_link("RyfBot", "fingerprints", None) == "https://t.me/RyfBot?start=fingerprints"
+    assert link_problems(explainer, "fingerprints", "RyfBot", "de") == []
+    assert len(link_problems(explainer, "nope", "not-a-bot", "xx")) == 3
+    # the payload is what /start understands
+    assert dialogue.deep_link(explainer, "de_fingerprints") == ("fingerprints", "de")
