@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from bot.freshness import freshness_problems
 from bot.i18n import DOMAIN, Catalogs, language_name, load_catalogs
 from bot.knowledge import REFERENCE_LANG, KnowledgeBase, load_knowledge
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem, display_path
 
 
-def run_check(knowledge_dir: Path | None, locales_dir: Path | None) -> int:
+def run_check(
+    knowledge_dir: Path | None, locales_dir: Path | None, today: date | None = None
+) -> int:
+    """Print every problem and the coverage table; 1 if there is an error.
+
+    `today` (default: the real date) decides which `checked` months are too old.
+    """
     knowledge_dir = knowledge_dir or KNOWLEDGE_DIR
     locales_dir = locales_dir or LOCALES_DIR
     problems: list[Problem] = []
@@ -21,6 +29,7 @@ def run_check(knowledge_dir: Path | None, locales_dir: Path | None) -> int:
     try:
         kb = load_knowledge(knowledge_dir)
         problems.extend(kb.warnings)
+        problems.extend(freshness_problems(kb, today or date.today()))
     except DataError as exc:
         problems.extend(exc.problems)
     try:

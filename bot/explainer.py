@@ -7,7 +7,7 @@ a broken file can never leave a half-loaded bot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.i18n import Catalogs, load_catalogs
@@ -46,7 +46,27 @@ class Explainer:
         return tuple(self.knowledge.languages)
 
     def ask(self, question: str) -> Match:
-        return self.matcher.match(question)
+        return self.without_signposts(self.matcher.match(question))
+
+    def without_signposts(self, match: Match) -> Match:
+        """Signposts are never offered, and a signpost that wins is a decline.
+
+        A signpost ("other privacy questions") exists so that an off-topic
+        privacy question gets a kind pointer elsewhere instead of a wrong
+        answer. It must not count as an answered topic: the match keeps no
+        topic, and `signpost` says which text to reply with.
+        """
+        signposts = self.knowledge.signposts
+        if not signposts:
+            return match
+        won = match.topic_id if match.topic_id in signposts else None
+        return replace(
+            match,
+            topic_id=None if won else match.topic_id,
+            suggestions=() if won else tuple(t for t in match.suggestions if t not in signposts),
+            ranked=tuple(r for r in match.ranked if r[0] not in signposts),
+            signpost=won,
+        )
 
     def topic_for_id(self, text: str) -> str | None:
         """A topic id typed or shared as-is (`fingerprints`, `de_fingerprints`)."""

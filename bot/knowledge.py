@@ -2,13 +2,18 @@
 
 Layout of a knowledge directory (translators own the `<lang>.yaml` files):
 
-- `topics.yaml`: topic ids, menu order, related topics, link ids per topic.
+- `topics.yaml`: topic ids, menu order, related topics, link ids per topic;
+  `signpost: true` marks a topic that only points elsewhere (never in menus or
+  suggestions; when it wins, its text is the reply but the question counts as
+  declined, see `Explainer.ask`).
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
   English with a warning. Each translated topic records `source:`, the
   revision of the English entry it was translated from (see `revision()`),
-  so `check` can tell which translations are outdated.
+  so `check` can tell which translations are outdated. Every entry may record
+  `checked: YYYY-MM`, the month its facts were last checked (see
+  `bot.freshness`).
 
 Everything is validated at load time and every problem is reported as
 `path:line: message`. The loaded `KnowledgeBase` is immutable.
@@ -17,6 +22,7 @@ Everything is validated at load time and every problem is reported as
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +35,7 @@ from babel import Locale, UnknownLocaleError
 from bot import markup
 from bot.problems import DataError, Problem
 from bot.textnorm import words
-from bot.yamlnodes import YamlFile
+from bot.yamlnodes import YamlFile, line_of
 
 REFERENCE_LANG = "en"
 MIN_ASK = 8
@@ -37,6 +43,9 @@ ANSWER_MIN, ANSWER_MAX = 300, 1200
 TOPIC_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MIN_FUNCTION_WORDS = 20  # a real list of a language's function words is far longer
 MAX_TOPIC_ID = 40  # deep links and callback data carry ids: keep them short
+MAX_LABEL = 40  # topic titles and link labels are buttons: longer ones are cut on phones
+MAX_LINK_LABEL = 60  # beyond this a label is an error, not just a warning
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class Topic:
     order: int
     related: tuple[str, ...]
     links: tuple[str, ...]
+    signpost: bool = False  # points elsewhere: never offered, and winning it is a decline
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ class Entry:
     ask: tuple[str, ...]
     answer: str  # markup, see bot.markup
     source: str | None = None  # revision of the English entry this was translated from
+    checked: str | None = None  # "YYYY-MM": when the facts were last checked
+    line: int = 0  # where the entry starts in its file
 
     @property
     def answer_plain(self) -> str:
@@ -107,6 +119,15 @@ class KnowledgeBase:
         if language is not None and link_id in language.link_labels:
             return language.link_labels[link_id]
         return self.languages[REFERENCE_LANG].link_labels[link_id]
+
+    @property
+    def signposts(self) -> frozenset[str]:
+        return frozenset(t for t, topic in self.topics.items() if topic.signpost)
+
+    @property
+    def menu_topics(self) -> tuple[str, ...]:
+        """The topics offered in menus and lists, in order: all but signposts."""
+        return tuple(t for t, topic in self.topics.items() if not topic.signpost)
 
     def revision(self, topic_id: str) -> str:
         return revision(self.languages[REFERENCE_LANG].entries[topic_id])
@@ -229,7 +250,9 @@ class _Loader:
             if set(topic_id) - TOPIC_ID_CHARS or len(topic_id) > MAX_TOPIC_ID:
                 f.error(key_node, f"{where}: ids use a-z, 0-9 and '-', at most {MAX_TOPIC_ID}")
                 continue
-            fields = f.mapping(node, where, required=("order", "related", "links"))
+            fields = f.mapping(
+                node, where, required=("order", "related", "links"), optional=("signpost",)
+            )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
                 f.error(fields["order"][1], f"{where}: order {order} is also {orders[order]!r}")
@@ -241,8 +264,29 @@ class _Loader:
                 f.error(fields["related"][1], f"{where} lists itself as related")
             if "related" in fields and "links" in fields and not related and not link_ids:
                 f.error(node, f"{where} needs at least one link or related topic to go further")
-            topics[topic_id] = Topic(topic_id, order or 0, tuple(related), tuple(link_ids))
+            signpost = "signpost" in fields and bool(
+                f.boolean(fields["signpost"][1], f"{where} signpost")
+            )
+            topics[topic_id] = Topic(
+                topic_id, order or 0, tuple(related), tuple(link_ids), signpost
+            )
+        self._no_related_signposts(f, declared, topics)
         return topics
+
+    def _no_related_signposts(
+        self,
+        f: YamlFile,
+        declared: dict[str, tuple[yaml.Node, yaml.Node]],
+        topics: dict[str, Topic],
+    ) -> None:
+        """A signpost is never offered as a button, so nothing may list it as related."""
+        for topic in topics.values():
+            for related in topic.related:
+                if related in topics and topics[related].signpost:
+                    f.error(
+                        declared[topic.id][1],
+                        f"topic {topic.id!r} lists {related!r} as related, but it is a signpost",
+                    )
 
     def _ids(
         self, f: YamlFile, pair: tuple[yaml.Node, yaml.Node] | None, what: str, known: set[str]
@@ -298,9 +342,10 @@ class _Loader:
                 if link_id not in links:
                     f.error(key_node, f"links: {link_id!r} is not in links.yaml")
                 label = f.text(node, f"label of link {link_id!r}")
-                if label is not None and len(label) > 60:
-                    f.error(node, f"label of link {link_id!r} is over 60 characters")
+                if label is not None and len(label) > MAX_LINK_LABEL:
+                    f.error(node, f"label of link {link_id!r} is over {MAX_LINK_LABEL} characters")
                 elif label is not None:
+                    self._warn_long(f, node, f"label of link {link_id!r}", label)
                     labels[link_id] = label
         entries: dict[str, Entry] = {}
         if "topics" in top:
@@ -310,7 +355,7 @@ class _Loader:
                 if topic_id not in topics:
                     f.error(key_node, f"topic {topic_id!r} is not declared in topics.yaml")
                     continue
-                entry = self._entry(f, code, topic_id, node, reference)
+                entry = self._entry(f, code, topic_id, (key_node, node), reference)
                 if entry is not None:
                     entries[topic_id] = entry
         if not top:
@@ -320,14 +365,22 @@ class _Loader:
         )
 
     def _entry(
-        self, f: YamlFile, lang: str, topic_id: str, node: yaml.Node, reference: bool
+        self,
+        f: YamlFile,
+        lang: str,
+        topic_id: str,
+        nodes: tuple[yaml.Node, yaml.Node],
+        reference: bool,
     ) -> Entry | None:
+        key_node, node = nodes
         where = f"topic {topic_id!r}"
-        optional = () if reference else ("source",)
+        optional = ("checked",) if reference else ("source", "checked")
         fields = f.mapping(node, where, required=("question", "ask", "answer"), optional=optional)
         question = (
             f.text(fields["question"][1], f"{where} question") if "question" in fields else None
         )
+        if question is not None:
+            self._warn_long(f, fields["question"][1], f"{where} title (its button)", question)
         ask: list[str] = []
         if "ask" in fields:
             for item in f.sequence(fields["ask"][1], f"{where} ask"):
@@ -350,9 +403,31 @@ class _Loader:
         source = None
         if "source" in fields:
             source = f.text(fields["source"][1], f"{where} source")
+        checked = self._month(f, fields["checked"][1], where) if "checked" in fields else None
         if question is None or answer is None or len(ask) < MIN_ASK:
             return None
-        return Entry(topic_id, lang, question, tuple(ask), answer, source)
+        return Entry(
+            topic_id, lang, question, tuple(ask), answer, source, checked, line_of(key_node)
+        )
+
+    def _month(self, f: YamlFile, node: yaml.Node, where: str) -> str | None:
+        value = f.text(node, f"{where} checked")
+        if value is not None and not MONTH.match(value):
+            f.error(node, f"{where} checked: {value!r} is not a month written like 2026-12")
+            return None
+        return value
+
+    def _warn_long(self, f: YamlFile, node: yaml.Node, what: str, label: str) -> None:
+        """Buttons are cut on a phone after about MAX_LABEL characters: warn, do not refuse."""
+        if len(label) > MAX_LABEL:
+            self.problems.append(
+                Problem(
+                    f.name,
+                    line_of(node),
+                    f"{what} has {len(label)} characters; buttons show about {MAX_LABEL}: shorten it",
+                    warning=True,
+                )
+            )
 
     def _answer(self, f: YamlFile, node: yaml.Node, answer: str, where: str) -> str | None:
         found = markup.problems(answer)

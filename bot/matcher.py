@@ -94,6 +94,8 @@ class Match:
     suggestions: tuple[str, ...] = ()  # "did you mean" topics when not confident
     # the best MAX_RANKED topics: (topic, score, language of its best phrasing)
     ranked: tuple[tuple[str, float, str], ...] = field(default=(), repr=False)
+    # a signpost topic that won (see Explainer.ask): its text is the reply, no topic is answered
+    signpost: str | None = None
 
     def likely(self, limit: int) -> list[str]:
         """Up to `limit` topics that score at least SUGGEST_AT, best first."""

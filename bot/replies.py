@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot import feedback
 from bot.explainer import Explainer
 from bot.feedback import TeamQuestion, TopicStats
+from bot.freshness import last_checked, month_name
 from bot.i18n import _, language_name
 from bot.markup import escape
 from bot.matcher import Match
@@ -64,7 +65,7 @@ def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Re
 def topic_menu(ex: Explainer, lang: str) -> tuple[tuple[Button, ...], ...]:
     buttons = [
         Button(ex.knowledge.entry(topic_id, lang).question, action=topic_action(lang, topic_id))
-        for topic_id in ex.knowledge.topics
+        for topic_id in ex.knowledge.menu_topics
     ]
     return tuple(tuple(buttons[i : i + MENU_COLUMNS]) for i in range(0, len(buttons), MENU_COLUMNS))
 
@@ -94,6 +95,8 @@ def for_match(ex: Explainer, match: Match, lang: str, *, brief: bool = False) ->
     """The reply to a free-text question, given what the matcher found."""
     if match.topic_id is not None:
         return answer(ex, match.topic_id, lang)
+    if match.signpost is not None:
+        return answer(ex, match.signpost, lang, share=False)
     if match.suggestions:
         return did_you_mean(ex, match.suggestions, lang)
     return not_understood(ex, lang, brief=brief)
@@ -123,7 +126,16 @@ def help_text(ex: Explainer, lang: str) -> Reply:
         "In a group, mention me or reply to one of my messages. In any chat, type "
         "my @username and a question to share an answer."
     )
-    return Reply(text)
+    return Reply(text + currency_note(ex, lang))
+
+
+def currency_note(ex: Explainer, lang: str) -> str:
+    """How current the answers are: the month of the oldest English fact check."""
+    month = last_checked(ex.knowledge)
+    if month is None:
+        return ""
+    note = _("The facts in my answers were last checked in {month}.")
+    return "\n\n" + note.format(month=escape(month_name(month, lang)))
 
 
 def topics(ex: Explainer, lang: str) -> Reply:

@@ -36,7 +36,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     turn = svc.turn(update)
     lang = turn.language(match.lang if match else None)
     if not text:
-        topic_ids = list(ex.knowledge.topics)
+        topic_ids = list(ex.knowledge.menu_topics)
     elif ex.topic_for_id(text):  # the share button sends the topic id itself
         topic_ids = [text.lower()]
     else:

@@ -1,0 +1,118 @@
+"""A signpost topic: a kind pointer elsewhere that is never offered and counts as a decline."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import replies
+from bot.cli import answer_record
+from bot.evaluate import run_eval
+from bot.explainer import Explainer
+from bot.i18n import use
+from bot.problems import DataError
+from bot.storage import Store
+
+SIGNPOST_ASKS = [  # deliberately unlike the shipped knowledge (which has its own signpost)
+    "will it rain tomorrow",
+    "weather forecast for the weekend",
+    "do i need an umbrella today",
+    "how hot will it be on saturday",
+    "is a storm coming",
+    "snow forecast for the mountains",
+    "what is the temperature outside",
+    "sunny or cloudy tomorrow",
+]
+SIGNPOST_ANSWER = (
+    "I only know about biometric mass surveillance: faces, fingerprints, voices and the "
+    "cameras that identify people. For the weather, a forecast service or the digital rights "
+    "group in your country (for the data it collects) are better places to ask. "
+    "Send /topics to see everything I can explain, in five languages."
+)
+
+
+def add_signpost(knowledge: Path, *, related_from: str | None = None) -> None:
+    topics = knowledge / "topics.yaml"
+    topics.write_text(
+        topics.read_text(encoding="utf-8")
+        + "  test-signpost:\n    order: 900\n    signpost: true\n    related: []\n    links: [gdpr]\n",
+        encoding="utf-8",
+    )
+    if related_from:
+        text = topics.read_text(encoding="utf-8")
+        head = f"  {related_from}:\n"
+        start = text.index(head)
+        rel = text.index("    related: [", start)
+        text = text[:rel] + "    related: [test-signpost, " + text[rel + len("    related: [") :]
+        topics.write_text(text, encoding="utf-8")
+    en = knowledge / "en.yaml"
+    asks = "\n".join(f"      - {a}" for a in SIGNPOST_ASKS)
+    en.write_text(
+        en.read_text(encoding="utf-8")
+        + f"  test-signpost:\n    checked: 2026-12\n    question: Other privacy questions\n"
+        f"    ask:\n{asks}\n    answer: |\n      {SIGNPOST_ANSWER}\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def signposted(knowledge_copy: Path, locales_copy: Path) -> Explainer:
+    add_signpost(knowledge_copy)
+    return Explainer.load(knowledge_copy, locales_copy)
+
+
+def test_a_winning_signpost_is_a_decline_with_its_text(signposted: Explainer) -> None:
+    match = signposted.ask("will it rain tomorrow")
+    assert match.topic_id is None and match.signpost == "test-signpost"
+    assert match.suggestions == ()
+    assert all(topic != "test-signpost" for topic, _, _ in match.ranked)
+    with use(signposted.catalogs, "en"):
+        reply = replies.for_match(signposted, match, "en")
+    assert "digital rights group" in reply.html
+    assert not any(b.share for row in reply.buttons for b in row)
+
+
+def test_ask_json_gives_no_id_but_the_signpost_text(signposted: Explainer) -> None:
+    record = answer_record(signposted, Store(":memory:"), "do i need an umbrella today", "en")
+    assert record["id"] is None and record["suggestions"] == []
+    assert "digital rights group" in record["answer"]
+
+
+def test_eval_counts_a_signpost_as_declined(signposted: Explainer, tmp_path: Path) -> None:
+    rows = [
+        {"text": "is a storm coming", "lang": "en", "expect": [None]},
+        {"text": "what is biometric data", "lang": "en", "expect": ["biometric-data"]},
+    ]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        run_eval(signposted, questions)
+    assert "misses: none" in out.getvalue()
+
+
+def test_signposts_are_never_offered(signposted: Explainer) -> None:
+    kb = signposted.knowledge
+    assert "test-signpost" in kb.topics and "test-signpost" not in kb.menu_topics
+    with use(signposted.catalogs, "en"):
+        menu = replies.topic_menu(signposted, "en")
+    offered = {b.action for row in menu for b in row}
+    assert "t:en:test-signpost" not in offered
+    assert len(offered) == len(kb.menu_topics)
+    near = signposted.ask("rain umbrella storm privacy")
+    assert "test-signpost" not in near.suggestions
+
+
+def test_a_signpost_cannot_be_listed_as_related(knowledge_copy: Path) -> None:
+    add_signpost(knowledge_copy, related_from="fingerprints")
+    with pytest.raises(DataError) as caught:
+        Explainer.load(knowledge_copy)
+    assert any(
+        "topics.yaml:" in str(p)
+        and "topic 'fingerprints' lists 'test-signpost' as related, but it is a signpost" in str(p)
+        for p in caught.value.errors
+    )
