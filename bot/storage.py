@@ -14,22 +14,29 @@ rows are overwritten (`secure_delete`) and the write-ahead log is emptied after 
 deletion, so a deleted question does not linger in the files.
 
 The counters (questions per topic and language, unanswered questions, helpful /
-not helpful / sent to the team) carry no identifier at all.
+not helpful / sent to the team) carry no identifier at all. Question counts are
+written by a thread of their own, so that a locked or full disk never delays or
+loses an answer: they wait in memory until the database takes them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sqlite3
 import threading
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from bot.feedback import PendingQuestion, TeamQuestion
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chat_language (
@@ -64,6 +71,13 @@ HELPFUL, NOT_HELPFUL, SENT = "helpful", "not_helpful", "sent"
 
 KEY_FILE = "chat-key"
 DATABASE_FILE = "bot.sqlite3"
+KEY_BYTES = 32
+BUSY_TIMEOUT_S = 1.0  # a language choice waits this long for a lock held elsewhere
+RETRY_S = 5.0  # counts that could not be written are tried again after this
+
+
+class StorageError(Exception):
+    """The data directory or its files cannot be used; the message says what to do."""
 
 
 def chat_key(secret: bytes, chat_id: int) -> str:
@@ -72,14 +86,38 @@ def chat_key(secret: bytes, chat_id: int) -> str:
 
 
 def load_secret(data_dir: Path) -> bytes:
-    """The installation's random hashing key, made on first use (readable by the owner only)."""
+    """The installation's random hashing key, made on first use (readable by the owner only).
+
+    A key shorter than KEY_BYTES is refused: with an empty key (left by a first start on a
+    full disk) anyone could recompute the stored hashes from chat ids.
+    """
     path = data_dir / KEY_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _create_secret(path)
+    key = path.read_bytes()
+    if len(key) < KEY_BYTES:
+        raise StorageError(
+            f"{path} holds {len(key)} bytes, not a {KEY_BYTES}-byte random key: delete it "
+            "to make a new one (the stored language choices are then forgotten)"
+        )
+    return key
+
+
+def _create_secret(path: Path) -> None:
+    """Write the key to a temporary file, then link it into place: the key file is
+    either absent or complete, never empty or partial (a full disk, a crash)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
+            handle.write(secrets.token_bytes(KEY_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made one meanwhile
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 class Store:
@@ -89,25 +127,36 @@ class Store:
         self._secret = secret if secret is not None else secrets.token_bytes(32)
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+        )
         self._lock = threading.Lock()
         with self._lock:
             # WAL with synchronous=NORMAL: a counter update is a cheap append instead
             # of a full sync per question; a power cut may lose the last few counts.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            # deleted rows (an expired question) are overwritten, not just unlinked
+            # deleted rows (/forget, an expired question) are overwritten, not just unlinked
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(SCHEMA)
+        # an in-memory database is counted into at once: nothing else can lock it
+        self._counter = None if str(path) == ":memory:" else _CounterWriter(str(path))
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> Store:
-        return cls(data_dir / DATABASE_FILE, load_secret(data_dir))
+        """The store under BOT_DATA_DIR; StorageError (one line) if it cannot be used."""
+        try:
+            return cls(data_dir / DATABASE_FILE, load_secret(data_dir))
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise StorageError(f"the data directory {data_dir} cannot be used: {reason}") from exc
 
     def _key(self, chat_id: int) -> str:
         return chat_key(self._secret, chat_id)
 
     def close(self) -> None:
+        if self._counter is not None:
+            self._counter.close()
         with self._lock:
             self._db.close()
 
@@ -132,23 +181,31 @@ class Store:
             cursor = self._db.execute(
                 "DELETE FROM chat_language WHERE chat = ?", (self._key(chat_id),)
             )
+            if cursor.rowcount > 0:
+                # move the overwritten page into the database and empty the write-ahead
+                # log, which still holds the chat's hash and language otherwise
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cursor.rowcount > 0
 
     def count_question(self, topic_id: str | None, lang: str) -> None:
+        """Count a question; returns at once (the write happens in the background)."""
+        key = (topic_id or UNANSWERED, lang)
+        if self._counter is not None:
+            self._counter.add(key)
+            return
         with self._lock:
-            self._db.execute(
-                "INSERT INTO question_count (topic, lang, count) VALUES (?, ?, 1) "
-                "ON CONFLICT(topic, lang) DO UPDATE SET count = count + 1",
-                (topic_id or UNANSWERED, lang),
-            )
+            _write_counts(self._db, Counter({key: 1}))
 
     def counts(self) -> list[tuple[str | None, str, int]]:
-        """(topic or None for unanswered, language, count), most asked first."""
+        """(topic or None for unanswered, language, count), most asked first; includes
+        counts not written yet."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT topic, lang, count FROM question_count ORDER BY count DESC, topic, lang"
-            ).fetchall()
-        return [(topic or None, lang, count) for topic, lang, count in rows]
+            rows = self._db.execute("SELECT topic, lang, count FROM question_count").fetchall()
+        total: Counter[tuple[str, str]] = Counter({(topic, lang): n for topic, lang, n in rows})
+        if self._counter is not None:
+            total.update(self._counter.unwritten())
+        ordered = sorted(total.items(), key=lambda item: (-item[1], item[0]))
+        return [(topic or None, lang, count) for (topic, lang), count in ordered]
 
     # ---------------------------------------------------------------- feedback
 
@@ -220,3 +277,99 @@ class Store:
                 # the deleted text survives in neither file
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(deleted)
+
+
+class _CounterWriter:
+    """Writes question counts from a thread of its own, off the answer's path.
+
+    Counts gather in memory and are written in one transaction; when the database is
+    locked or the disk full they stay in memory and are tried again later (and once
+    more at close). (While a batch is being committed, /stats may briefly count it twice.)
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._pending: Counter[tuple[str, str]] = Counter()
+        self._writing: Counter[tuple[str, str]] = Counter()
+        self._wake = threading.Condition()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="counters", daemon=True)
+        self._thread.start()
+
+    def add(self, key: tuple[str, str]) -> None:
+        with self._wake:
+            self._pending[key] += 1
+            self._wake.notify()
+
+    def unwritten(self) -> Counter[tuple[str, str]]:
+        with self._wake:
+            return self._pending + self._writing
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Write what is pending (one last try) and stop the thread."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        failing = False
+        try:
+            while True:
+                with self._wake:
+                    while not self._pending and not self._closing:
+                        self._wake.wait()
+                    closing = self._closing
+                    self._writing, self._pending = self._pending, Counter()
+                    batch = self._writing
+                if batch:
+                    failing = not self._flush(db, batch, failing)
+                if closing:
+                    if failing:
+                        log.warning("question counts not written at stop: %d", self._lost())
+                    return
+                if failing:
+                    with self._wake:
+                        self._wake.wait_for(lambda: self._closing, RETRY_S)
+        finally:
+            db.close()
+
+    def _flush(
+        self, db: sqlite3.Connection, batch: Counter[tuple[str, str]], failing: bool
+    ) -> bool:
+        """Write a batch; on failure put it back for later. True if it was written."""
+        try:
+            _write_counts(db, batch)
+        except sqlite3.Error as exc:
+            if not failing:
+                log.warning("could not write the question counters (%s); keeping them in "
+                            "memory and trying again", type(exc).__name__)  # fmt: skip
+            with self._wake:
+                self._pending.update(self._writing)
+                self._writing = Counter()
+            return False
+        with self._wake:
+            self._writing = Counter()
+        if failing:
+            log.info("question counters written again")
+        return True
+
+    def _lost(self) -> int:
+        with self._wake:
+            return sum(self._pending.values())
+
+
+def _write_counts(db: sqlite3.Connection, batch: Counter[tuple[str, str]]) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(
+            "INSERT INTO question_count (topic, lang, count) VALUES (?, ?, ?) "
+            "ON CONFLICT(topic, lang) DO UPDATE SET count = count + excluded.count",
+            [(topic, lang, n) for (topic, lang), n in batch.items()],
+        )
+        db.execute("COMMIT")
+    except sqlite3.Error:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise

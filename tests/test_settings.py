@@ -42,3 +42,24 @@ def test_every_problem_at_once_without_echoing_the_token() -> None:
 def test_missing_token() -> None:
     with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN is not set"):
         Settings.from_env({})
+
+
+@pytest.mark.parametrize("ids", ["-5", "1_000", "１２３", "0"])
+def test_admin_ids_are_positive_ascii_numbers(ids: str) -> None:
+    """A negative id is a group, never a user; int() would also take '1_000' and '１２３'."""
+    with pytest.raises(SettingsError, match="BOT_ADMIN_IDS"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_ADMIN_IDS": ids})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("BOT_WEBHOOK_PORT", "²"), ("BOT_WEBHOOK_PORT", "８０"), ("BOT_WEBHOOK_LISTEN", "not-an-ip")],
+)
+def test_webhook_port_and_address_are_checked(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+
+
+def test_listen_address_may_be_ipv6() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_WEBHOOK_LISTEN": "::1"})
+    assert settings.webhook_listen == "::1"

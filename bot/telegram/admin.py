@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes
 
@@ -47,8 +47,16 @@ async def reload_explainer(svc: Services) -> list[str]:
 
 
 def _is_admin(update: Update, svc: Services) -> bool:
+    """An admin, writing in a private chat: the answers (counts, problem lists with
+    paths) are for the admin, not for the other members of a group."""
     user = update.effective_user
-    return user is not None and user.id in svc.settings.admin_ids
+    chat = update.effective_chat
+    return (
+        user is not None
+        and chat is not None
+        and chat.type == Chat.PRIVATE
+        and user.id in svc.settings.admin_ids
+    )
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

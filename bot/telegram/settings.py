@@ -6,6 +6,7 @@ value is a secret.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from bot.feedback import HOLD_SECONDS, RETENTION_DAYS
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# ASCII digits only: str.isdigit() and int() also take '²', '１２３' and '1_000'
+_NUMBER = re.compile(r"^[0-9]{1,20}$")
 
 
 class SettingsError(Exception):
@@ -64,11 +67,11 @@ class Settings:
         admin_ids: set[int] = set()
         for part in env.get("BOT_ADMIN_IDS", "").split(","):
             if part.strip():
-                try:
+                if _NUMBER.match(part.strip()) and int(part.strip()) > 0:
                     admin_ids.add(int(part.strip()))
-                except ValueError:
+                else:
                     problems.append(
-                        f"BOT_ADMIN_IDS must be Telegram user ids separated by commas; {part.strip()!r} is not a number"
+                        f"BOT_ADMIN_IDS must be Telegram user ids (positive numbers) separated by commas; {part.strip()!r} is not one"
                     )
         webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
         if webhook_url is not None and (
@@ -86,10 +89,15 @@ class Settings:
             )
         port_text = env.get("BOT_WEBHOOK_PORT", "8443").strip() or "8443"
         port = 0
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not _NUMBER.match(port_text) or not 0 < int(port_text) < 65536:
             problems.append(f"BOT_WEBHOOK_PORT must be a port number; {port_text!r} is not")
         else:
             port = int(port_text)
+        listen = env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
+        if not _is_ip_address(listen):
+            problems.append(
+                f"BOT_WEBHOOK_LISTEN must be an IP address such as 127.0.0.1 or ::1; {listen!r} is not"
+            )
         for name in ("BOT_KNOWLEDGE_DIR", "BOT_LOCALES_DIR"):
             directory = _optional_dir(env, name)
             if directory is not None and not directory.is_dir():
@@ -109,13 +117,21 @@ class Settings:
             admin_ids=frozenset(admin_ids),
             webhook_url=webhook_url,
             webhook_secret=secret,
-            webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+            webhook_listen=listen,
             webhook_port=port,
             knowledge_dir=_optional_dir(env, "BOT_KNOWLEDGE_DIR"),
             locales_dir=_optional_dir(env, "BOT_LOCALES_DIR"),
             question_retention_days=retention,
             question_hold_seconds=hold,
         )
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:
