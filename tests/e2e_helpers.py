@@ -267,6 +267,8 @@ def chat_of(update: Mapping[str, Any]) -> int:
             return int(update[key]["chat"]["id"])
     if "callback_query" in update:
         return int(update["callback_query"]["message"]["chat"]["id"])
+    if "my_chat_member" in update:
+        return int(update["my_chat_member"]["chat"]["id"])
     raise ValueError("update without a chat")
 
 

@@ -65,6 +65,7 @@ __all__ = [
     "auto_entities",
     "callback_query",
     "channel_post",
+    "chat_member",
     "decode_params",
     "edited_message",
     "inline_query",
@@ -1343,7 +1344,7 @@ class FakeBotApi:
 
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """What getChatMember answers for `user_id` in `chat_id` (default: "member";
-        "creator", "administrator", "member", "restricted", "left" or "kicked")."""
+        "creator", "administrator", "member", "left" or "kicked")."""
         with self._cond:
             self._member_status[(int(chat_id), int(user_id))] = status
 
@@ -1805,13 +1806,7 @@ class FakeBotApi:
         if chat["type"] == "channel":
             raise _bad("member list is inaccessible")
         status = self._member_status.get((chat["id"], user_id), "member")
-        member: dict[str, Any] = {"status": status, "user": user(user_id, None)}
-        if status == "administrator":
-            member.update({key: True for key in _ADMIN_RIGHTS})
-            member["is_anonymous"] = False
-        elif status == "creator":
-            member["is_anonymous"] = False
-        return member
+        return chat_member(status, user(user_id, None))
 
     def _answer_inline_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("inline_query_id") or "")
@@ -2408,6 +2403,22 @@ def inline_query(
     return {"inline_query": body}
 
 
+def chat_member(status: str, member: Mapping[str, Any]) -> dict[str, Any]:
+    """A ChatMember object of `status` for the User dict `member`, with the fields that
+    Telegram always sends for that status (an administrator here has every right)."""
+    out: dict[str, Any] = {"status": status, "user": dict(member)}
+    if status == "administrator":
+        out.update({key: True for key in _ADMIN_RIGHTS})
+        out["is_anonymous"] = False
+    elif status == "creator":
+        out["is_anonymous"] = False
+    elif status == "kicked":
+        out["until_date"] = 0
+    elif status not in ("member", "left"):
+        raise ValueError(f"chat_member: unsupported status {status!r}")
+    return out
+
+
 def my_chat_member(
     chat_id: int = DEFAULT_GROUP_ID,
     old_status: str = "left",
@@ -2429,8 +2440,8 @@ def my_chat_member(
             "chat": _chat_for(chat_type, chat_id, sender, None),
             "from": sender,
             "date": _now(),
-            "old_chat_member": {"status": old_status, "user": me},
-            "new_chat_member": {"status": new_status, "user": me},
+            "old_chat_member": chat_member(old_status, me),
+            "new_chat_member": chat_member(new_status, me),
         }
     }
 
