@@ -6,6 +6,7 @@ that no page inspires the tune half and is measured in the test half at the same
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -68,6 +69,28 @@ def test_no_source_feeds_both_halves(halves: dict[str, list[tuple[int, dict[str,
     tune = {row["source"] for _, row in halves["real-tune.jsonl"]}
     test = {row["source"] for _, row in halves["real-test.jsonl"]}
     assert tune & test == set()
+
+
+def test_each_source_lies_in_the_half_its_url_hashes_to(
+    halves: dict[str, list[tuple[int, dict[str, Any]]]],
+) -> None:
+    """sha1(source URL) % 2 picks the half (0: tune, 1: test): the split nobody chose by hand."""
+    misplaced = [
+        f"{name}:{n}: {row['source']}"
+        for half, name in enumerate(HALVES)
+        for n, row in halves[name]
+        if int(hashlib.sha1(row["source"].encode()).hexdigest(), 16) % 2 != half
+    ]
+    assert misplaced == []
+
+
+def test_both_halves_hold_in_scope_and_off_topic_questions(
+    halves: dict[str, list[tuple[int, dict[str, Any]]]],
+) -> None:
+    for name, rows in halves.items():
+        expects = [row["expect"] for _, row in rows]
+        assert any(None not in e for e in expects), f"{name}: no in-scope question"
+        assert any(e == [None] for e in expects), f"{name}: no off-topic question"
 
 
 def test_no_question_is_counted_twice(halves: dict[str, list[tuple[int, dict[str, Any]]]]) -> None:
