@@ -189,11 +189,14 @@ def empty_ask() -> Reply:
 
 
 def with_send_button(reply: Reply, key: str | None) -> Reply:
-    """A decline or "did you mean" reply, plus the button that sends the question to the
-    team (first, so that a long topic menu does not hide it); unchanged without a key."""
+    """A decline, "did you mean" or signpost reply, plus the button that sends the question
+    to the team: first, so that a long topic menu does not hide it, but after a signpost's
+    own links (the help it points to comes first). Unchanged without a key."""
     if key is None:
         return reply
     button = Button("📨 " + _("Send this question to the team"), action=feedback.send_action(key))
+    if reply.topic_id is not None:  # a signpost
+        return Reply(reply.html, (*reply.buttons, (button,)), reply.topic_id)
     return Reply(reply.html, ((button,), *reply.buttons), reply.topic_id)
 
 

@@ -245,3 +245,22 @@ def test_deep_link_and_its_problems(explainer: Explainer) -> None:
     assert len(link_problems(explainer, "nope", "not-a-bot", "xx")) == 3
     # the payload is what /start understands
     assert dialogue.deep_link(explainer, "de_fingerprints") == ("fingerprints", "de")
+
+
+def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
+    explainer: Explainer,
+) -> None:
+    question = "is my phone listening to me"
+    match = explainer.ask(question)
+    if match.signpost is None:
+        pytest.skip("the signpost no longer wins this question")
+    store = Store(":memory:")
+    turn = _turn(explainer, store)
+    reply, _lang = dialogue.question(turn, question)
+    actions = _actions(reply)
+    assert actions and actions[-1].startswith("q:")  # after the links it points to
+    assert not any(a.startswith(("h:", "w:")) for a in actions)  # not an answer
+    dialogue.press(turn, actions[-1])
+    [stored] = store.questions()
+    assert stored.reason == feedback.DECLINED
+    assert match.signpost not in stored.considered  # signposts are never "considered"
