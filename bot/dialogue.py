@@ -151,8 +151,13 @@ def feedback_press(turn: Turn, inbox: TeamInbox, kind: str, rest: str) -> tuple[
     with use(turn.explainer.catalogs, lang):
         if kind == feedback.HELPFUL:
             parsed = feedback.parse_helpful(rest)
-            if parsed is None or parsed[1] not in turn.explainer.knowledge.topics:
-                return lang, replies.expired()
+            ex = turn.explainer
+            if (
+                parsed is None
+                or parsed[0] not in ex.languages
+                or parsed[1] not in ex.knowledge.topics
+            ):
+                return lang, replies.expired()  # forged or from an older knowledge
             topic_lang, topic_id, helpful = parsed
             kind_counted = storage.HELPFUL if helpful else storage.NOT_HELPFUL
             turn.store.count_feedback(topic_id, topic_lang, kind_counted)

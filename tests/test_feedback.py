@@ -153,8 +153,9 @@ def test_helpful_buttons_count_anonymously(explainer: Explainer) -> None:
     dialogue.press(turn, "h:de:fingerprints:y")
     dialogue.press(turn, "h:de:fingerprints:y")
     dialogue.press(turn, "h:de:fingerprints:n")
-    _reply, _lang, notice = dialogue.press(turn, "h:de:no-such-topic:y")
-    assert notice == _in(explainer, "en", replies.expired)
+    for forged in ("h:de:no-such-topic:y", "h:xx-forged:fingerprints:y"):
+        _reply, _lang, notice = dialogue.press(turn, forged)
+        assert notice == _in(explainer, "en", replies.expired)
     assert store.feedback_counts() == [
         ("fingerprints", "de", HELPFUL, 2),
         ("fingerprints", "de", NOT_HELPFUL, 1),

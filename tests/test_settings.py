@@ -63,3 +63,20 @@ def test_webhook_port_and_address_are_checked(name: str, value: str) -> None:
 def test_listen_address_may_be_ipv6() -> None:
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_WEBHOOK_LISTEN": "::1"})
     assert settings.webhook_listen == "::1"
+
+
+def test_question_retention_and_hold() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert (settings.question_retention_days, settings.question_hold_seconds) == (90, 900)
+    settings = Settings.from_env({
+        "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_QUESTION_RETENTION_DAYS": "30", "BOT_QUESTION_HOLD_SECONDS": "0",
+    })  # fmt: skip
+    assert (settings.question_retention_days, settings.question_hold_seconds) == (30, 0)
+    for name, value in [
+        ("BOT_QUESTION_RETENTION_DAYS", "0"),
+        ("BOT_QUESTION_RETENTION_DAYS", "ninety"),
+        ("BOT_QUESTION_HOLD_SECONDS", "901"),  # never longer than the 15 minutes promised
+        ("BOT_QUESTION_HOLD_SECONDS", "-1"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
