@@ -293,14 +293,15 @@ def test_added_to_a_group_it_introduces_itself_once(
 def test_share_writes_a_qr_code_that_opens_the_topic(
     bot: BotProcess, tmp_path: Path, explainer: Explainer
 ) -> None:
-    zxingcpp = pytest.importorskip("zxingcpp")
-    image = pytest.importorskip("PIL.Image")
+    import zxingcpp  # test dependencies: a missing one fails here, loudly, never skips
+    from PIL import Image
+
     png = tmp_path / "fingerprints-de.png"
     done = _cli("share", "fingerprints", "--bot", BOT, "--lang", "de", "--png", str(png))
     assert done.returncode == 0, done.stderr
     link = f"https://t.me/{BOT}?start=de_fingerprints"
     assert done.stdout.splitlines()[0] == link
-    [decoded] = zxingcpp.read_barcodes(image.open(png))
+    [decoded] = zxingcpp.read_barcodes(Image.open(png))
     assert decoded.text == link
 
     payload = decoded.text.split("?start=")[1]
