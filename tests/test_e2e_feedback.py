@@ -118,7 +118,8 @@ def test_a_declined_question_sent_to_the_team_carries_no_identifier(
     assert reply["text"] == ui(explainer, "en", replies.not_understood, explainer, "en").html
     send = send_button(reply, "q:")
     assert len(send.encode()) <= 64 and "zebra" not in send
-    assert stored(bot.data_dir) == []  # asking alone stores nothing
+    before = stored(bot.data_dir)
+    assert all(row[0] != DECLINED for row in before)  # asking alone stores nothing
 
     mark = standin.mark()
     call = press(bot, standin, send, reply["result"], user_id=user, **who)
@@ -127,7 +128,7 @@ def test_a_declined_question_sent_to_the_team_carries_no_identifier(
     [edit] = bot.wait_for("editMessageReplyMarkup", since=mark, ok=True)
     assert not any(d.startswith("q:") for d in callback_data(edit.result)), edit.result
 
-    [(text, lang, considered, reason, day)] = stored(bot.data_dir)
+    [(text, lang, considered, reason, day)] = stored(bot.data_dir)[len(before) :]
     assert (text, lang, reason) == (DECLINED, "en", feedback.DECLINED)
     assert day == feedback.today().isoformat()  # the day, never a time
     assert isinstance(json.loads(considered), list)
@@ -139,7 +140,7 @@ def test_a_declined_question_sent_to_the_team_carries_no_identifier(
 
     again = press(bot, standin, send, reply["result"], user_id=user)  # a stale second press
     assert again.params.get("text") == ui(explainer, "en", replies.question_expired)
-    assert len(stored(bot.data_dir)) == 1
+    assert len(stored(bot.data_dir)) == len(before) + 1
 
 
 def test_without_a_press_nothing_is_stored(bot: BotProcess, explainer: Explainer) -> None:
@@ -179,11 +180,20 @@ def test_helpful_and_not_what_i_asked_reach_stats(
     assert answered >= 2 and helpful >= 1 and not_helpful >= 1 and sent >= 1, stats
 
 
+def send_to_team(bot: BotProcess, standin: BotApiStandIn, text: str) -> None:
+    """Ask a question the bot declines and press "send this question to the team"."""
+    user = new_user_id()
+    reply = bot.ask_one(text_message(text, user_id=user))
+    press(bot, standin, send_button(reply, "q:"), reply["result"], user_id=user)
+
+
 def test_questions_for_admins_in_private_only(
     bot: BotProcess, standin: BotApiStandIn, explainer: Explainer
 ) -> None:
+    mine = "zebra-admins how many stars are in the milky way"
+    send_to_team(bot, standin, mine)
     shown = bot.ask_one(text_message("/questions", user_id=ADMIN_ID))["result"]["text"]
-    assert DECLINED in shown, shown
+    assert mine in shown, shown
     total = len(stored(bot.data_dir))
     with use(explainer.catalogs, "en"):
         header = markup.to_plain(replies.team_questions(total, []).html)
@@ -194,22 +204,26 @@ def test_questions_for_admins_in_private_only(
     standin.push_update(text_message("/questions", user_id=stranger))
     standin.push_update(text_message("what is biometric data", user_id=stranger))
     bot.wait_sends(stranger, since=mark)
-    assert DECLINED not in bot.only_send(stranger, mark)["text"]
+    assert mine not in bot.only_send(stranger, mark)["text"]
 
     in_group = {"chat_id": GROUP - 1, "chat_type": "group", "user_id": ADMIN_ID}
     mark = standin.mark()
     standin.push_update(text_message(f"/questions@{BOT}", **in_group))
     standin.push_update(text_message(f"/topics@{BOT}", **in_group))  # barrier
     bot.wait_sends(GROUP - 1, since=mark)
-    assert DECLINED not in bot.only_send(GROUP - 1, mark)["text"]
+    assert mine not in bot.only_send(GROUP - 1, mark)["text"]
 
 
-def test_questions_export_loads_in_eval(bot: BotProcess, tmp_path: Path) -> None:
+def test_questions_export_eval_and_purge(
+    bot: BotProcess, standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    mine = "zebra-export what is the capital of mongolia"
+    send_to_team(bot, standin, mine)
     exported = tmp_path / "questions.jsonl"
     done = _cli("questions", "export", str(exported), "--data", str(bot.data_dir))
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
-    assert any(line["text"] == DECLINED for line in lines)
+    assert any(line["text"] == mine for line in lines)
     for line in lines:
         assert line["expect"] == [] and line["lang"] in ("en", "de", "fr", "it", "es")
         assert set(line) == {"text", "lang", "expect", "considered", "reason", "day", "source"}
@@ -221,11 +235,16 @@ def test_questions_export_loads_in_eval(bot: BotProcess, tmp_path: Path) -> None
 
     # the team labels one: the same file is now a test case for eval
     for line in lines:
-        line["expect"] = [None] if line["text"] == DECLINED else []
+        line["expect"] = [None] if line["text"] == mine else []
     exported.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     labelled = _cli("eval", str(exported))
     assert labelled.returncode == 0, labelled.stderr
     assert re.search(r"^en .*100\.0% \(1/1\)", labelled.stdout, re.M), labelled.stdout
+
+    purged = _cli("questions", "purge", "--data", str(bot.data_dir))
+    assert purged.returncode == 0 and f"deleted {len(lines)} question(s)" in purged.stdout
+    assert stored(bot.data_dir) == []
+    assert mine.encode() not in database_bytes(bot.data_dir)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
