@@ -265,3 +265,42 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
     [stored] = store.questions()
     assert stored.reason == feedback.DECLINED
     assert match.signpost not in stored.considered  # signposts are never "considered"
+
+
+async def test_housekeeping_prunes_every_minute_and_deletes_daily(
+    explainer: Explainer, tmp_path: Path
+) -> None:
+    """bot/telegram/maintenance.py with a sleep that returns at once: 3 simulated days."""
+    import asyncio
+
+    from bot.telegram.maintenance import housekeeping
+    from bot.telegram.services import Services
+    from bot.telegram.settings import Settings
+
+    clock = FakeClock()
+    store = Store(tmp_path / DATABASE_FILE)
+    svc = Services(explainer, store, Settings(token="1:" + "x" * 30))
+    svc.inbox = TeamInbox(PendingQuestions(hold=900, clock=clock), retention_days=30)
+    held = svc.inbox.pending.hold_question(_question("held"))
+    deletions: list[int] = []
+    real_delete = store.delete_questions_before
+
+    def counting_delete(day: date) -> int:
+        deletions.append(len(deletions))
+        return real_delete(day)
+
+    store.delete_questions_before = counting_delete  # type: ignore[method-assign]
+    slept: list[float] = []
+
+    async def fast_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += seconds
+        if len(slept) > 3 * 24 * 60:  # the sleep after the third day
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await housekeeping(svc, sleep=fast_sleep)
+    assert set(slept) == {60.0}
+    assert len(deletions) == 1 + 3  # at start, then once a day
+    assert svc.inbox.pending.take(held) is None and len(svc.inbox.pending) == 0
+    store.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram.ext import Application
 
@@ -29,14 +30,21 @@ def delete_expired_questions(svc: Services) -> int:
     return deleted
 
 
-async def _housekeeping(svc: Services) -> None:
+async def housekeeping(
+    svc: Services,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    prune_every: float = PRUNE_EVERY,
+    retention_every: float = RETENTION_EVERY,
+) -> None:
+    """Retention now and every `retention_every` seconds; held questions pruned every
+    `prune_every` seconds. Runs until cancelled (`sleep` is injectable for the tests)."""
     since_retention = 0.0
     delete_expired_questions(svc)
     while True:
-        await asyncio.sleep(PRUNE_EVERY)
+        await sleep(prune_every)
         svc.inbox.pending.prune()
-        since_retention += PRUNE_EVERY
-        if since_retention >= RETENTION_EVERY:
+        since_retention += prune_every
+        if since_retention >= retention_every:
             since_retention = 0.0
             delete_expired_questions(svc)
 
@@ -44,7 +52,7 @@ async def _housekeeping(svc: Services) -> None:
 async def start(application: Application) -> None:
     """Run from post_init: retention now, then the periodic work in the background."""
     svc: Services = application.bot_data[KEY]
-    application.bot_data[TASK] = asyncio.create_task(_housekeeping(svc), name=TASK)
+    application.bot_data[TASK] = asyncio.create_task(housekeeping(svc), name=TASK)
 
 
 async def stop(application: Application) -> None:
