@@ -354,6 +354,10 @@ def test_an_expired_button_and_retention(tmp_path: Path, explainer: Explainer) -
             call = press(process, api, send_button(reply, "q:"), reply["result"], user_id=user)
             assert call.params.get("text") == ui(explainer, "en", replies.question_expired)
             assert [row[0] for row in stored(data)] == ["recent question"]
+
+            # /privacy tells the retention in force, in the asker's language
+            told = process.ask_one(text_message("/privacy", user_id=user, language_code="de"))
+            assert told["text"] == ui(explainer, "de", replies.privacy, 30).html
         finally:
             code = process.stop()
         assert code == 0, process.describe(f"exit code {code}")
