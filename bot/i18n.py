@@ -4,9 +4,15 @@ Strings in the code are written `_("Hello, {name}!").format(name=...)` so that
 Babel's extractor sees them. The catalog in use travels in a ContextVar, set
 per reply with `use(catalogs, lang)`, so handlers never pass a language around.
 
-Catalogs are `locales/<lang>/LC_MESSAGES/messages.po`. A compiled `.mo` next
-to a `.po` is used when it is newer; otherwise the `.po` is compiled in memory
-at load time, so nobody who installs the bot has to run a compile step.
+Catalogs are `locales/<lang>/LC_MESSAGES/messages.po`, compiled in memory at
+load time, so nobody who installs the bot has to run a compile step. A `.mo`
+beside a `.po` (from `python -m bot i18n compile`) must hold the same
+translations: a stale or hand-made one is reported, never served unchecked.
+
+Translators' placeholders are checked strictly: a `msgstr` may use only the
+msgid's `{names}`, plain (no index, attribute, conversion or format spec), and
+no stray brace; anything else would fail or misbehave when the text is
+formatted (`{0}`, `{language.__class__}`, `{language:200000000}`).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+import string
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,10 +33,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot import markup
+from bot.datafiles import UnsafeFile, read_data_file
 from bot.problems import DataError, Problem, display_path
 
 DOMAIN = "messages"
-_PLACEHOLDER = re.compile(r"\{([a-z_]*)\}")
+_NAME = re.compile(r"^[a-z_]+$")
+MAX_CATALOG_BYTES = 1_000_000  # the shipped catalogs are about 12 kB
 DEFAULT_LANG = "en"
 
 _SOURCE_LANGUAGE = gettext.NullTranslations()  # never modified: English is the source
@@ -71,48 +80,136 @@ def load_catalogs(locales: Path) -> Catalogs:
     counts: dict[str, int] = {}
     for po_path in sorted(locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         lang = po_path.parent.parent.name
-        name = display_path(po_path)
-        try:
-            with po_path.open("rb") as handle:
-                catalog = read_po(handle, locale=lang, abort_invalid=True)
-        except Exception as exc:  # Babel raises several types for broken files
-            line = int(getattr(exc, "lineno", 0) or 0)
-            problems.append(Problem(name, line, f"cannot read catalog: {exc}"))
-            continue
-        for message, errors in catalog.check():
-            for error in errors:
-                problems.append(Problem(name, message.lineno or 0, f"{message.id!r}: {error}"))
-        for message in catalog:
-            for text in translation_problems(message.id, message.string):
-                problems.append(Problem(name, message.lineno or 0, text))
-        counts[lang] = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            data = mo_path.read_bytes()
-        else:
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            data = buffer.getvalue()
-        translations[lang] = gettext.GNUTranslations(io.BytesIO(data))
+        found = _load_catalog(po_path, locales)
+        problems.extend(found.problems)
+        if found.translations is not None:
+            translations[lang] = found.translations
+            counts[lang] = found.translated
     if any(not p.warning for p in problems):
         raise DataError(problems)
     return Catalogs(MappingProxyType(translations), MappingProxyType(counts))
 
 
-def translation_problems(msgid: object, msgstr: object) -> list[str]:
-    """A translation must keep the `{placeholders}` and the markup valid."""
-    if not isinstance(msgid, str) or not isinstance(msgstr, str) or not msgid or not msgstr:
+@dataclass
+class _Loaded:
+    problems: list[Problem]
+    translations: gettext.GNUTranslations | None = None
+    translated: int = 0
+
+
+def _load_catalog(po_path: Path, locales: Path) -> _Loaded:
+    """One catalog, checked: its text, its placeholders and markup, its Plural-Forms
+    header, and the `.mo` beside it."""
+    name = display_path(po_path)
+    try:
+        data = read_data_file(po_path, locales, MAX_CATALOG_BYTES)
+        catalog = read_po(io.BytesIO(data), locale=po_path.parent.parent.name, abort_invalid=True)
+    except UnsafeFile as exc:
+        return _Loaded([Problem(name, 0, str(exc))])
+    except Exception as exc:  # Babel raises several types for broken files
+        line = int(getattr(exc, "lineno", 0) or 0)
+        return _Loaded([Problem(name, line, f"cannot read catalog: {exc}")])
+    problems = [
+        Problem(name, message.lineno or 0, f"{message.id!r}: {error}")
+        for message, errors in catalog.check()
+        for error in errors
+    ]
+    for message in catalog:
+        for text in translation_problems(message.id, message.string):
+            problems.append(Problem(name, message.lineno or 0, text))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    try:
+        translations = gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
+    except (ValueError, RecursionError, OverflowError, SyntaxError) as exc:
+        line = _header_line(data, b"Plural-Forms")
+        problems.append(Problem(name, line, f"invalid Plural-Forms header: {exc}"))
+        return _Loaded(problems)
+    problems.extend(_mo_problems(po_path, locales, translations))
+    translated = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
+    return _Loaded(problems, translations, translated)
+
+
+def _header_line(data: bytes, header: bytes) -> int:
+    for number, line in enumerate(data.splitlines(), 1):
+        if header in line:
+            return number
+    return 0
+
+
+def _mo_problems(po_path: Path, locales: Path, expected: gettext.GNUTranslations) -> list[Problem]:
+    """A `.mo` beside the `.po` must hold the same translations (headers aside)."""
+    mo_path = po_path.with_suffix(".mo")
+    if not mo_path.exists() and not mo_path.is_symlink():
         return []
-    found = []
-    wanted, got = set(_PLACEHOLDER.findall(msgid)), set(_PLACEHOLDER.findall(msgstr))
-    if wanted != got:
-        found.append(
-            f"translation of {msgid[:40]!r} must use the placeholders {sorted(wanted)}, not {sorted(got)}"
+    name = display_path(mo_path)
+    try:
+        compiled = gettext.GNUTranslations(
+            io.BytesIO(read_data_file(mo_path, locales, MAX_CATALOG_BYTES))
         )
-    if not markup.problems(msgid.replace("<code>", "").replace("</code>", "")):
-        for problem in markup.problems(msgstr):
-            found.append(f"translation of {msgid[:40]!r}: {problem}")
+    except UnsafeFile as exc:
+        return [Problem(name, 0, str(exc))]
+    except Exception as exc:  # gettext raises OSError, ValueError, struct.error...
+        return [Problem(name, 0, f"not a valid .mo file ({type(exc).__name__}); delete it")]
+    if _messages(compiled) != _messages(expected):
+        return [
+            Problem(
+                name,
+                0,
+                f"does not match {po_path.name}: run `python -m bot i18n compile` or delete it",
+            )
+        ]
+    return []
+
+
+def _messages(translations: gettext.GNUTranslations) -> dict[object, str]:
+    catalog: dict[object, str] = getattr(translations, "_catalog", {})
+    return {key: value for key, value in catalog.items() if key != ""}
+
+
+def translation_problems(msgid: object, msgstr: object) -> list[str]:
+    """A translation must keep the `{placeholders}` exactly and the markup valid."""
+    ids = msgid if isinstance(msgid, (tuple, list)) else (msgid,)
+    strings = msgstr if isinstance(msgstr, (tuple, list)) else (msgstr,)
+    if not all(isinstance(text, str) for text in (*ids, *strings)) or not ids[0]:
+        return []
+    wanted = set().union(*(_placeholders(text) or set() for text in ids))
+    plural = len(ids) > 1  # a form such as "one topic" may leave {count} out
+    found = []
+    for text in strings:
+        if not text:
+            continue
+        what = f"translation of {ids[0][:40]!r}"
+        got = _placeholders(text)
+        if got is None:
+            found.append(
+                f"{what}: use placeholders exactly as written, e.g. {{{sorted(wanted)[0]}}}"
+                if wanted
+                else f"{what}: has a brace or placeholder, which the original does not have"
+            )
+        elif got != wanted and not (plural and got <= wanted):
+            found.append(f"{what} must use the placeholders {sorted(wanted)}, not {sorted(got)}")
+        if not markup.problems(ids[0].replace("<code>", "").replace("</code>", "")):
+            for problem in markup.problems(text):
+                found.append(f"{what}: {problem}")
     return found
+
+
+def _placeholders(text: str) -> set[str] | None:
+    """The `{names}` in a text, or None if any brace is not a plain `{name}` field
+    (a stray brace, an index, an attribute, a conversion or a format spec)."""
+    names: set[str] = set()
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        return None
+    for _literal, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if not _NAME.match(field) or spec or conversion is not None:
+            return None
+        names.add(field)
+    return names
 
 
 def negotiate(code: str | None, available: Iterable[str]) -> str | None:

@@ -33,6 +33,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from bot import markup
+from bot.datafiles import UnsafeFile, read_data_file
 from bot.problems import DataError, Problem
 from bot.textnorm import words
 from bot.yamlnodes import YamlFile, line_of
@@ -43,6 +44,12 @@ ANSWER_MIN, ANSWER_MAX = 300, 1200
 TOPIC_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MIN_FUNCTION_WORDS = 20  # a real list of a language's function words is far longer
 MAX_TOPIC_ID = 40  # deep links and callback data carry ids: keep them short
+# Bounds on size, so that a huge file is refused rather than slowing every answer
+# (file sizes are bounded in bot/datafiles.py, before anything is parsed).
+MAX_TOPICS = 300
+MAX_LANGUAGES = 60
+MAX_ASK = 100  # ways of asking per topic and language
+MAX_PHRASING = 300  # characters in a question or a way of asking
 MAX_LABEL = 40  # topic titles and link labels are buttons: longer ones are cut on phones
 MAX_LINK_LABEL = 60  # beyond this a label is an error, not just a warning
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -183,6 +190,15 @@ class _Loader:
         language_files = sorted(
             p for p in self.dir.glob("*.yaml") if p.stem not in {"topics", "links"}
         )
+        if len(language_files) > MAX_LANGUAGES:
+            self.problems.append(
+                Problem(
+                    str(self.dir),
+                    0,
+                    f"{len(language_files)} language files; at most {MAX_LANGUAGES} are read",
+                )
+            )
+            return None
         if not any(p.stem == REFERENCE_LANG for p in language_files):
             self.problems.append(
                 Problem(str(self.dir / f"{REFERENCE_LANG}.yaml"), 0, "the English file is missing")
@@ -243,6 +259,9 @@ class _Loader:
         if "topics" not in top:
             return {}
         declared = f.mapping(top["topics"][1], "topics", any_keys=True)
+        if len(declared) > MAX_TOPICS:
+            f.error(top["topics"][1], f"{len(declared)} topics; at most {MAX_TOPICS} are allowed")
+            return {}
         topics: dict[str, Topic] = {}
         orders: dict[int, str] = {}
         for topic_id, (key_node, node) in declared.items():
@@ -385,11 +404,17 @@ class _Loader:
         if "ask" in fields:
             for item in f.sequence(fields["ask"][1], f"{where} ask"):
                 phrasing = f.text(item, f"{where} ask item")
-                if phrasing is not None and len(phrasing) > 300:
-                    f.error(item, f"{where}: a way of asking is over 300 characters")
+                if phrasing is not None and len(phrasing) > MAX_PHRASING:
+                    f.error(item, f"{where}: a way of asking is over {MAX_PHRASING} characters")
                 elif phrasing is not None:
                     ask.append(phrasing)
-            if len(ask) < MIN_ASK:
+            if len(ask) > MAX_ASK:
+                f.error(
+                    fields["ask"][1],
+                    f"{where} has {len(ask)} ways of asking; at most {MAX_ASK} are allowed",
+                )
+                ask = []
+            elif len(ask) < MIN_ASK:
                 f.error(
                     fields["ask"][1],
                     f"{where} has {len(ask)} ways of asking; at least {MIN_ASK} are needed",
@@ -400,6 +425,9 @@ class _Loader:
             answer = f.text(answer_node, f"{where} answer", multiline=True)
             if answer is not None:
                 answer = self._answer(f, answer_node, answer, where)
+        if question is not None and len(question) > MAX_PHRASING:
+            f.error(fields["question"][1], f"{where} question is over {MAX_PHRASING} characters")
+            question = None
         source = None
         if "source" in fields:
             source = f.text(fields["source"][1], f"{where} source")
@@ -508,8 +536,8 @@ class _Loader:
 
     def _line_of_topic(self, path: str, topic_id: str) -> int:
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except OSError:
+            lines = read_data_file(Path(path), Path(path).parent).decode("utf-8").splitlines()
+        except (UnsafeFile, UnicodeDecodeError):
             return 0
         needle = f"  {topic_id}:"
         return next((n for n, line in enumerate(lines, 1) if line.rstrip() == needle), 0)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.datafiles import UnsafeFile, read_data_file
 from bot.problems import Problem, display_path
 
 Node = yaml.Node
+MAX_PROBLEMS_PER_FILE = 100
 
 
 class YamlFile:
@@ -23,19 +25,28 @@ class YamlFile:
         self.path = path
         self.name = display_path(path)
         self.problems = problems
+        self.errors = 0
         reported = len(problems)
         self.root: Node | None = self._compose()
         # unreadable (reported by _compose): nothing more to say about its content
         self.unreadable = len(problems) > reported
 
     def error(self, node: Node | None, message: str) -> None:
-        self.problems.append(Problem(self.name, line_of(node), message))
+        """Report a problem; past MAX_PROBLEMS_PER_FILE only count them (a file full of
+        unknown keys would otherwise make millions of lines)."""
+        self.errors += 1
+        if self.errors < MAX_PROBLEMS_PER_FILE:
+            self.problems.append(Problem(self.name, line_of(node), message))
+        elif self.errors == MAX_PROBLEMS_PER_FILE:
+            self.problems.append(
+                Problem(self.name, line_of(node), "more problems in this file; fix these first")
+            )
 
     def _compose(self) -> Node | None:
         try:
-            raw = self.path.read_bytes()
-        except OSError as exc:
-            self.problems.append(Problem(self.name, 0, f"cannot read: {exc.strerror or exc}"))
+            raw = read_data_file(self.path, self.path.parent)
+        except UnsafeFile as exc:
+            self.problems.append(Problem(self.name, 0, str(exc)))
             return None
         try:
             text = raw.decode("utf-8")

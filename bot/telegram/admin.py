@@ -34,8 +34,9 @@ async def reload_explainer(svc: Services) -> list[str]:
         )
     except DataError as exc:
         problems = [str(p) for p in exc.errors]
+        # the first few only: a file full of problems must not make a huge log record
         log.warning("reload refused, keeping the running knowledge: %d problem(s)\n%s",
-                    len(problems), "\n".join(problems))  # fmt: skip
+                    len(problems), "\n".join(problems[:MAX_LISTED_PROBLEMS]))  # fmt: skip
         return problems
     svc.explainer = fresh
     log.info(
