@@ -1,0 +1,399 @@
+"""Lexical evidence: how well a question's words match each topic's phrasings.
+
+This is the matcher the bot used before the trained model (`bot.classifier`); it
+stays as the evidence a model cannot give: whether the knowledge knows the
+question's words at all, exact phrasings, typos of rare words, and which
+language the question is written in.
+
+How a question is scored, for each language that has phrasings:
+
+1. Terms. The question is split into words, stemmed with that language's
+   Snowball stemmer and stripped of accents (`bot.textnorm`), exactly like
+   every phrasing ("way of asking") and answer of that language.
+2. Weights. A term's weight is its inverse document frequency over topics,
+   `log(1 + N / df)`: df counts the topics whose phrasings or answer contain
+   it. Words of one topic ("fingerprint", "Belgrade") weigh a lot, words of
+   many topics little, and the language's function words ("what", "is", from
+   the `stopwords` lists) at most `STOP_WEIGHT`. A question word known to no
+   topic weighs `UNKNOWN_SHARE` of a one-topic word: unexplained words are
+   what makes an off-topic question score low.
+3. Typos. A question word whose term is missing from the vocabulary is
+   compared with rapidfuzz (`fuzz.ratio`) to the words of the language as
+   written (not their stems), of a length within `TYPO_LENGTH`; a close enough
+   word (at least `TYPO_CUTOFF`, words of 4+ letters) counts for its term with
+   similarity ratio/100. A word known exactly in another language is no typo.
+4. Phrasing score. For a phrasing p and question q: `covered_q` = share of
+   the question's weight found in p, `covered_p` = share of p's weight found
+   in q; the score is their F-beta mean (`BETA`). A long message is measured
+   as if it were at most `QUERY_CAP` phrasings long, so chatter around a
+   question does not drown it.
+5. Topic score. `PHRASE_SHARE` of the best phrasing score plus the rest from
+   how much of the question the topic explains as a whole: each question word
+   once, fully if a phrasing of the topic has it, at `CONTEXT_SIM` if only its
+   answer does. This rewards questions that mix words from several phrasings.
+
+`LexicalIndex.scores` gives every topic's best score per language (0-100);
+`bot.matcher` combines it with the trained model's scores and decides.
+
+The matcher is pure (no Telegram), deterministic (ties break on topic order)
+and immutable once built.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.textnorm import stop_words, strip_accents, term, terms, words
+
+TYPO_CUTOFF = 80.0
+TYPO_MIN_LEN = 4
+TYPO_LENGTH = 1
+BETA = 1.0
+PHRASE_SHARE = 0.7
+CONTEXT_SIM = 0.5
+STOP_WEIGHT = 0.3  # the most a function word ("what", "is") can weigh
+UNKNOWN_SHARE = 0.7  # an unknown word weighs this share of a one-topic word
+QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words
+LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
+TYPO_CACHE = 50_000  # typo lookups remembered per language
+MAX_QUERY_TERMS = 64  # a long message is judged on its first words
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One way of asking a topic, in one language."""
+
+    topic_id: str
+    lang: str
+    text: str
+
+
+@dataclass
+class _LanguageIndex:
+    lang: str
+    weights: dict[str, float]  # term -> idf
+    unknown_weight: float
+    stops: frozenset[str]  # terms that only function words give
+    function_words: frozenset[str]
+    typical_weight: float  # median weight of a phrasing
+    surface: dict[str, str]  # every word of the language's texts (no accents) -> its term
+    vocabulary: list[str]  # those words sorted by length, for typo lookups by length
+    starts: list[int]  # starts[n]: first vocabulary index of a word of length >= n
+    phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
+    phrase_weight: list[float]
+    caps: list[float]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
+    postings: dict[str, list[int]]  # term -> phrasing indexes
+    term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
+    context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
+    typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def length_starts(self, size: int) -> int:
+        return self.starts[min(max(size, 0), len(self.starts) - 1)]
+
+
+class LexicalIndex:
+    """Scores questions against phrasings in every loaded language."""
+
+    def __init__(
+        self,
+        phrasings: Iterable[Phrasing],
+        context: Iterable[Phrasing] = (),
+        function_words: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
+        """`phrasings`: the ways of asking; `context`: other text about a topic (its
+        answer), which counts as weaker evidence for the topic; `function_words`: per
+        language, the words that say little ("the", "my"), else the `stopwords` list."""
+        listed = function_words or {}
+        by_lang: dict[str, list[Phrasing]] = defaultdict(list)
+        context_by_lang: dict[str, list[Phrasing]] = defaultdict(list)
+        for phrasing in phrasings:
+            by_lang[phrasing.lang].append(phrasing)
+        for item in context:
+            context_by_lang[item.lang].append(item)
+        self._indexes = {
+            lang: _build(
+                lang, items, context_by_lang.get(lang, []), listed.get(lang) or stop_words(lang)
+            )
+            for lang, items in sorted(by_lang.items())
+        }
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._indexes)
+
+    def known_words(self, question: str) -> dict[str, int]:
+        """Per language, how many of the question's distinct terms its texts have."""
+        return {
+            code: len(set(terms(question, code)) & index.weights.keys())
+            for code, index in self._indexes.items()
+        }
+
+    def written_in(self, question: str, lang: str) -> bool:
+        """True unless another language knows as many of the question's words: "help me"
+        or "emotion recognition AI" among the Italian phrasings does not make an English
+        question Italian. Typos known to no language leave it to the scores."""
+        known = self.known_words(question)
+        best = known.pop(lang, 0)
+        others = max(known.values(), default=0)
+        return best > others or best == others == 0
+
+    def scores(
+        self, question: str, languages: Iterable[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """Every topic with any evidence: its score (0-100) in each language searched."""
+        by_topic: dict[str, dict[str, float]] = defaultdict(dict)
+        for index, asked, known in self._prepared(question, languages):
+            for topic, score in _score(index, asked, known).items():
+                by_topic[topic][index.lang] = score
+        return by_topic
+
+    def known_share(self, question: str, languages: Iterable[str] | None = None) -> float:
+        """The largest share, over the languages, of the question's informative weight
+        (function words aside) that the language's texts know, exactly or as a typo.
+        An off-topic question ("what's the weather") is mostly words no topic uses."""
+        best = 0.0
+        for index, asked, known in self._prepared(question, languages):
+            best = max(best, _known_share(index, asked, known))
+        return best
+
+    def _prepared(
+        self, question: str, languages: Iterable[str] | None
+    ) -> list[tuple[_LanguageIndex, list[str], set[str]]]:
+        searched = [
+            self._indexes[lang] for lang in languages or self._indexes if lang in self._indexes
+        ]
+        asked = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
+        # A word that is an exact word of one language is not a typo in another.
+        known = {w for w in asked if any(term(w, i.lang) in i.weights for i in searched)}
+        return [(index, asked, known) for index in searched]
+
+
+def _build(
+    lang: str, items: list[Phrasing], context: list[Phrasing], function_words: frozenset[str]
+) -> _LanguageIndex:
+    topic_terms: dict[str, set[str]] = defaultdict(set)
+    context_terms: dict[str, set[str]] = defaultdict(set)
+    phrasings: list[tuple[str, dict[str, int]]] = []
+    for item in items:
+        counts: dict[str, int] = defaultdict(int)
+        for found in terms(item.text, lang):
+            counts[found] += 1
+        if counts:
+            phrasings.append((item.topic_id, dict(counts)))
+            topic_terms[item.topic_id].update(counts)
+    for item in context:
+        context_terms[item.topic_id].update(terms(item.text, lang))
+    df: dict[str, int] = defaultdict(int)
+    for topic in set(topic_terms) | set(context_terms):
+        for found in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
+            df[found] += 1
+    n_topics = max(len(set(topic_terms) | set(context_terms)), 1)
+    # a term is a function word's only when every word it comes from is a function word
+    only_function: dict[str, bool] = {}
+    surface: dict[str, str] = {}  # a word as written (accents stripped) -> its term
+    for item in (*items, *context):
+        for word in words(item.text):
+            found = term(word, lang)
+            only_function[found] = only_function.get(found, True) and word in function_words
+            surface.setdefault(strip_accents(word), found)
+    stops = frozenset(found for found, only in only_function.items() if only)
+    weights = {
+        term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
+        for term, count in df.items()
+    }
+    postings: dict[str, list[int]] = defaultdict(list)
+    phrase_weight = []
+    for i, (_, counts) in enumerate(phrasings):
+        for found in counts:
+            postings[found].append(i)
+        phrase_weight.append(sum(weights[t] for t in counts))
+    typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
+    return _LanguageIndex(
+        lang=lang,
+        weights=weights,
+        unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
+        surface=surface,
+        vocabulary=(vocabulary := sorted(surface, key=lambda w: (len(w), w))),
+        starts=[
+            bisect_left([len(t) for t in vocabulary], n)
+            for n in range(max(map(len, vocabulary), default=0) + 2)
+        ],
+        stops=stops,
+        function_words=function_words,
+        typical_weight=typical,
+        phrasings=phrasings,
+        phrase_weight=phrase_weight,
+        caps=[QUERY_CAP * max(w, typical) for w in phrase_weight],
+        postings=dict(postings),
+        term_topics=_invert(topic_terms),
+        context_topics=_invert(context_terms),
+    )
+
+
+def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
+    inverted: dict[str, set[str]] = defaultdict(set)
+    for topic, vocabulary in by_topic.items():
+        for found in vocabulary:
+            inverted[found].add(topic)
+    return {found: frozenset(topics) for found, topics in inverted.items()}
+
+
+def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
+    """Vocabulary terms standing for a question's `word` (its `term`), with similarity 0..1.
+
+    Typos are looked for among the words as written, not their stems: a typo adds,
+    drops, swaps or changes a letter, so candidates differ in length by at most
+    TYPO_LENGTH ("recogniton" is "recognition", but "define" is not "definition").
+    """
+    if term in index.weights:
+        return {term: 1.0}
+    written = strip_accents(word)
+    if len(written) < TYPO_MIN_LEN or not index.vocabulary:
+        return {}
+    cached = index.typo_cache.get(written)
+    if cached is None:
+        size = len(written)
+        lo, hi = (
+            index.length_starts(size - TYPO_LENGTH),
+            index.length_starts(size + TYPO_LENGTH + 1),
+        )
+        cached = {}
+        for candidate, score, _ in process.extract(
+            written, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
+        ):
+            found = index.surface[candidate]
+            cached[found] = max(cached.get(found, 0.0), score / 100.0)
+        if len(index.typo_cache) < TYPO_CACHE:
+            index.typo_cache[written] = cached
+    return cached
+
+
+Resolved = list[tuple[float, dict[str, float]]]  # per question term: (weight, {term: sim})
+
+
+def _resolved_terms(index: _LanguageIndex, asked: list[str], known: set[str]) -> Resolved:
+    """Each distinct question term with its weight and the vocabulary terms it stands
+    for (itself, or typo candidates); `known` words (exact in some language) are no typos."""
+    word_of: dict[str, str] = {}
+    for word in asked:
+        word_of.setdefault(term(word, index.lang), word)
+    exact = {term(w, index.lang) for w in known}
+    resolved: Resolved = []
+    for term_, word in word_of.items():
+        if term_ in exact and term_ not in index.weights:
+            candidates: dict[str, float] = {}
+        else:
+            candidates = _resolve(index, term_, word)
+        resolved.append((_question_weight(index, term_, word, candidates), candidates))
+    return resolved
+
+
+def _question_weight(
+    index: _LanguageIndex, term_: str, word: str, candidates: Mapping[str, float]
+) -> float:
+    """A question term's weight: its idf, its typo candidates' best, a function word's
+    STOP_WEIGHT, or, known to no topic, `unknown_weight`."""
+    if term_ in index.weights:
+        return index.weights[term_]
+    if candidates:
+        return max(index.weights[c] for c in candidates)
+    if word in index.function_words:
+        return STOP_WEIGHT
+    return index.unknown_weight
+
+
+def _known_share(index: _LanguageIndex, asked: list[str], known: set[str]) -> float:
+    """Share of the question's weight, function words aside, that the texts know."""
+    total = found = 0.0
+    for weight, candidates in _resolved_terms(index, asked, known):
+        if candidates and all(c in index.stops for c in candidates):
+            continue
+        if not candidates and weight <= STOP_WEIGHT:
+            continue
+        total += weight
+        found += weight * max(candidates.values(), default=0.0)
+    return found / total if total else 1.0  # only function words: nothing unknown
+
+
+def _score(index: _LanguageIndex, asked: list[str], known: set[str]) -> Mapping[str, float]:
+    """Topic scores (0-100) for the question's words `asked`: PHRASE_SHARE of the best
+    phrasing's score, the rest from how much of the question the topic explains."""
+    resolved = _resolved_terms(index, asked, known)
+    query_weight = sum(weight for weight, _ in resolved)
+    hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
+    for weight, candidates in resolved:
+        for candidate, similarity in candidates.items():
+            if candidate not in hits or similarity > hits[candidate][1]:
+                hits[candidate] = (weight, similarity)
+    if not hits:
+        return {}
+    phrase_scores = _phrase_scores(index, hits, query_weight)
+    covered = _topic_coverage(index, resolved)
+    explained = min(query_weight, QUERY_CAP * index.typical_weight)
+    return {
+        topic: 100.0 * (
+            PHRASE_SHARE * phrase_scores.get(topic, 0.0)
+            + (1 - PHRASE_SHARE) * min(covered[topic] / explained, 1.0)
+        )
+        for topic in covered
+    }  # fmt: skip
+
+
+def _phrase_scores(
+    index: _LanguageIndex, hits: Mapping[str, tuple[float, float]], query_weight: float
+) -> dict[str, float]:
+    """Each topic's best phrasing: the F-beta mean of how much of the question the
+    phrasing covers and how much of the phrasing the question covers."""
+    # Phrasings sharing only a function word with the question cannot win, so the
+    # candidates come from the other words; function words then add to them.
+    informative = [t for t in hits if t not in index.stops] or list(hits)
+    found_q: dict[int, float] = defaultdict(float)
+    found_p: dict[int, float] = defaultdict(float)
+    for t in informative:
+        weight, similarity = hits[t]
+        add_q, add_p = weight * similarity, index.weights[t] * similarity
+        for i in index.postings.get(t, ()):
+            found_q[i] += add_q
+            found_p[i] += add_p
+    rest = [t for t in hits if t not in set(informative)]
+    beta2 = BETA * BETA
+    phrase_scores: dict[str, float] = {}
+    for i, q_found in found_q.items():
+        topic, counts = index.phrasings[i]
+        p_found = found_p[i]
+        for t in rest:
+            if t in counts:
+                q_found += hits[t][0] * hits[t][1]
+                p_found += index.weights[t] * hits[t][1]
+        # a long message is judged as if it were only QUERY_CAP times this phrasing
+        covered_q = min(q_found / min(query_weight, index.caps[i]), 1.0)
+        covered_p = p_found / index.phrase_weight[i]
+        f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
+        if f > phrase_scores.get(topic, 0.0):
+            phrase_scores[topic] = f
+    return phrase_scores
+
+
+def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> dict[str, float]:
+    """How much of the question each topic explains: each question word once, at its
+    best similarity, from the topic's phrasings (full) or its answer (CONTEXT_SIM)."""
+    covered: dict[str, float] = defaultdict(float)
+    for weight, candidates in resolved:
+        best: dict[str, float] = {}
+        for candidate, similarity in candidates.items():
+            weak = CONTEXT_SIM * similarity
+            for topic in index.context_topics.get(candidate, ()):
+                if weak > best.get(topic, 0.0):
+                    best[topic] = weak
+            for topic in index.term_topics.get(candidate, ()):
+                if similarity > best.get(topic, 0.0):
+                    best[topic] = similarity
+        for topic, similarity in best.items():
+            covered[topic] += weight * similarity
+    return covered
