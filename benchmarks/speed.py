@@ -5,8 +5,8 @@ runner (`run()`) starts it in a subprocess so that the peak RSS is the case's
 own (see `rss_mb`).
 
 - `shipped`: the knowledge in knowledge/ loaded with `load_knowledge` and
-  `build_matcher`, as the bot does. Questions: the texts of the shared dev
-  set plus N phrasings of the knowledge with a typo (two neighbouring letters
+  `build_matcher`, as the bot does. Questions: the texts of the dev
+  set (`tests/data/dev.jsonl`) plus N phrasings of the knowledge with a typo (two neighbouring letters
   swapped in one word), picked with a seeded random.
 - `large`: a generated knowledge of 1,000 topics x 5 languages x 10
   phrasings (`benchmarks.synthetic`), Matcher built directly. Questions are
@@ -138,7 +138,7 @@ def shipped(n_questions: int, data_dir: Path) -> dict[str, Any]:
         for entry in language.entries.values()
         for text in entry.phrasings
     ]
-    dev = data_dir.parent / "eval" / "dev.jsonl"
+    dev = ROOT / "tests" / "data" / "dev.jsonl"
     questions = (
         [
             json.loads(line)["text"]
@@ -195,7 +195,8 @@ def large(n_questions: int) -> dict[str, Any]:
     peak = rss_mb()
     pairs = [(p.topic_id, p.text) for p in phrasings]
     base = {
-        b.name: time_each(b.predict, texts[:BASELINE_QUESTIONS_LARGE]) for b in baselines(pairs)
+        b.name: time_each(b.predict, texts[:BASELINE_QUESTIONS_LARGE])
+        for b in baselines(pairs, trained=False)
     }
     return {
         "topics": len(knowledge.topics),
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", choices=("shipped", "large", "large-load"))
     parser.add_argument("--questions", type=int, default=300)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "bench")
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
     args = parser.parse_args(argv)
     if args.case == "shipped":
         result = shipped(args.questions, args.data)

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from bot.features import SparseRow
 
 C = 1.0
-EPOCHS = 8
+EPOCHS = 3
 SEED = 20261201
 
 FloatArray = npt.NDArray[np.float32]

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from bot import markup
 from bot.dialogue import Turn, reply_to
 from bot.explainer import Explainer
+from bot.features import readable
 from bot.problems import DataError
 from bot.storage import Store
 
@@ -72,11 +73,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--batch", default=None, metavar="FILE", help="JSON lines {text, lang}; - for stdin"
     )
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the top topics, their scores and the n-grams that pushed each",
+    )
     ask.add_argument("question", nargs="*")
     evaluate = sub.add_parser(
         "eval", parents=[common], help="score the matcher on labelled questions"
     )
-    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument(
+        "file", type=Path, nargs="*", help="JSON lines sets (default: every set in tests/data)"
+    )
     sub.add_parser("check", parents=[common], help="validate knowledge and catalogs, show coverage")
     chat = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal")
     chat.add_argument("--lang", default=None, help="your language, as Telegram would report it")
@@ -129,6 +137,9 @@ def _ask(explainer: Explainer, args: argparse.Namespace) -> int:
                 _print_batch(explainer, source)
         return EXIT_OK
     text = " ".join(args.question)
+    if args.explain:
+        print(explanation(explainer, text))
+        return EXIT_OK
     record = answer_record(explainer, Store(":memory:"), text, args.lang)
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
@@ -137,6 +148,21 @@ def _ask(explainer: Explainer, args: argparse.Namespace) -> int:
         if record["suggestions"]:
             print("\n" + "\n".join(f"- {s}" for s in record["suggestions"]))
     return EXIT_OK
+
+
+def explanation(explainer: Explainer, text: str) -> str:
+    """`ask --explain`: the verdict, then each top topic with its scores and the
+    n-grams that pushed its model score up (+) or down (-)."""
+    match = explainer.ask(text)
+    verdict = match.topic_id or f"declined; suggestions: {', '.join(match.suggestions) or 'none'}"
+    lines = [f"verdict: {verdict} (confidence {match.score:.1f}, language {match.lang or '?'})"]
+    for c in explainer.matcher.explain(text):
+        lines.append(
+            f"{c.topic_id}: confidence {c.confidence:.1f}, model {c.model:+.3f}, "
+            f"lexical {c.lexical:.1f}"
+        )
+        lines += [f"    {push:+.3f}  {readable(gram)}" for gram, push in c.pushes]
+    return "\n".join(lines)
 
 
 def _print_batch(explainer: Explainer, lines: TextIO) -> None:

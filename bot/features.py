@@ -20,10 +20,10 @@ training text has gets no column: it could only ever weigh zero.
 from __future__ import annotations
 
 import itertools
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,7 @@ WORD_PREFIX, CHAR_PREFIX = "w ", "c "  # keeps a word and a character piece apar
 
 def folded_words(text: str) -> list[str]:
     """Casefolded words without accents: the unit both blocks are made of."""
-    return [strip_accents(w) for w in words(text)]
+    return words(strip_accents(text))
 
 
 def word_grams(tokens: Sequence[str]) -> list[str]:
@@ -48,17 +48,21 @@ def word_grams(tokens: Sequence[str]) -> list[str]:
 
 def char_grams(tokens: Sequence[str]) -> list[str]:
     """The 3-5 letter pieces of each space-padded word (a short word: itself, once)."""
-    grams = []
-    for token in tokens:
-        padded = f" {token} "
-        if len(padded) <= CHAR_SIZES[0]:
-            grams.append(CHAR_PREFIX + padded)
-            continue
-        for size in CHAR_SIZES:
-            if len(padded) < size:
-                break
-            grams += [CHAR_PREFIX + padded[i : i + size] for i in range(len(padded) - size + 1)]
-    return grams
+    return [piece for token in tokens for piece in _pieces(token)]
+
+
+@lru_cache(maxsize=100_000)
+def _pieces(token: str) -> tuple[str, ...]:
+    """One word's character n-grams (cached: words repeat a lot)."""
+    padded = f" {token} "
+    if len(padded) <= CHAR_SIZES[0]:
+        return (CHAR_PREFIX + padded,)
+    return tuple(
+        CHAR_PREFIX + padded[i : i + size]
+        for size in CHAR_SIZES
+        if len(padded) >= size
+        for i in range(len(padded) - size + 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -73,18 +77,28 @@ class SparseRow:
 class Vectorizer:
     """Maps texts to tf-idf vectors over the n-grams of the texts it was fitted on."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        """Learn the columns and their idf from `texts` (the ways of asking)."""
+    def __init__(self, df: Counter[str], count: int, max_columns: int | None = None) -> None:
+        """Columns for the n-grams of `df` (n-gram -> texts having it, of `count`); with
+        `max_columns`, only that many of the most common n-grams get one."""
+        grams = sorted(df)
+        if max_columns is not None and len(grams) > max_columns:
+            grams = sorted(sorted(grams, key=df.__getitem__, reverse=True)[:max_columns])
+        self.columns: dict[str, int] = {gram: i for i, gram in enumerate(grams)}
+        counts = np.fromiter(map(df.__getitem__, grams), dtype=np.float32, count=len(grams))
+        self.idf = np.log((1 + count) / (1 + counts)) + np.float32(1.0)
+
+    @classmethod
+    def fit(
+        cls, texts: Iterable[str], max_columns: int | None = None
+    ) -> tuple[Vectorizer, list[SparseRow]]:
+        """A vectorizer learnt from `texts` (the ways of asking), and their rows."""
+        counted = [(Counter(w), Counter(c)) for w, c in map(grams_of, texts)]
         df: Counter[str] = Counter()
-        count = 0
-        for text in texts:
-            count += 1
-            tokens = folded_words(text)
-            df.update(set(word_grams(tokens)) | set(char_grams(tokens)))
-        self.columns: dict[str, int] = {gram: i for i, gram in enumerate(sorted(df))}
-        self.idf = np.array(
-            [math.log((1 + count) / (1 + df[gram])) + 1.0 for gram in sorted(df)], dtype=np.float32
-        )
+        for word_counts, char_counts in counted:
+            df.update(word_counts.keys())
+            df.update(char_counts.keys())
+        vectorizer = cls(df, len(counted), max_columns)
+        return vectorizer, [vectorizer.vector(*blocks) for blocks in counted]
 
     @property
     def size(self) -> int:
@@ -92,25 +106,42 @@ class Vectorizer:
 
     def row(self, text: str, keep_grams: bool = False) -> SparseRow:
         """`text` as a vector: each block's tf-idf scaled to unit length."""
-        tokens = folded_words(text)
-        columns: list[int] = []
-        values: list[float] = []
-        names: list[str] = []
-        for grams in (word_grams(tokens), char_grams(tokens)):
-            known = Counter(g for g in grams if g in self.columns)
+        word_block, char_block = grams_of(text)
+        return self.vector(Counter(word_block), Counter(char_block), keep_grams=keep_grams)
+
+    def vector(self, *blocks: Counter[str], keep_grams: bool = False) -> SparseRow:
+        """The vector of a text's n-gram counts, one Counter per block."""
+        columns, values, names = [], [], []
+        for counts in blocks:
+            known = [g for g in counts if g in self.columns]
             if not known:
                 continue
-            block = [
-                (self.columns[g], n * float(self.idf[self.columns[g]]), g) for g, n in known.items()
-            ]
-            norm = math.sqrt(sum(v * v for _, v, _ in block))
-            for column, value, gram in block:
-                columns.append(column)
-                values.append(value / norm)
-                names.append(gram)
-        order = np.argsort(np.array(columns, dtype=np.int32), kind="stable")
+            cols = np.fromiter(map(self.columns.__getitem__, known), np.int32, len(known))
+            vals = np.fromiter(map(counts.__getitem__, known), np.float32, len(known))
+            vals *= self.idf[cols]
+            columns.append(cols)
+            values.append(vals / np.float32(np.linalg.norm(vals)))
+            names += known
+        if not columns:
+            return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32))
+        merged = np.concatenate(columns)
+        order = np.argsort(merged)
         return SparseRow(
-            np.array(columns, dtype=np.int32)[order],
-            np.array(values, dtype=np.float32)[order],
+            merged[order],
+            np.concatenate(values)[order],
             tuple(names[i] for i in order) if keep_grams else (),
         )
+
+
+def readable(gram: str) -> str:
+    """An n-gram as `ask --explain` shows it: a word n-gram quoted, a character piece
+    in brackets with `_` for the padding space ("[_fac]")."""
+    if gram.startswith(WORD_PREFIX):
+        return repr(gram[len(WORD_PREFIX) :])
+    return "[" + gram[len(CHAR_PREFIX) :].replace(" ", "_") + "]"
+
+
+def grams_of(text: str) -> tuple[list[str], list[str]]:
+    """A text's word n-grams and character n-grams."""
+    tokens = folded_words(text)
+    return word_grams(tokens), char_grams(tokens)

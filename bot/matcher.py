@@ -23,8 +23,9 @@ One scoring path, in named steps (`Matcher.match`):
    `ANSWER_AT` and its lexical score `LEXICAL_AT` (the model alone is
    confidently wrong too often on questions with little in common with the
    knowledge), or when the question is a way of asking as written
-   (`EXACT_AT`). Else up to three topics at `SUGGEST_AT` or more are offered
-   as "did you mean", else nothing.
+   (`EXACT_AT`). Else up to three topics with a confidence of `SUGGEST_AT` and
+   a lexical score of `SUGGEST_LEXICAL_AT` or more are offered as "did you
+   mean", else nothing.
 
 The constants were tuned on the labelled dev questions, the blind set and the
 tune half of the real questions (never on their test half); `benchmarks/`
@@ -36,6 +37,7 @@ and immutable once built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -48,16 +50,21 @@ from bot.lexical import LANG_MARGIN, LexicalIndex, Phrasing
 
 __all__ = ["Match", "Matcher", "Phrasing"]
 
-LEXICAL_WEIGHT = 1.0  # how much a full lexical match (1.0) adds to a model score
-TEMPERATURE = 4.0  # softmax sharpness over combined scores
-ANSWER_AT = 45.0  # confidence (0-100) to answer
-LEXICAL_AT = 30.0  # lexical score (0-100) the answered topic needs too
+LEXICAL_WEIGHT = 0.5  # how much a full lexical match (1.0) adds to a model score
+TEMPERATURE = 3.0  # softmax sharpness over combined scores
+ANSWER_AT = 40.0  # confidence (0-100) to answer
+LEXICAL_AT = 40.0  # lexical score (0-100) the answered topic needs too
 EXACT_AT = 95.0  # a lexical score this high is a way of asking as written
 SUGGEST_AT = 10.0  # confidence to be offered as "did you mean"
-KNOWN_MIN = 0.5  # share of the informative words some language must know
+SUGGEST_LEXICAL_AT = 30.0  # lexical score a suggestion needs too
+KNOWN_MIN = 0.6  # share of the informative words some language must know
 MAX_SUGGESTIONS = 3
 MAX_RANKED = 10  # topics kept in a ranking (inline mode shows up to 10)
 MAX_PUSHES = 6  # n-grams shown per topic by `explain`
+MAX_WEIGHTS = 2**25  # model weights (4 bytes each): with many topics, only common n-grams
+
+SENTENCE_MIN = 4  # words an answer's sentence needs to become a training example
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -121,17 +128,18 @@ class Matcher:
         answer), weaker lexical evidence; `function_words`: per language, the words that
         say little ("the", "my"), else the `stopwords` list."""
         items = [p for p in phrasings if p.text.strip()]
+        context = list(context)
         self._lexical = LexicalIndex(items, context, function_words)
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
         number = {topic: i for i, topic in enumerate(self._topics)}
-        self._vectorizer = Vectorizer(p.text for p in items)
+        examples = [*items, *answer_sentences(context, listed)]
+        self._vectorizer, rows = Vectorizer.fit(
+            (p.text for p in examples), max_columns=MAX_WEIGHTS // max(len(self._topics), 1)
+        )
         self._model = LinearModel(
-            [self._vectorizer.row(p.text) for p in items],
-            [number[p.topic_id] for p in items],
-            self._vectorizer.size,
-            len(self._topics),
+            rows, [number[p.topic_id] for p in examples], self._vectorizer.size, len(self._topics)
         )
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
@@ -173,7 +181,7 @@ class Matcher:
             return None
         combined = self._model_scores(row) + LEXICAL_WEIGHT * self._lexical_scores(lexical)
         return _Evidence(
-            confidence=_softmax(TEMPERATURE * combined) * 100.0,
+            confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
             lexical=lexical,
             known_share=self._lexical.known_share(question, searched),
             order=list(np.argsort(-combined, kind="stable")),
@@ -223,6 +231,19 @@ class Matcher:
         return max(known, key=lambda code: known[code])
 
 
+def answer_sentences(context: Iterable[Phrasing], topics: set[str]) -> list[Phrasing]:
+    """The sentences of the answers, as more examples of their topics' vocabulary: real
+    questions use words of the subject ("mass surveillance", "consent") that ways of
+    asking may lack. Sentences of fewer than `SENTENCE_MIN` words say too little."""
+    return [
+        Phrasing(item.topic_id, item.lang, sentence)
+        for item in context
+        if item.topic_id in topics
+        for sentence in _SENTENCE_END.split(item.text)
+        if len(sentence.split()) >= SENTENCE_MIN
+    ]
+
+
 def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str | None) -> Match:
     """Step 5: answer, suggest or decline."""
     top_topic, top_score, _ = ranked[0]
@@ -232,7 +253,12 @@ def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str
     lexical = max(evidence.lexical.get(top_topic, {}).values(), default=0.0)
     if lexical >= EXACT_AT or (top_score >= ANSWER_AT and lexical >= LEXICAL_AT):
         return Match(top_topic, top_score, lang, (), everything)
-    suggestions = tuple(t for t, score, _ in ranked[:MAX_SUGGESTIONS] if score >= SUGGEST_AT)
+    suggestions = tuple(
+        topic
+        for topic, score, _ in ranked[:MAX_SUGGESTIONS]
+        if score >= SUGGEST_AT
+        and max(evidence.lexical.get(topic, {}).values(), default=0.0) >= SUGGEST_LEXICAL_AT
+    )
     return Match(None, top_score, lang, suggestions, everything)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.explainer import Explainer
-from bot.matcher import STOP_WEIGHT, Matcher, Phrasing
+from bot.lexical import STOP_WEIGHT, LexicalIndex
+from bot.matcher import Matcher, Phrasing
 from bot.textnorm import term
 
 EN_DE = [
@@ -46,7 +47,7 @@ def test_two_language_fixture(two_languages: Matcher, question: str, topic: str,
 
 def test_rare_words_outweigh_common_ones(two_languages: Matcher) -> None:
     # "what is" and "the" are in several phrasings; "belgrade" only in one topic
-    assert two_languages.match("what is the thing in belgrade").topic_id == "film"
+    assert two_languages.match("what is the thing in belgrade").ranked[0][0] == "film"
 
 
 def test_off_topic_is_declined(two_languages: Matcher) -> None:
@@ -103,14 +104,14 @@ def test_a_language_s_own_function_words_replace_the_general_list() -> None:
     listed = frozenset(
         ["le", "la", "les", "l", "de", "des", "du", "mes", "mon", "ma", "au", "nous"]
     )
-    general = Matcher(phrasings)
-    own = Matcher(phrasings, function_words={"fr": listed})
+    general = LexicalIndex(phrasings)
+    own = LexicalIndex(phrasings, function_words={"fr": listed})
     assert _weight(own, "de") == STOP_WEIGHT < _weight(general, "de")
     assert _weight(general, "état") == STOP_WEIGHT < _weight(own, "état")
 
 
-def _weight(matcher: Matcher, word: str) -> float:
-    return matcher._indexes["fr"].weights[term(word, "fr")]
+def _weight(index: LexicalIndex, word: str) -> float:
+    return index._indexes["fr"].weights[term(word, "fr")]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,101 @@
+"""The trained half of the matcher: n-gram features and the numpy linear model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.classifier import LinearModel
+from bot.features import Vectorizer, char_grams, folded_words, readable, word_grams
+
+TRAIN = [
+    ("prints", "what is wrong with giving my fingerprints"),
+    ("prints", "fingerprint database risks"),
+    ("prints", "police want my fingerprints"),
+    ("faces", "how does facial recognition work"),
+    ("faces", "cameras that recognise faces"),
+    ("faces", "face recognition in the street"),
+    ("film", "documentary about the cameras in Belgrade"),
+    ("film", "is there a film about Belgrade"),
+    ("film", "where can I watch the documentary"),
+]
+TOPICS = ["prints", "faces", "film"]
+
+
+def _train(examples: list[tuple[str, str]]) -> tuple[Vectorizer, LinearModel]:
+    vectorizer, rows = Vectorizer.fit(text for _, text in examples)
+    labels = [TOPICS.index(topic) for topic, _ in examples]
+    return vectorizer, LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+
+
+def test_words_are_casefolded_without_accents() -> None:
+    assert folded_words("Überwachung, DONNÉES biométriques!") == [
+        "uberwachung",
+        "donnees",
+        "biometriques",
+    ]
+
+
+def test_word_pairs_and_padded_character_pieces() -> None:
+    assert [readable(g) for g in word_grams(["facial", "recognition"])] == [
+        "'facial'",
+        "'recognition'",
+        "'facial recognition'",
+    ]
+    pieces = [readable(g) for g in char_grams(["face"])]
+    assert pieces[:3] == ["[_fa]", "[fac]", "[ace]"] and "[face_]" in pieces
+    assert [readable(g) for g in char_grams(["a"])] == ["[_a_]"]
+
+
+def test_each_block_has_unit_length_and_unknown_grams_have_no_column() -> None:
+    vectorizer, _ = _train(TRAIN)
+    row = vectorizer.row("fingerprints zzzzqqq", keep_grams=True)
+    words = [i for i, g in enumerate(row.grams) if g.startswith("w ")]
+    chars = [i for i, g in enumerate(row.grams) if g.startswith("c ")]
+    assert np.isclose(np.linalg.norm(row.values[words]), 1.0)
+    assert np.isclose(np.linalg.norm(row.values[chars]), 1.0)
+    assert not any("zzz" in g for g in row.grams)
+    assert list(row.columns) == sorted(row.columns)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("fingreprints", "prints"),  # a typo still shares most character pieces
+        ("recognition of my face", "faces"),
+        ("a documentary on belgrade", "film"),
+    ],
+)
+def test_the_model_learns_the_topics(question: str, topic: str) -> None:
+    vectorizer, model = _train(TRAIN)
+    assert TOPICS[int(np.argmax(model.scores(vectorizer.row(question))))] == topic
+
+
+def test_training_is_deterministic() -> None:
+    first, again = _train(TRAIN)[1], _train(TRAIN)[1]
+    assert np.array_equal(first.weights, again.weights)
+
+
+def test_pushes_add_up_to_the_score_without_the_intercept() -> None:
+    vectorizer, model = _train(TRAIN)
+    row = vectorizer.row("police fingerprints database")
+    bias = model.weights[model.bias_column, 0]
+    assert np.isclose(model.pushes(row, 0).sum() + bias, model.scores(row)[0], atol=1e-5)
+
+
+def test_same_decisions_as_scikit_learn_linearsvc() -> None:
+    """The numpy model is trained as LinearSVC(C=1) on the same features: on data where
+    both are sure, they agree."""
+    svm = pytest.importorskip("sklearn.svm")
+    vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
+    dense = np.zeros((len(rows), vectorizer.size), dtype=np.float64)
+    for i, row in enumerate(rows):
+        dense[i, row.columns] = row.values
+    labels = [TOPICS.index(topic) for topic, _ in TRAIN]
+    reference = svm.LinearSVC(C=1.0).fit(dense, labels)
+    ours = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+    for question in ["fingerprints at the police", "facial recognition cameras", "belgrade film"]:
+        row = vectorizer.row(question)
+        query = np.zeros((1, vectorizer.size))
+        query[0, row.columns] = row.values
+        assert int(np.argmax(ours.scores(row))) == int(reference.predict(query)[0])

@@ -1,0 +1,33 @@
+"""`python -m bot eval` with no file, and `python -m bot ask --explain`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_cli import run
+
+
+def test_eval_without_a_file_evaluates_every_labelled_set() -> None:
+    result = run("eval")
+    assert result.returncode == 0, result.stderr
+    headers = [line for line in result.stdout.splitlines() if line.startswith("== ")]
+    assert any("dev.jsonl" in h for h in headers)
+    assert any("questions-blind.jsonl" in h for h in headers)
+    assert "first right" in result.stdout and "wrong answers" in result.stdout
+
+
+def test_eval_reports_a_broken_line_with_its_number(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "hi", "expect": [null]}\n{oops\n', encoding="utf-8")
+    result = run("eval", str(broken))
+    assert result.returncode == 2
+    assert f"{broken}: line 2:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ask_explain_shows_candidates_and_what_pushed_them() -> None:
+    result = run("ask", "--explain", "what is facial recognition")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("verdict: facial-recognition")
+    assert lines[1].startswith("facial-recognition: confidence")
+    assert "'facial'" in result.stdout or "'facial recognition'" in result.stdout
