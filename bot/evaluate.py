@@ -66,8 +66,9 @@ def default_sets() -> list[Path]:
     return [DATA / name for name in SETS if (DATA / name).is_file()]
 
 
-def run_eval(explainer: Explainer, paths: Sequence[Path]) -> int:
+def run_eval(explainer: Explainer, paths: Path | Sequence[Path]) -> int:
     """Print each set's figures and misses; exit code 2 when a file cannot be read."""
+    paths = [paths] if isinstance(paths, Path) else list(paths)
     status = 0
     for path in paths or default_sets():
         try:
