@@ -128,6 +128,12 @@ def press(turn: Turn, action: str) -> tuple[Reply | None, str, str | None]:
             lang = lang if lang in ex.languages else turn.language()
             with use(ex.catalogs, lang):
                 return _answer(turn, topic_id, lang), lang, None
+    elif kind == "m":
+        lang, _, page = rest.partition(":")
+        known = lang in ex.languages and page.isascii() and page.isdigit() and len(page) < 5
+        if known and int(page) < replies.menu_pages(ex):
+            with use(ex.catalogs, lang):
+                return replies.topics(ex, lang, int(page)), lang, None
     elif kind == "l" and rest in ex.languages:
         turn.store.set_language(turn.chat_id, rest)
         with use(ex.catalogs, rest):

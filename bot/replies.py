@@ -19,6 +19,7 @@ from bot.matcher import Match
 
 MAX_RELATED = 3
 MENU_COLUMNS = 2
+MENU_PAGE = 20  # topics per menu page
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,35 @@ def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Re
     return Reply(text, tuple(rows), topic_id)
 
 
-def topic_menu(ex: Explainer, lang: str) -> tuple[tuple[Button, ...], ...]:
+def menu_action(lang: str, page: int) -> str:
+    return f"m:{lang}:{page}"
+
+
+def menu_pages(ex: Explainer) -> int:
+    return max(1, -(-len(ex.knowledge.menu_topics) // MENU_PAGE))
+
+
+def topic_menu(ex: Explainer, lang: str, page: int = 0) -> tuple[tuple[Button, ...], ...]:
+    """One page of the topic menu, with buttons to the previous and next pages.
+
+    Telegram refuses inline keyboards of more than about 100 buttons, and a long one
+    is hard to use on a phone: MENU_PAGE topics a page, in menu order."""
+    pages = menu_pages(ex)
+    page = min(max(page, 0), pages - 1)
+    shown = ex.knowledge.menu_topics[page * MENU_PAGE : (page + 1) * MENU_PAGE]
     buttons = [
         Button(ex.knowledge.entry(topic_id, lang).question, action=topic_action(lang, topic_id))
-        for topic_id in ex.knowledge.menu_topics
+        for topic_id in shown
     ]
-    return tuple(tuple(buttons[i : i + MENU_COLUMNS]) for i in range(0, len(buttons), MENU_COLUMNS))
+    rows = [tuple(buttons[i : i + MENU_COLUMNS]) for i in range(0, len(buttons), MENU_COLUMNS)]
+    turns = []  # arrows and page numbers: the same in every language
+    if page > 0:
+        turns.append(Button(f"◀ {page}/{pages}", action=menu_action(lang, page - 1)))
+    if page < pages - 1:
+        turns.append(Button(f"{page + 2}/{pages} ▶", action=menu_action(lang, page + 1)))
+    if turns:
+        rows.append(tuple(turns))
+    return tuple(rows)
 
 
 def did_you_mean(ex: Explainer, suggestions: tuple[str, ...], lang: str) -> Reply:
@@ -138,8 +162,8 @@ def currency_note(ex: Explainer, lang: str) -> str:
     return "\n\n" + note.format(month=escape(month_name(month, lang)))
 
 
-def topics(ex: Explainer, lang: str) -> Reply:
-    return Reply(_("Here is everything I can explain. Pick a topic:"), topic_menu(ex, lang))
+def topics(ex: Explainer, lang: str, page: int = 0) -> Reply:
+    return Reply(_("Here is everything I can explain. Pick a topic:"), topic_menu(ex, lang, page))
 
 
 def watch(ex: Explainer, lang: str) -> Reply:

@@ -10,13 +10,14 @@ from telegram.ext import ContextTypes
 
 from bot import dialogue, feedback
 from bot.i18n import use
-from bot.replies import admins_only
+from bot.replies import Reply, admins_only
 from bot.telegram.permissions import may_change_group
-from bot.telegram.render import send_to_chat
+from bot.telegram.render import keyboard, send_to_chat
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
 GROUP_SETTING_ACTIONS = ("l:",)  # presses that change a group-wide setting
+MENU_PAGE_ACTION = "m:"
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,8 +43,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _drop_feedback_buttons(query)
     if reply is None:
         return
+    if data.startswith(MENU_PAGE_ACTION) and await _turn_menu_page(query, reply):
+        return
     if chat is not None:  # also when the button's message is too old
         await send_to_chat(context.bot, chat.id, reply)
+
+
+async def _turn_menu_page(query: CallbackQuery, reply: Reply) -> bool:
+    """Show another page of the topic menu in the same message; False if it cannot be
+    edited (then the page is sent as a new message)."""
+    if not isinstance(query.message, Message):
+        return False
+    try:
+        await query.edit_message_reply_markup(keyboard(reply))
+    except TelegramError as exc:
+        log.info("menu page sent anew: %s", type(exc).__name__)
+        return False
+    return True
 
 
 async def _drop_feedback_buttons(query: CallbackQuery) -> None:
