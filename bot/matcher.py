@@ -19,11 +19,11 @@ One scoring path, in named steps (`Matcher.match`):
    language knows as many of the question's words; else none.
 5. Decision (`_decide`). A question whose informative words are mostly
    unknown to every language (`KNOWN_MIN`, "what's the weather") is declined.
-   Otherwise the best topic is answered when its confidence reaches
-   `ANSWER_AT` and its lexical score `LEXICAL_AT` (the model alone is
-   confidently wrong too often on questions with little in common with the
-   knowledge), or when the question is a way of asking as written
-   (`EXACT_AT`). Else up to three topics with a confidence of `SUGGEST_AT` and
+   Otherwise the best topic is answered when its confidence plus
+   `ANSWER_LEXICAL` x its lexical score reaches `ANSWER_AT` and its lexical
+   score is at least `LEXICAL_AT` (the model alone is confidently wrong too
+   often on questions with little in common with the knowledge), or when the
+   question is a way of asking as written (`EXACT_AT`). Else up to three topics with a confidence of `SUGGEST_AT` and
    a lexical score of `SUGGEST_LEXICAL_AT` or more are offered as "did you
    mean", else nothing.
 
@@ -50,14 +50,15 @@ from bot.lexical import LANG_MARGIN, LexicalIndex, Phrasing
 
 __all__ = ["Match", "Matcher", "Phrasing"]
 
-LEXICAL_WEIGHT = 0.5  # how much a full lexical match (1.0) adds to a model score
+LEXICAL_WEIGHT = 1.0  # how much a full lexical match (1.0) adds to a model score
 TEMPERATURE = 3.0  # softmax sharpness over combined scores
-ANSWER_AT = 40.0  # confidence (0-100) to answer
-LEXICAL_AT = 40.0  # lexical score (0-100) the answered topic needs too
+ANSWER_AT = 90.0  # confidence + ANSWER_LEXICAL x lexical score (both 0-100) to answer
+ANSWER_LEXICAL = 0.75
+LEXICAL_AT = 30.0  # lexical score (0-100) the answered topic needs at least
 EXACT_AT = 95.0  # a lexical score this high is a way of asking as written
 SUGGEST_AT = 10.0  # confidence to be offered as "did you mean"
 SUGGEST_LEXICAL_AT = 30.0  # lexical score a suggestion needs too
-KNOWN_MIN = 0.6  # share of the informative words some language must know
+KNOWN_MIN = 0.5  # share of the informative words some language must know
 MAX_SUGGESTIONS = 3
 MAX_RANKED = 10  # topics kept in a ranking (inline mode shows up to 10)
 MAX_PUSHES = 6  # n-grams shown per topic by `explain`
@@ -251,7 +252,9 @@ def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str
     if evidence.known_share < KNOWN_MIN:
         return Match(None, top_score, lang, (), everything)
     lexical = max(evidence.lexical.get(top_topic, {}).values(), default=0.0)
-    if lexical >= EXACT_AT or (top_score >= ANSWER_AT and lexical >= LEXICAL_AT):
+    if lexical >= EXACT_AT or (
+        lexical >= LEXICAL_AT and top_score + ANSWER_LEXICAL * lexical >= ANSWER_AT
+    ):
         return Match(top_topic, top_score, lang, (), everything)
     suggestions = tuple(
         topic
