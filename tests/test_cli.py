@@ -95,3 +95,14 @@ def test_broken_knowledge_stops_ask_with_exit_2(knowledge_copy: Path) -> None:
     result = run("ask", "--knowledge", str(knowledge_copy), "hello")
     assert result.returncode == 2
     assert "topics.yaml:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_eval_never_shows_the_held_out_misses() -> None:
+    """The real-question test half is reported, but its misses are never printed: nobody
+    writes a way of asking or tunes a setting from them."""
+    result = run("eval", str(DATA / "real-tune.jsonl"), str(DATA / "real-test.jsonl"))
+    assert result.returncode == 0
+    tune, test = result.stdout.split("== ")[1:]
+    assert "misses (" in tune and "expected" in tune
+    assert "misses not shown: this set is held out" in test
+    assert "expected" not in test and "got" not in test
