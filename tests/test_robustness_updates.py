@@ -179,5 +179,7 @@ def test_arbitrary_updates(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [
         r.getMessage() for r in caplog.records
     ]
-    rejected = [c for c in api.errors() if c.method not in {"getUpdates"}]
+    # getChatMember may be refused for a made-up chat: the bot then refuses the group
+    # setting (bot/telegram/permissions.py fails closed), which is what it should do
+    rejected = [c for c in api.errors() if c.method not in {"getUpdates", "getChatMember"}]
     assert not rejected, [(c.method, c.description) for c in rejected]
