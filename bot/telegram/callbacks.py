@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -54,12 +54,25 @@ async def _turn_menu_page(query: CallbackQuery, reply: Reply) -> bool:
     edited (then the page is sent as a new message)."""
     if not isinstance(query.message, Message):
         return False
+    page = keyboard(reply)
+    kept = _feedback_rows(query.message)  # "send this question" stays above every page
+    markup = InlineKeyboardMarkup([*kept, *(page.inline_keyboard if page else ())])
     try:
-        await query.edit_message_reply_markup(keyboard(reply))
+        await query.edit_message_reply_markup(markup)
     except TelegramError as exc:
         log.info("menu page sent anew: %s", type(exc).__name__)
         return False
     return True
+
+
+def _feedback_rows(message: Message) -> list[tuple[InlineKeyboardButton, ...]]:
+    """The rows of a message's keyboard made only of feedback buttons."""
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    return [
+        row
+        for row in rows
+        if row and all(feedback.is_feedback_action(str(b.callback_data or "")) for b in row)
+    ]
 
 
 async def _drop_feedback_buttons(query: CallbackQuery) -> None:
