@@ -227,10 +227,12 @@ def test_stats_per_topic() -> None:
 def test_privacy_and_notices_in_every_language(explainer: Explainer, lang: str) -> None:
     with use(explainer.catalogs, lang):
         text = replies.privacy(45).html
-        sent = replies.question_sent(45)
+        sent = replies.question_sent(3650)  # the longest retention allowed
+        notices = [sent, replies.question_expired(), replies.thanks_for_feedback()]
+        notices.append(replies.admins_only())
         buttons = replies.with_send_button(replies.Reply("x"), "k").buttons
-    assert "45" in text and "/forget" in text and "45" in sent
-    assert len(sent) <= 200 and len(replies.question_expired()) <= 200  # Telegram's limit
+    assert "45" in text and "/forget" in text and "3650" in sent
+    assert all(len(notice) <= 200 for notice in notices), notices  # Telegram's limit
     if lang != "en":
         assert text != replies.privacy(45).html  # really translated
         assert buttons[0][0].label != "📨 Send this question to the team"
