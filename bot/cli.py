@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         from bot.telegram.run import run_bot
 
-        return run_bot()
+        return run_bot(args.log_level)
     if args.command == "questions":
         from bot.team_tools import run_questions
 
@@ -88,7 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate knowledge and catalogs, show coverage")
     chat = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal")
     chat.add_argument("--lang", default=None, help="your language, as Telegram would report it")
-    sub.add_parser("run", help="run the Telegram bot (configured by environment variables)")
+    run = sub.add_parser("run", help="run the Telegram bot (configured by environment variables)")
+    run.add_argument(
+        "--log-level",
+        type=str.upper,
+        default=None,
+        help="DEBUG, INFO (default), WARNING or ERROR; overrides BOT_LOG_LEVEL. The token and "
+        "message contents stay out of the log at every level",
+    )
     i18n = sub.add_parser("i18n", help="maintain the UI catalogs with Babel")
     i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
     i18n.add_argument("--locales", type=Path, default=None)

@@ -7,7 +7,6 @@ import logging
 from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -23,6 +22,8 @@ from bot.explainer import Explainer
 from bot.i18n import DEFAULT_LANG, _, use
 from bot.storage import Store
 from bot.telegram import admin, callbacks, conversation, errors, groups, inline, maintenance, team
+from bot.telegram.flood import FloodGate
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.services import KEY, Services
 from bot.telegram.settings import Settings
@@ -39,14 +40,21 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limiter: bool = True,
 ) -> Application:
-    """The bot, ready to run: handlers registered, services in bot_data."""
+    """The bot, ready to run: handlers registered, services in bot_data.
+
+    `rate_limiter=False` (benchmarks, some tests) leaves out both Telegram's sending
+    limits (bot/telegram/ratelimit.py) and the per-chat flood throttle
+    (bot/telegram/flood.py)."""
     builder = plumbing(ApplicationBuilder().token(settings.token), request)
     builder = builder.base_url(settings.api_base_url).post_init(_post_init)
     builder = builder.post_shutdown(maintenance.stop)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))
     application = builder.build()
     application.bot_data[KEY] = Services.for_settings(explainer, store, settings)
+    processor = application.update_processor
+    if rate_limiter and isinstance(processor, ChatOrderedUpdateProcessor):
+        processor.gate = FloodGate(application)
 
     only_new = filters.UpdateType.MESSAGE  # edits and channel posts get no reply
     # Commands: the public ones, then admin-only ones (silently ignored for others).

@@ -9,7 +9,6 @@ import socket
 import sys
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
@@ -17,31 +16,28 @@ from bot.explainer import Explainer
 from bot.problems import DataError
 from bot.storage import StorageError, Store
 from bot.telegram.app import build_application
+from bot.telegram.logs import configure_logging
+from bot.telegram.polling import DONE_FILE, serve_polling
 from bot.telegram.settings import Settings, SettingsError
+from bot.telegram.webhook import serve_webhook
 
 log = logging.getLogger("bot")
-EXIT_CONFIG, EXIT_BAD_DATA = 2, 2
+EXIT_CONFIG, EXIT_BAD_DATA, EXIT_FAILED = 2, 2, 1
 
 
-def configure_logging() -> None:
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
-    # httpx logs every request URL at INFO, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
-def run_bot() -> int:
+def run_bot(log_level: str | None = None) -> int:
+    """`log_level`: the command line's --log-level (else BOT_LOG_LEVEL, else INFO)."""
     # Opt in to python-telegram-bot's timedelta values now, so that a 429 does not
     # raise a deprecation warning (the rate limiter handles both forms).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    configure_logging()
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(log_level=log_level)
     except SettingsError as exc:
+        configure_logging()
         print(f"Cannot start: the configuration is not usable:\n{exc}", file=sys.stderr)
         return EXIT_CONFIG
+    # every log line from here on is redacted: no token, no webhook secret
+    configure_logging(settings.log_level, [settings.token, settings.webhook_secret])
     try:
         explainer = Explainer.load(settings.knowledge_dir, settings.locales_dir)
     except DataError as exc:
@@ -79,16 +75,17 @@ def _serve(application: Application, settings: Settings) -> int:
         if problem is not None:
             print(f"Cannot start: {problem}", file=sys.stderr)
             return EXIT_CONFIG
-        if listening is not None:
-            application.run_webhook(
-                unix=listening,  # PTB serves any listening socket given this way
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        loop = asyncio.get_event_loop()  # the one reach_bot_api initialized the bot in
+        try:
+            if listening is not None:
+                loop.run_until_complete(serve_webhook(application, settings, listening))
+            else:
+                loop.run_until_complete(serve_polling(application, settings.data_dir / DONE_FILE))
+        finally:
+            loop.close()
+    except InvalidToken:  # refused later on (revoked while running)
+        print("Stopped: the Bot API refused TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return EXIT_CONFIG
     except OSError as exc:
         where = f"{settings.webhook_listen}:{settings.webhook_port}"
         print(f"Cannot start: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)

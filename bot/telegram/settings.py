@@ -18,6 +18,7 @@ from bot.feedback import HOLD_SECONDS, RETENTION_DAYS
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # ASCII digits only: str.isdigit() and int() also take '²', '１２３' and '1_000'
 _NUMBER = re.compile(r"^[0-9]{1,20}$")
@@ -41,13 +42,17 @@ class Settings:
     locales_dir: Path | None = None  # None: the shipped catalogs
     question_retention_days: int = RETENTION_DAYS  # questions sent to the team
     question_hold_seconds: int = HOLD_SECONDS  # a question waiting for "send", in memory
+    log_level: str = "INFO"
 
     @property
     def webhook_path(self) -> str:
         return urlsplit(self.webhook_url or "").path.strip("/")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, log_level: str | None = None
+    ) -> Settings:
+        """`log_level` (the command line's `--log-level`) wins over BOT_LOG_LEVEL."""
         env = os.environ if env is None else env
         problems: list[str] = []
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -64,6 +69,14 @@ class Settings:
             problems.append(
                 "TELEGRAM_API_BASE_URL must be an http(s) URL such as https://api.telegram.org/bot"
             )
+        elif not _token_goes_into_path(base_url):
+            problems.append(
+                "TELEGRAM_API_BASE_URL must end in /bot (the token is appended to it), "
+                "such as https://api.telegram.org/bot"
+            )
+        level = (log_level or env.get("BOT_LOG_LEVEL", "")).strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            problems.append(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         admin_ids: set[int] = set()
         for part in env.get("BOT_ADMIN_IDS", "").split(","):
             if part.strip():
@@ -123,6 +136,7 @@ class Settings:
             locales_dir=_optional_dir(env, "BOT_LOCALES_DIR"),
             question_retention_days=retention,
             question_hold_seconds=hold,
+            log_level=level,
         )
 
 
@@ -132,6 +146,17 @@ def _is_ip_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _token_goes_into_path(base_url: str) -> bool:
+    """The token is appended to the base URL (or replaces `{token}`): it must land in the
+    path, never in the host or port, where it would show up in connection errors."""
+    if "{token}" in base_url:
+        return "{token}" in urlsplit(base_url).path
+    path = urlsplit(base_url).path
+    return (
+        path.endswith("/bot") and not urlsplit(base_url).query and not urlsplit(base_url).fragment
+    )
 
 
 def _optional_dir(env: Mapping[str, str], name: str) -> Path | None:

@@ -6,23 +6,79 @@ every other chat down. python-telegram-bot's own `concurrent_updates` lets updat
 overtake each other, and two quick questions in one chat could then be answered
 in the wrong order.
 
-Here the first update of a chat is processed in its slot; updates of the same chat
-that arrive meanwhile wait in that chat's queue (taking no slot) and are processed
-by the same task, in arrival order. Updates without a chat or user run at once.
+Here the first update of a chat is processed in one of `CONCURRENT_CHATS` slots;
+updates of the same chat that arrive meanwhile wait in that chat's queue (taking no
+slot) and are processed by the same task, in arrival order. A chat whose reply has
+to wait for Telegram's rate limits gives its slot back while it waits
+(`slot_released`, used by bot/telegram/ratelimit.py), so sixteen slow groups cannot
+hold up everybody else. Updates without a chat or user run at once.
+
+On arrival each update passes the `gate` (bot/telegram/flood.py): a flooding chat's
+extra questions are dropped before they queue, so they neither wait nor hold
+memory. `on_finished` is told about every update that is done (processed or
+dropped), which is how polling knows what it may confirm to Telegram.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.throttle import Admission
+
 log = logging.getLogger(__name__)
 CONCURRENT_CHATS = 16
+# PTB's own semaphore only guards the hand-over into a chat's queue; the real limit is
+# our slots (bounded again by polling's fetch-ahead and the webhook's connections).
+_HAND_OVER = 100_000
+
+
+class Gate(Protocol):
+    def admit(self, update: object) -> Admission: ...
+
+    def notice(self, update: object) -> Awaitable[Any]: ...
+
+
+class Slot:
+    """One processing slot, held by the task processing an update."""
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore = semaphore
+        self.held = False
+
+    async def take(self) -> None:
+        await self._semaphore.acquire()
+        self.held = True
+
+    def give(self) -> None:
+        if self.held:
+            self.held = False
+            self._semaphore.release()
+
+
+_SLOT: ContextVar[Slot | None] = ContextVar("processing_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def slot_released() -> AsyncIterator[None]:
+    """Give the current task's processing slot back while waiting (for a rate limit)."""
+    slot = _SLOT.get()
+    if slot is None or not slot.held:
+        yield
+        return
+    slot.give()
+    try:
+        yield
+    finally:
+        await slot.take()
 
 
 def chat_key(update: object) -> int | None:
@@ -36,33 +92,96 @@ def chat_key(update: object) -> int | None:
     return None
 
 
+Work = tuple[object, Awaitable[Any]]
+
+
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = CONCURRENT_CHATS):
-        super().__init__(max_concurrent_updates)
-        self._waiting: dict[int, deque[Awaitable[Any]]] = {}
+    def __init__(self, max_concurrent_updates: int = CONCURRENT_CHATS, gate: Gate | None = None):
+        super().__init__(_HAND_OVER)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self.slots = max_concurrent_updates
+        self.gate = gate
+        self.on_finished: Callable[[object], None] | None = None
+        self._waiting: dict[int, deque[Work]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._closed:  # stopping: leave it unfinished (and so unconfirmed)
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()
+            return
+        coroutine = self._admitted(update, coroutine)
         key = chat_key(update)
-        if key is None:
-            await coroutine
-            return
-        queue = self._waiting.get(key)
+        queue = self._waiting.get(key) if key is not None else None
         if queue is not None:  # this chat is being served: wait behind it
-            queue.append(coroutine)
+            queue.append((update, coroutine))
             return
-        queue = self._waiting[key] = deque([coroutine])
+        queue = deque([(update, coroutine)])
+        if key is not None:
+            self._waiting[key] = queue
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
-            while queue:
-                try:
-                    await queue[0]
-                except Exception:  # keep serving the chat; PTB's error handlers ran already
-                    log.exception("an update could not be processed")
-                queue.popleft()
+            await self._serve(queue)
         finally:
-            del self._waiting[key]
-            for left in queue:  # cancelled while others waited: do not leak coroutines
+            if key is not None:
+                del self._waiting[key]
+            if task is not None:
+                self._tasks.discard(task)
+            for _update, left in queue:  # cancelled: do not leak coroutines
                 if isinstance(left, Coroutine):
                     left.close()
+
+    def _admitted(self, update: object, coroutine: Awaitable[Any]) -> Awaitable[Any]:
+        """The work to do for `update`: itself, the flood notice, or nothing."""
+        admission = self.gate.admit(update) if self.gate is not None else Admission.ANSWER
+        if admission is Admission.ANSWER:
+            return coroutine
+        if isinstance(coroutine, Coroutine):
+            coroutine.close()
+        if admission is Admission.NOTICE and self.gate is not None:
+            return self.gate.notice(update)
+        return asyncio.sleep(0)
+
+    async def _serve(self, queue: deque[Work]) -> None:
+        while queue:
+            update, work = queue[0]
+            slot = Slot(self._slots)
+            await slot.take()
+            token = _SLOT.set(slot)
+            try:
+                await work
+            except Exception:  # keep serving the chat; PTB's error handlers ran already
+                log.exception("an update could not be processed")
+            finally:
+                _SLOT.reset(token)
+                slot.give()
+            queue.popleft()
+            if self.on_finished is not None:
+                self.on_finished(update)
+
+    def close(self) -> None:
+        """Stopping: updates that arrive from now on are not processed."""
+        self._closed = True
+
+    async def wind_down(self, grace_s: float) -> int:
+        """Stop taking updates, give those in progress `grace_s` seconds, cancel the
+        rest; returns how many chats were interrupted."""
+        self.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_s
+        while self._tasks and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return self.cancel_all()
+
+    def cancel_all(self) -> int:
+        """Stop every update still being processed or queued (shutdown's deadline passed);
+        returns how many chats were interrupted. They stay unconfirmed."""
+        for task in self._tasks:
+            task.cancel()
+        return len(self._tasks)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -1,0 +1,108 @@
+"""Which updates count as questions for the per-chat throttle (bot/throttle.py), and
+the one notice a flooding chat gets.
+
+At most `QUESTIONS_PER_WINDOW` (bot/throttle.py) questions per private chat and
+`GROUP_QUESTIONS_PER_WINDOW` per group are answered within its 10 s window.
+Counted: private messages, button presses, and group messages addressed to the bot
+(a command, an @mention, a reply to the bot). Not counted: inline queries (Telegram
+sends one per keystroke, and their answers are not chat messages), edits, and group
+chatter the bot ignores anyway. A group question older than `STALE_GROUP_S` (the bot
+was down, or far behind) is dropped: answering it now would only confuse the group.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import logging
+from typing import Any
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import Application
+
+from bot.i18n import _, use
+from bot.replies import Reply
+from bot.telegram.render import send
+from bot.telegram.services import KEY, Services
+from bot.telegram.updates import chat_key
+from bot.throttle import Admission, ChatThrottle
+
+log = logging.getLogger(__name__)
+STALE_GROUP_S = 300
+# a group shares the answers with everyone in it, and Telegram allows 20 a minute there
+GROUP_QUESTIONS_PER_WINDOW = 3
+
+
+class FloodGate:
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.application = application
+        self.private = ChatThrottle()
+        self.groups = ChatThrottle(GROUP_QUESTIONS_PER_WINDOW)
+
+    def admit(self, update: object) -> Admission:
+        if not isinstance(update, Update) or not _counted(update):
+            return Admission.ANSWER
+        message = update.message
+        if message is not None and _stale_group_message(message):
+            return Admission.DROP
+        key = chat_key(update)
+        if key is None:
+            return Admission.ANSWER
+        throttle = self.groups if key < 0 else self.private
+        admission = throttle.admit(key)
+        if admission is Admission.NOTICE:
+            log.info("a chat is sending too fast: pausing its answers")
+        return admission
+
+    async def notice(self, update: object) -> None:
+        """Tell the chat, once, that its questions are paused for a moment."""
+        if not isinstance(update, Update):
+            return
+        svc: Services = self.application.bot_data[KEY]
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        message = update.effective_message
+        if message is None:
+            return
+        turn = svc.turn(update)
+        with use(svc.explainer.catalogs, turn.language()):
+            reply = Reply(
+                _("That is a lot of questions at once. I will answer again in a few seconds.")
+            )
+        await send(message, reply, quote=turn.group)
+
+
+def _counted(update: Update) -> bool:
+    if update.callback_query is not None:
+        return True
+    message = update.message
+    if message is None or message.chat is None:
+        return False
+    if message.chat.type == message.chat.PRIVATE:
+        return True
+    return _addressed(message, update.get_bot().username)
+
+
+def _addressed(message: Message, username: str | None) -> bool:
+    """A cheap, generous test: commands, any mention of the bot, a reply to the bot."""
+    text = message.text or ""
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        return (
+            "@" not in command
+            or command.partition("@")[2].casefold() == (username or "").casefold()
+        )
+    if (
+        username
+        and f"@{username}".casefold() in text.casefold()
+        and any(e.type == MessageEntity.MENTION for e in message.entities)
+    ):
+        return True
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == message.get_bot().id)
+
+
+def _stale_group_message(message: Message) -> bool:
+    if message.chat.type == message.chat.PRIVATE:
+        return False
+    age = dtm.datetime.now(dtm.UTC) - message.date
+    return age.total_seconds() > STALE_GROUP_S

@@ -1,0 +1,139 @@
+"""Telegram's sending limits, per chat, without one chat pausing the others.
+
+Why not python-telegram-bot's `AIORateLimiter`: when Telegram answers 429 for one
+chat it pauses *every* request of the bot for `retry_after`, so one flooding chat
+delays everybody; and a request waiting for its chat's limit keeps its processing
+slot. Here:
+
+* every request reserves a start time in Telegram's overall limit (30 a second) and,
+  when it goes to a chat, in that chat's limit (about 1 a second in a private chat
+  with a short burst, 20 a minute in a group); reservations are taken in call order,
+  so nobody polls and nobody overtakes;
+* while it waits, the request gives its processing slot back
+  (`bot.telegram.updates.slot_released`);
+* a 429 delays that chat only (its next reservation starts after `retry_after`) and
+  the request is tried again, at most `max_retries` times; a 429 for a request
+  without a chat delays that request only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.telegram.updates import slot_released
+
+log = logging.getLogger(__name__)
+OVERALL_PER_S, OVERALL_BURST = 30.0, 30
+PRIVATE_PER_S, PRIVATE_BURST = 1.0, 3
+GROUP_PER_S, GROUP_BURST = 20 / 60, 20
+_FORGET_AFTER = 1024  # reservations between sweeps of idle chats
+
+
+class Pace:
+    """A rate with a burst, as reservations (the generic cell rate algorithm)."""
+
+    def __init__(self, per_s: float, burst: int) -> None:
+        self.interval = 1.0 / per_s
+        self.tolerance = (burst - 1) * self.interval
+        self.next_at = 0.0  # theoretical arrival time of the next request
+
+    def earliest(self, at: float) -> float:
+        return max(at, self.next_at - self.tolerance)
+
+    def book(self, start: float) -> None:
+        self.next_at = max(self.next_at, start) + self.interval
+
+    def idle(self, now: float) -> bool:
+        return self.next_at <= now
+
+
+class ChatRateLimiter(BaseRateLimiter[None]):
+    def __init__(self, max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_retries = max_retries
+        self._clock = clock
+        self._overall = Pace(OVERALL_PER_S, OVERALL_BURST)
+        self._chats: dict[int | str, Pace] = {}
+        self._booked = 0
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat = data.get("chat_id")
+        chat = chat if isinstance(chat, int | str) else None
+        attempt = 0
+        while True:
+            delay = self.reserve(chat)
+            if delay > 0:
+                async with slot_released():
+                    await asyncio.sleep(delay)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                pause = _seconds(exc.retry_after)
+                log.warning("Telegram asked to slow down for %.0f s (%s)", pause, endpoint)
+                if chat is None:
+                    async with slot_released():
+                        await asyncio.sleep(pause)
+                else:
+                    self.pause(chat, pause)
+
+    def reserve(self, chat: int | str | None) -> float:
+        """Book the earliest start allowed for a request (to `chat`); seconds to wait."""
+        now = self._clock()
+        pace = self._pace(chat, now) if chat is not None else None
+        start = pace.earliest(now) if pace is not None else now
+        start = self._overall.earliest(start)
+        if pace is not None:
+            pace.book(start)
+        self._overall.book(start)
+        return start - now
+
+    def pause(self, chat: int | str, seconds: float) -> None:
+        """Telegram said 429 for `chat`: nothing more goes there for `seconds`."""
+        pace = self._pace(chat, self._clock())
+        pace.next_at = max(pace.next_at, self._clock() + seconds + pace.tolerance)
+
+    def _pace(self, chat: int | str, now: float) -> Pace:
+        pace = self._chats.get(chat)
+        if pace is None:
+            self._sweep(now)
+            group = isinstance(chat, str) or chat < 0
+            pace = Pace(GROUP_PER_S, GROUP_BURST) if group else Pace(PRIVATE_PER_S, PRIVATE_BURST)
+            self._chats[chat] = pace
+        return pace
+
+    def _sweep(self, now: float) -> None:
+        """Forget chats whose limits are back to a full burst (bounded memory)."""
+        self._booked += 1
+        if self._booked < _FORGET_AFTER:
+            return
+        self._booked = 0
+        for chat in [c for c, p in self._chats.items() if p.idle(now)]:
+            del self._chats[chat]
+
+
+def _seconds(value: int | float | dtm.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
