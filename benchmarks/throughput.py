@@ -12,10 +12,11 @@ does not share its interpreter (GIL) with the HTTP server that answers it.
 Systems, measured in the same run, alternating (bot, echo, ...):
 
 * bot: `bot.telegram.app.build_application(settings, Explainer.load(), Store(":memory:"),
-  rate_limiter=False)`, polling with `application.updater.start_polling()`; everything as
+  rate_limiter=False)`, polling with the bot's own fetcher (bot/telegram/polling.py, as
+  `python -m bot run` polls: at most 32 updates in progress); everything as
   build_application sets it up (its aiohttp Bot API client, bot/telegram/request.py, and
   16 chats at a time with each chat in order, bot/telegram/updates.py); only the rate
-  limiter is off.
+  limits and the per-chat flood throttle are off (50 chats ask 40 questions each).
 * echo: a bare python-telegram-bot echo bot (ApplicationBuilder with the same base_url, a
   MessageHandler replying with the same text), PTB's defaults: the httpx client, one
   update at a time. This is the goal's baseline. (sniffio should be installed, as the
@@ -219,12 +220,19 @@ async def _measure(
     specs: list[Spec],
     warmup: list[Spec],
     latency: float = 0.0,
+    own_polling: bool = False,
 ) -> dict[str, Any]:
     from telegram import Update
 
     timeout = max(30.0, len(specs) / 40 + len(specs) * latency * 2)
     async with application:
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        fetching = None
+        if own_polling:  # as `python -m bot run` polls (bot/telegram/polling.py)
+            from bot.telegram.polling import UpdateFetcher
+
+            fetching = asyncio.create_task(UpdateFetcher(application).run())
+        else:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         await application.start()
         try:
             warm = await asyncio.to_thread(standin.run, warmup, 30.0)
@@ -232,9 +240,15 @@ async def _measure(
                 raise RuntimeError(f"warm-up did not finish: {warm}")
             result = await asyncio.to_thread(standin.run, specs, timeout, latency)
         finally:
-            await application.updater.stop()
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetching
+            else:
+                await application.updater.stop()
             await application.stop()
-    result["concurrent_updates"] = application.update_processor.max_concurrent_updates
+    processor = application.update_processor
+    result["concurrent_updates"] = getattr(processor, "slots", processor.max_concurrent_updates)
     result["per_second"] = result["sent"] / result["seconds"] if result["seconds"] else 0.0
     return result
 
@@ -270,7 +284,7 @@ def telegram_throughput(
             for name, build in systems.items():
                 application = build(standin.token, standin.base_url)
                 result = asyncio.run(
-                    _measure(application, standin, specs, warmup, latency_ms / 1000)
+                    _measure(application, standin, specs, warmup, latency_ms / 1000, name == "bot")
                 )
                 runs[name].append(result)
     finally:

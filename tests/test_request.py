@@ -1,8 +1,9 @@
 """The bot's Bot API client (aiohttp) against a small local server that misbehaves on purpose.
 
 What the client must do: send parameters the way Telegram reads them (a form, multipart
-with files), retry only what was never carried out (5xx, refused or dropped connections),
-never retry a timeout, and raise python-telegram-bot's own errors.
+with files), retry what could not have been carried out (a refused connection) and, for calls that
+are harmless to repeat, 5xx answers and dropped connections; never resend a message
+after those, never retry a timeout, and raise python-telegram-bot's own errors.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ class Server:
         self.hits[name] = self.hits.get(name, 0) + 1
         if name == "slow":
             await asyncio.sleep(2)
-        if name == "fail":
+        if name in ("fail", "sendFail"):
             return web.json_response({"ok": False, "error_code": 500}, status=500)
-        if name == "drop":
+        if name in ("drop", "sendDrop"):
             assert req.transport is not None
             req.transport.close()  # closed before any answer
             return web.Response()
@@ -118,6 +119,19 @@ async def test_a_dropped_connection_is_retried_then_raised(
         await client.do_request(f"{server.url}/drop", "POST", _data(chat_id=5))
     assert not isinstance(raised.value, TimedOut)
     assert server.hits["drop"] == request_module.ATTEMPTS
+
+
+@pytest.mark.parametrize("method", ["sendFail", "sendDrop"])
+async def test_a_message_is_not_resent_after_a_5xx_or_a_dropped_connection(
+    server: Server, client: AiohttpRequest, method: str
+) -> None:
+    """Telegram may have delivered it before failing: a second copy is worse (F14)."""
+    try:
+        code, _body = await client.do_request(f"{server.url}/{method}", "POST", _data(chat_id=5))
+    except NetworkError:
+        code = 0
+    assert code in (0, 500)
+    assert server.hits[method] == 1
 
 
 async def test_a_timeout_is_never_retried(server: Server, client: AiohttpRequest) -> None:

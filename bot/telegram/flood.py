@@ -66,7 +66,7 @@ class FloodGate:
         turn = svc.turn(update)
         with use(svc.explainer.catalogs, turn.language()):
             reply = Reply(
-                _("That is a lot of questions at once. I will answer again in a few seconds.")
+                _("That is a lot of messages at once. Give me a few seconds, then ask again.")
             )
         await send(message, reply, quote=turn.group)
 

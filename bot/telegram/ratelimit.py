@@ -82,10 +82,12 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         chat = chat if isinstance(chat, int | str) else None
         attempt = 0
         while True:
-            delay = self.reserve(chat)
-            if delay > 0:
-                async with slot_released():
-                    await asyncio.sleep(delay)
+            # the chat's turn first, then the overall one: booking the overall limit for
+            # a time far ahead (a chat paused by a 429) would hold everybody up
+            for delay in (self.reserve_chat(chat), self.reserve_overall()):
+                if delay > 0:
+                    async with slot_released():
+                        await asyncio.sleep(delay)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -100,14 +102,20 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 else:
                     self.pause(chat, pause)
 
-    def reserve(self, chat: int | str | None) -> float:
-        """Book the earliest start allowed for a request (to `chat`); seconds to wait."""
+    def reserve_chat(self, chat: int | str | None) -> float:
+        """Book the earliest start `chat`'s limit allows; seconds to wait."""
+        if chat is None:
+            return 0.0
         now = self._clock()
-        pace = self._pace(chat, now) if chat is not None else None
-        start = pace.earliest(now) if pace is not None else now
-        start = self._overall.earliest(start)
-        if pace is not None:
-            pace.book(start)
+        pace = self._pace(chat, now)
+        start = pace.earliest(now)
+        pace.book(start)
+        return start - now
+
+    def reserve_overall(self) -> float:
+        """Book the earliest start the overall limit allows; seconds to wait."""
+        now = self._clock()
+        start = self._overall.earliest(now)
         self._overall.book(start)
         return start - now
 

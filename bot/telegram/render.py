@@ -40,13 +40,15 @@ def _button(button: Button, callbacks: bool) -> InlineKeyboardButton | None:
 
 
 async def send(message: Message, reply: Reply, *, quote: bool) -> Message:
-    """Reply to `message`; in groups as a reply to the asking message."""
+    """Reply to `message`; in groups as a reply to the asking message, which is sent
+    anyway if that message is gone (deleted by its author or an anti-spam bot)."""
     return await message.reply_text(
         reply.html,
         parse_mode=ParseMode.HTML,
         reply_markup=keyboard(reply),
         link_preview_options=NO_PREVIEW,
         do_quote=quote,
+        allow_sending_without_reply=True,
     )
 
 

@@ -6,10 +6,14 @@ python-telegram-bot's own encoding and decoding included (`python
 benchmarks/clients.py`, on the local stand-in), and that call is most of what the
 bot does per question.
 
-A 5xx answer or a connection that failed before any answer came back means the
-request was not carried out, so it is sent again (a few times, with a short
-pause). A timeout is never retried: the message may have been delivered, and
-sending it twice is worse than a late error. 429s are the rate limiter's job.
+What is sent again (a few times, with a short pause): a request whose connection
+could not even be made (nothing was sent), and, for requests that do the same
+thing when repeated (reading, setting the menu, answering a button), a 5xx answer
+or a connection closed before the answer. A message (`send*`, `copy*`,
+`forward*`) is not sent again after a 5xx or a dropped connection: Telegram may
+well have delivered it before failing, and a duplicate is worse than the error
+(the user gets the apology instead). A timeout is never retried, for the same
+reason. 429s are the rate limiter's job.
 
 Timeouts follow python-telegram-bot's meaning: `pool_timeout` waits for a free
 connection, `connect_timeout` for the TCP/TLS connection, `read_timeout` for each
@@ -34,14 +38,22 @@ ATTEMPTS = 3
 PAUSE_S = 0.5
 # python-telegram-bot's HTTPXRequest defaults
 READ_S, CONNECT_S, POOL_S = 5.0, 5.0, 1.0
-# the request was never carried out: refused, reset or closed before any answer
-NEVER_ANSWERED = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
+# the request was never sent: the connection could not be made
+NEVER_SENT = (aiohttp.ClientConnectorError,)
+# the request may have been carried out, but no answer came back
+NO_ANSWER = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+# methods that deliver something each time they are called
+_DELIVERING = ("send", "copy", "forward")
 # Bot API URLs carry the token in their path; aiohttp puts URLs in some messages
 _URL_PATH = re.compile(r"\b([a-z][a-z0-9+.-]*://[^/\s'\"]+)/[^\s'\"]*", re.IGNORECASE)
 
 
 class NotCarriedOut(NetworkError):
-    """The connection failed before any answer: safe to send again."""
+    """The connection could not be made: safe to send again."""
+
+
+class NoAnswer(NetworkError):
+    """The connection closed before the answer: safe to repeat only if repeating is harmless."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -89,15 +101,16 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
+        repeatable = not url.rsplit("/", 1)[-1].startswith(_DELIVERING)
         for attempt in range(1, self._attempts + 1):
             try:
                 code, payload = await self._once(url, method, request_data, timeout)
-            except NotCarriedOut as exc:
-                if attempt == self._attempts:
+            except (NotCarriedOut, NoAnswer) as exc:
+                if attempt == self._attempts or not (repeatable or isinstance(exc, NotCarriedOut)):
                     raise
                 log.warning("connection to the Bot API failed (%s); retrying", exc.message)
             else:
-                if code < 500 or attempt == self._attempts:
+                if code < 500 or attempt == self._attempts or not repeatable:
                     return code, payload
                 log.warning("the Bot API answered %d; retrying", code)
             await asyncio.sleep(PAUSE_S * attempt)
@@ -128,8 +141,10 @@ class AiohttpRequest(BaseRequest):
         # `from None`: aiohttp's own exception may quote the URL, and with it the token
         except TimeoutError as exc:  # also aiohttp's ServerTimeoutError
             raise TimedOut(_describe(exc)) from None
-        except NEVER_ANSWERED as exc:
+        except NEVER_SENT as exc:
             raise NotCarriedOut(_describe(exc)) from None
+        except NO_ANSWER as exc:
+            raise NoAnswer(_describe(exc)) from None
         except aiohttp.ClientError as exc:
             raise NetworkError(_describe(exc)) from None
 

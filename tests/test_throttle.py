@@ -1,0 +1,99 @@
+"""Per-chat flood throttle (bot/throttle.py) and per-chat sending limits
+(bot/telegram/ratelimit.py), on a clock the tests move by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+from typing import Any
+
+from telegram.error import RetryAfter
+
+from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.updates import ChatOrderedUpdateProcessor
+from bot.throttle import Admission, ChatThrottle
+from tests.support.botapi import FakeBotApi, text_message
+from tests.support.recording_request import make_update
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_flood_gets_a_few_answers_one_notice_then_silence_until_it_calms() -> None:
+    clock = Clock()
+    throttle = ChatThrottle(limit=3, window_s=10, clock=clock)
+    got = [throttle.admit("a") for _ in range(6)]
+    assert got == [Admission.ANSWER] * 3 + [Admission.NOTICE] + [Admission.DROP] * 2
+    for _ in range(20):  # one message every 2 s: still a flood, still silent
+        clock.now += 2
+        assert throttle.admit("a") is Admission.DROP
+    clock.now += 10  # quiet for a window: answered again, and a new flood gets a new notice
+    assert [throttle.admit("a") for _ in range(5)] == [Admission.ANSWER] * 3 + [
+        Admission.NOTICE,
+        Admission.DROP,
+    ]
+
+
+def test_chats_are_throttled_apart_and_forgotten_when_calm() -> None:
+    clock = Clock()
+    throttle = ChatThrottle(limit=2, window_s=10, clock=clock)
+    for _ in range(3):
+        throttle.admit("busy")
+    assert throttle.admit("other") is Admission.ANSWER
+    clock.now += 60
+    for chat in range(2000):  # the sweep runs every so many arrivals
+        throttle.admit(chat)
+    assert "busy" not in throttle._arrivals and len(throttle) <= 2000
+
+
+def test_a_429_pauses_only_its_chat() -> None:
+    clock = Clock()
+    limiter = ChatRateLimiter(clock=clock)
+    limiter.pause(1, 7.0)
+    assert limiter.reserve_chat(1) == 7.0
+    assert limiter.reserve_chat(2) == 0.0
+    assert limiter.reserve_overall() == 0.0
+
+
+def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
+    clock = Clock()
+    limiter = ChatRateLimiter(clock=clock)
+    waits = [limiter.reserve_chat(5) for _ in range(5)]
+    assert waits == [0.0, 0.0, 0.0, 1.0, 2.0]
+    group = [limiter.reserve_chat(-5) for _ in range(21)]
+    assert group[:20] == [0.0] * 20 and group[20] == 3.0
+
+
+async def test_a_chat_waiting_out_a_429_gives_its_slot_to_another_chat() -> None:
+    """One slot; chat 1's answer is refused with retry_after and waits; chat 2's update
+    is processed meanwhile, in that slot."""
+    limiter = ChatRateLimiter()
+    processor = ChatOrderedUpdateProcessor(max_concurrent_updates=1)
+    api, done = FakeBotApi(), []
+    refused = {"left": 1}
+
+    async def send(chat: int) -> dict[str, Any]:
+        if chat == 1 and refused["left"]:
+            refused["left"] -= 1
+            raise RetryAfter(dtm.timedelta(seconds=0.3))
+        done.append(chat)
+        return {}
+
+    async def answer(chat: int) -> None:
+        await limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None)
+
+    first = make_update(api, text_message("q", user_id=1), None)
+    second = make_update(api, text_message("q", user_id=2), None)
+    await asyncio.wait_for(
+        asyncio.gather(
+            processor.process_update(first, answer(1)),
+            processor.process_update(second, answer(2)),
+        ),
+        timeout=5,
+    )
+    assert done == [2, 1]
