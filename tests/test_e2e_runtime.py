@@ -134,15 +134,21 @@ def test_group_answers_survive_a_deleted_question(bot: BotProcess, chaos: ChaosS
 def test_busy_groups_do_not_hold_up_a_private_question(
     bot: BotProcess, chaos: ChaosStandIn, explainer: Explainer
 ) -> None:
-    """F2: 16 groups x 30 mentions, then a private question: answered within ~1 s."""
+    """F2: 16 groups x 30 mentions; once each group has had its burst of answers (and
+    while they keep mentioning the bot), a private question is answered within ~1 s."""
     groups = [-1_003_000_000_000 - i for i in range(16)]
-    mark = chaos.mark()
-    for _round in range(30):
+
+    def mention_all() -> None:
         for group in groups:
             chaos.push_update(text_message(f"@{BOT} {QUESTION}", chat_id=group,
                                            chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
+
+    mark = chaos.mark()
+    for _round in range(30):
+        mention_all()
     for group in groups:
-        bot.wait_sends(group, 3, since=mark, timeout=20)
+        bot.wait_sends(group, 7, since=mark, timeout=30)
+    mention_all()  # still busy
     private = new_user_id()
     asked = time.monotonic()
     chaos.push_update(text_message("what is biometric data", user_id=private))
@@ -152,7 +158,7 @@ def test_busy_groups_do_not_hold_up_a_private_question(
     assert answers_to(chaos, private, mark)[0].startswith(heading(explainer, "biometric-data"))
     wait_until(bot, "the flood to be processed", lambda: chaos.pending_updates() == 0, 20)
     most = max(len(answers_to(chaos, group, mark)) for group in groups)
-    assert most <= 4, f"a flooding group got {most} messages (3 answers and a notice expected)"
+    assert most <= 7, f"a flooding group got {most} messages (6 answers and a notice expected)"
 
 
 def test_a_flooding_chat_gets_a_few_answers_one_notice_then_silence(

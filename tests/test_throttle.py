@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import time
 from typing import Any
 
 from telegram.error import RetryAfter
 
-from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.ratelimit import OVERALL_BURST, OVERALL_PER_S, ChatRateLimiter, FairTurns, Pace
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 from bot.throttle import Admission, ChatThrottle
 from tests.support.botapi import FakeBotApi, text_message
@@ -57,7 +58,6 @@ def test_a_429_pauses_only_its_chat() -> None:
     limiter.pause(1, 7.0)
     assert limiter.reserve_chat(1) == 7.0
     assert limiter.reserve_chat(2) == 0.0
-    assert limiter.reserve_overall() == 0.0
 
 
 def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
@@ -67,6 +67,23 @@ def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert waits == [0.0, 0.0, 0.0, 1.0, 2.0]
     group = [limiter.reserve_chat(-5) for _ in range(21)]
     assert group[:20] == [0.0] * 20 and group[20] == 3.0
+
+
+async def test_the_overall_limit_takes_one_request_per_chat_in_turn() -> None:
+    """A busy chat's backlog in the overall limit does not delay another chat's one
+    message by more than a turn."""
+    turns = FairTurns(Pace(OVERALL_PER_S, OVERALL_BURST), time.monotonic)
+    order: list[int] = []
+
+    async def send(chat: int) -> None:
+        await turns.turn(chat)
+        order.append(chat)
+
+    busy = [asyncio.create_task(send(1)) for _ in range(40)]  # 30 go at once, 10 wait
+    await asyncio.sleep(0)
+    late = asyncio.create_task(send(2))
+    await asyncio.wait_for(asyncio.gather(*busy, late), timeout=5)
+    assert order.index(2) == 31, order  # right after the first of chat 1's waiting ones
 
 
 async def test_a_chat_waiting_out_a_429_gives_its_slot_to_another_chat() -> None:

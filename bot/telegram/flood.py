@@ -1,8 +1,9 @@
 """Which updates count as questions for the per-chat throttle (bot/throttle.py), and
 the one notice a flooding chat gets.
 
-At most `QUESTIONS_PER_WINDOW` (bot/throttle.py) questions per private chat and
-`GROUP_QUESTIONS_PER_WINDOW` per group are answered within its 10 s window.
+At most `QUESTIONS_PER_WINDOW` (bot/throttle.py) questions per chat (a private chat,
+or a whole group) are answered within a 10 s window; what goes beyond Telegram's 20
+messages a minute in a group waits in bot/telegram/ratelimit.py, without a slot.
 Counted: private messages, button presses, and group messages addressed to the bot
 (a command, an @mention, a reply to the bot). Not counted: inline queries (Telegram
 sends one per keystroke, and their answers are not chat messages), edits, and group
@@ -28,15 +29,12 @@ from bot.throttle import Admission, ChatThrottle
 
 log = logging.getLogger(__name__)
 STALE_GROUP_S = 300
-# a group shares the answers with everyone in it, and Telegram allows 20 a minute there
-GROUP_QUESTIONS_PER_WINDOW = 3
 
 
 class FloodGate:
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self.application = application
-        self.private = ChatThrottle()
-        self.groups = ChatThrottle(GROUP_QUESTIONS_PER_WINDOW)
+        self.throttle = ChatThrottle()
 
     def admit(self, update: object) -> Admission:
         if not isinstance(update, Update) or not _counted(update):
@@ -47,8 +45,7 @@ class FloodGate:
         key = chat_key(update)
         if key is None:
             return Admission.ANSWER
-        throttle = self.groups if key < 0 else self.private
-        admission = throttle.admit(key)
+        admission = self.throttle.admit(key)
         if admission is Admission.NOTICE:
             log.info("a chat is sending too fast: pausing its answers")
         return admission

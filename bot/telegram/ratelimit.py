@@ -5,10 +5,12 @@ chat it pauses *every* request of the bot for `retry_after`, so one flooding cha
 delays everybody; and a request waiting for its chat's limit keeps its processing
 slot. Here:
 
-* every request reserves a start time in Telegram's overall limit (30 a second) and,
-  when it goes to a chat, in that chat's limit (about 1 a second in a private chat
-  with a short burst, 20 a minute in a group); reservations are taken in call order,
-  so nobody polls and nobody overtakes;
+* a request to a chat first reserves a start time in that chat's limit (about 1 a
+  second in a private chat with a short burst, 20 a minute in a group); reservations
+  are taken in call order, so nobody polls and a chat's messages keep their order;
+* then it takes its turn in Telegram's overall limit (30 a second): when requests
+  have to wait for it, they go one chat after another (`FairTurns`), so sixteen busy
+  groups delay a private answer by a few turns, not by their whole backlog;
 * while it waits, the request gives its processing slot back
   (`bot.telegram.updates.slot_released`);
 * a 429 delays that chat only (its next reservation starts after `retry_after`) and
@@ -22,6 +24,7 @@ import asyncio
 import datetime as dtm
 import logging
 import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -55,11 +58,53 @@ class Pace:
         return self.next_at <= now
 
 
+class FairTurns:
+    """The overall limit, shared out chat by chat: requests that have to wait for it are
+    let through at its pace, one from each waiting chat in turn, so that a chat with
+    one message does not wait behind another chat's dozens (and the wait takes no
+    processing slot)."""
+
+    def __init__(self, pace: Pace, clock: Callable[[], float]) -> None:
+        self.pace = pace
+        self._clock = clock
+        self._waiting: OrderedDict[int | str | None, deque[asyncio.Future[None]]] = OrderedDict()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    async def turn(self, chat: int | str | None) -> None:
+        now = self._clock()
+        if not self._waiting and self.pace.earliest(now) <= now:
+            self.pace.book(now)
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(chat, deque()).append(turn)
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="overall-limit")
+        async with slot_released():
+            await turn
+
+    async def _dispatch(self) -> None:
+        while self._waiting:
+            now = self._clock()
+            start = self.pace.earliest(now)
+            if start > now:
+                await asyncio.sleep(start - now)
+                continue
+            chat, queue = next(iter(self._waiting.items()))
+            turn = queue.popleft()
+            if queue:
+                self._waiting.move_to_end(chat)  # the other chats first
+            else:
+                del self._waiting[chat]
+            if not turn.done():  # its request was cancelled meanwhile: no booking
+                turn.set_result(None)
+                self.pace.book(now)
+
+
 class ChatRateLimiter(BaseRateLimiter[None]):
     def __init__(self, max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_retries = max_retries
         self._clock = clock
-        self._overall = Pace(OVERALL_PER_S, OVERALL_BURST)
+        self._overall = FairTurns(Pace(OVERALL_PER_S, OVERALL_BURST), clock)
         self._chats: dict[int | str, Pace] = {}
         self._booked = 0
 
@@ -84,10 +129,11 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         while True:
             # the chat's turn first, then the overall one: booking the overall limit for
             # a time far ahead (a chat paused by a 429) would hold everybody up
-            for delay in (self.reserve_chat(chat), self.reserve_overall()):
-                if delay > 0:
-                    async with slot_released():
-                        await asyncio.sleep(delay)
+            delay = self.reserve_chat(chat)
+            if delay > 0:
+                async with slot_released():
+                    await asyncio.sleep(delay)
+            await self._overall.turn(chat)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -110,13 +156,6 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         pace = self._pace(chat, now)
         start = pace.earliest(now)
         pace.book(start)
-        return start - now
-
-    def reserve_overall(self) -> float:
-        """Book the earliest start the overall limit allows; seconds to wait."""
-        now = self._clock()
-        start = self._overall.earliest(now)
-        self._overall.book(start)
         return start - now
 
     def pause(self, chat: int | str, seconds: float) -> None:

@@ -15,9 +15,9 @@ update it cannot parse is logged in full. Here:
 from __future__ import annotations
 
 import hmac
-import socket
 import json
 import logging
+import socket
 from typing import Any
 
 import tornado.web
