@@ -4,7 +4,8 @@ the one notice a flooding chat gets.
 At most `QUESTIONS_PER_WINDOW` (bot/throttle.py) questions per chat (a private chat,
 or a whole group) are answered within a 10 s window; what goes beyond Telegram's 20
 messages a minute in a group waits in bot/telegram/ratelimit.py, without a slot.
-Counted: private messages, button presses, and group messages addressed to the bot
+Counted: private messages, button presses (not menu page turns, which only edit the
+menu), and group messages addressed to the bot
 (a command, an @mention, a reply to the bot). Not counted: inline queries (Telegram
 sends one per keystroke, and their answers are not chat messages), edits, and group
 chatter the bot ignores anyway. A group question older than `STALE_GROUP_S` (the bot
@@ -22,6 +23,7 @@ from telegram.ext import Application
 
 from bot.i18n import _, use
 from bot.replies import Reply
+from bot.telegram.callbacks import MENU_PAGE_ACTION
 from bot.telegram.render import send
 from bot.telegram.services import KEY, Services
 from bot.telegram.updates import chat_key
@@ -69,8 +71,8 @@ class FloodGate:
 
 
 def _counted(update: Update) -> bool:
-    if update.callback_query is not None:
-        return True
+    if update.callback_query is not None:  # a page turn edits the menu, sends nothing
+        return not (update.callback_query.data or "").startswith(MENU_PAGE_ACTION)
     message = update.message
     if message is None or message.chat is None:
         return False
