@@ -41,7 +41,10 @@ def export_record(question: TeamQuestion) -> dict[str, object]:
 def run_questions(action: str, file: Path | None, data: Path | None) -> int:
     directory = data_dir(data)
     if not (directory / DATABASE_FILE).exists():
-        print(f"{directory / DATABASE_FILE}: no database here (set --data or BOT_DATA_DIR)")
+        print(
+            f"{directory / DATABASE_FILE}: no database here (set --data or BOT_DATA_DIR)",
+            file=sys.stderr,
+        )
         return 1
     store = Store(directory / DATABASE_FILE)
     try:
@@ -63,6 +66,7 @@ def run_questions(action: str, file: Path | None, data: Path | None) -> int:
 def _write_private(path: Path, text: str) -> None:
     """Write readable by the owner only: these are people's own words."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when the file existed with wider permissions
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
 
