@@ -80,3 +80,33 @@ def test_question_retention_and_hold() -> None:
     ]:
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+
+
+@pytest.mark.parametrize(
+    ("base_url", "ok"),
+    [
+        ("http://127.0.0.1:8081/bot", True),
+        ("https://api.example.org/custom/bot{token}/x", True),
+        ("http://127.0.0.1:8081", False),  # the token would be glued to the port
+        ("http://127.0.0.1:8081/", False),
+        ("https://api.example.org/bot?x=1", False),
+    ],
+)
+def test_the_base_url_must_put_the_token_into_the_path(base_url: str, ok: bool) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url}
+    if ok:
+        assert Settings.from_env(env).api_base_url == base_url
+        return
+    with pytest.raises(SettingsError, match="TELEGRAM_API_BASE_URL must end in /bot"):
+        Settings.from_env(env)
+
+
+def test_log_level_from_the_environment_or_the_command_line() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert Settings.from_env(env).log_level == "INFO"
+    assert Settings.from_env({**env, "BOT_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert (
+        Settings.from_env({**env, "BOT_LOG_LEVEL": "debug"}, log_level="ERROR").log_level == "ERROR"
+    )
+    with pytest.raises(SettingsError, match="BOT_LOG_LEVEL"):
+        Settings.from_env({**env, "BOT_LOG_LEVEL": "chatty"})
