@@ -402,3 +402,20 @@ def test_the_token_is_hidden_even_in_a_traceback() -> None:
     redact.filter(record)
     assert secret not in record.getMessage() and HIDDEN in record.getMessage()
     assert record.exc_text and secret not in record.exc_text and HIDDEN in record.exc_text
+
+
+def test_a_token_revoked_while_running_stops_the_bot_cleanly(tmp_path: Path) -> None:
+    """The token is refused mid-run (revoked with @BotFather): one line, exit 2, no token."""
+    with ChaosStandIn(bot_username=BOT) as api:
+        bot = start_bot(api, tmp_path)
+        try:
+            api.token = "7654321:TheNewTokenAfterARevoke_abcdefghij"
+            api.push_update(text_message(QUESTION, user_id=new_user_id()))  # ends the long poll
+            assert bot.proc is not None
+            code = bot.proc.wait(20)
+        finally:
+            bot.stop()
+    log = bot.log()
+    assert code == 2, bot.describe(f"exit code {code}")
+    assert "refused TELEGRAM_BOT_TOKEN" in log and "Traceback" not in log, bot.describe("")
+    assert DEFAULT_TOKEN.split(":")[1] not in log

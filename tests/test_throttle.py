@@ -8,9 +8,17 @@ import datetime as dtm
 import time
 from typing import Any
 
+import pytest
 from telegram.error import RetryAfter
 
-from bot.telegram.ratelimit import OVERALL_BURST, OVERALL_PER_S, ChatRateLimiter, FairTurns, Pace
+from bot.telegram.ratelimit import (
+    MAX_WAIT_S,
+    OVERALL_BURST,
+    OVERALL_PER_S,
+    ChatRateLimiter,
+    FairTurns,
+    Pace,
+)
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 from bot.throttle import Admission, ChatThrottle
 from tests.support.botapi import FakeBotApi, text_message
@@ -114,3 +122,17 @@ async def test_a_chat_waiting_out_a_429_gives_its_slot_to_another_chat() -> None
         timeout=5,
     )
     assert done == [2, 1]
+
+
+async def test_a_chat_paused_for_long_fails_at_once_instead_of_waiting() -> None:
+    limiter = ChatRateLimiter()
+    limiter.pause(9, MAX_WAIT_S + 30)
+    calls: list[int] = []
+
+    async def send() -> dict[str, Any]:
+        calls.append(1)
+        return {}
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 9}, None)
+    assert calls == []

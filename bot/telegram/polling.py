@@ -215,8 +215,13 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
         await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         fetching.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        failure: BaseException | None = None
+        try:
             await fetching
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # e.g. the token was revoked: stop cleanly, then report it
+            failure = exc
         left = await fetcher.drain()
         if left:
             log.info("stopping: %d update(s) not finished, left for the next start", left)
@@ -224,6 +229,8 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
         await fetcher.confirm()
         if application.post_stop is not None:
             await application.post_stop(application)
+        if failure is not None:
+            raise failure
     finally:
         await application.shutdown()
         if application.post_shutdown is not None:

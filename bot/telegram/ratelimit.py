@@ -15,7 +15,8 @@ slot. Here:
   (`bot.telegram.updates.slot_released`);
 * a 429 delays that chat only (its next reservation starts after `retry_after`) and
   the request is tried again, at most `max_retries` times; a 429 for a request
-  without a chat delays that request only.
+  without a chat delays that request only. A wait longer than `MAX_WAIT_S` is not
+  waited for: the request fails at once, so no update is held for minutes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 OVERALL_PER_S, OVERALL_BURST = 30.0, 30
 PRIVATE_PER_S, PRIVATE_BURST = 1.0, 3
 GROUP_PER_S, GROUP_BURST = 20 / 60, 20
+# longer waits are not worth holding an update (and its place in polling's fetch-ahead) for
+MAX_WAIT_S = 60.0
 _FORGET_AFTER = 1024  # reservations between sweeps of idle chats
 
 
@@ -130,6 +133,8 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             # the chat's turn first, then the overall one: booking the overall limit for
             # a time far ahead (a chat paused by a 429) would hold everybody up
             delay = self.reserve_chat(chat)
+            if delay > MAX_WAIT_S:  # paused for long by Telegram: give up, free the update
+                raise RetryAfter(dtm.timedelta(seconds=round(delay)))
             if delay > 0:
                 async with slot_released():
                     await asyncio.sleep(delay)
@@ -138,9 +143,9 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 attempt += 1
-                if attempt > self.max_retries:
-                    raise
                 pause = _seconds(exc.retry_after)
+                if attempt > self.max_retries or pause > MAX_WAIT_S:
+                    raise
                 log.warning("Telegram asked to slow down for %.0f s (%s)", pause, endpoint)
                 if chat is None:
                     async with slot_released():
