@@ -60,8 +60,6 @@ def _dual_descent(
     """Fit `weights` in place: dual coordinate descent on the squared hinge loss."""
     diagonal = 0.5 / C  # the squared hinge's term on the dual's diagonal
     bias = weights.shape[0] - 1
-    signs = np.full((len(rows), n_classes), -1.0, dtype=np.float32)
-    signs[np.arange(len(rows)), np.asarray(labels)] = 1.0
     alphas = np.zeros((len(rows), n_classes), dtype=np.float32)
     columns = [np.append(r.columns, bias).astype(np.intp) for r in rows]
     values = [np.append(r.values, 1.0).astype(np.float32) for r in rows]
@@ -71,7 +69,9 @@ def _dual_descent(
     for _ in range(EPOCHS):
         rng.shuffle(order)
         for i in order:
-            cols, vals, sign, alpha = columns[i], values[i], signs[i], alphas[i]
+            cols, vals, alpha = columns[i], values[i], alphas[i]
+            sign = np.full(n_classes, -1.0, dtype=np.float32)
+            sign[labels[int(i)]] = 1.0
             gradient = sign * (vals @ weights[cols]) - 1.0 + diagonal * alpha
             updated = np.maximum(alpha - gradient / curvature[i], 0.0)
             step = (updated - alpha) * sign

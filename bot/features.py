@@ -80,6 +80,7 @@ class Vectorizer:
     def __init__(self, df: Counter[str], count: int, max_columns: int | None = None) -> None:
         """Columns for the n-grams of `df` (n-gram -> texts having it, of `count`); with
         `max_columns`, only that many of the most common n-grams get one."""
+        self.chars = True  # whether texts get a character block
         grams = sorted(df)
         if max_columns is not None and len(grams) > max_columns:
             grams = sorted(sorted(grams, key=df.__getitem__, reverse=True)[:max_columns])
@@ -89,15 +90,17 @@ class Vectorizer:
 
     @classmethod
     def fit(
-        cls, texts: Iterable[str], max_columns: int | None = None
+        cls, texts: Iterable[str], max_columns: int | None = None, chars: bool = True
     ) -> tuple[Vectorizer, list[SparseRow]]:
-        """A vectorizer learnt from `texts` (the ways of asking), and their rows."""
-        counted = [(Counter(w), Counter(c)) for w, c in map(grams_of, texts)]
+        """A vectorizer learnt from `texts` (the ways of asking), and their rows;
+        `chars=False` leaves the character block out (see `bot.matcher.MAX_CHAR_WORK`)."""
+        counted = [(Counter(w), Counter(c)) for w, c in (grams_of(text, chars) for text in texts)]
         df: Counter[str] = Counter()
         for word_counts, char_counts in counted:
             df.update(word_counts.keys())
             df.update(char_counts.keys())
         vectorizer = cls(df, len(counted), max_columns)
+        vectorizer.chars = chars
         return vectorizer, [vectorizer.vector(*blocks) for blocks in counted]
 
     @property
@@ -106,7 +109,7 @@ class Vectorizer:
 
     def row(self, text: str, keep_grams: bool = False) -> SparseRow:
         """`text` as a vector: each block's tf-idf scaled to unit length."""
-        word_block, char_block = grams_of(text)
+        word_block, char_block = grams_of(text, self.chars)
         return self.vector(Counter(word_block), Counter(char_block), keep_grams=keep_grams)
 
     def vector(self, *blocks: Counter[str], keep_grams: bool = False) -> SparseRow:
@@ -141,7 +144,7 @@ def readable(gram: str) -> str:
     return "[" + gram[len(CHAR_PREFIX) :].replace(" ", "_") + "]"
 
 
-def grams_of(text: str) -> tuple[list[str], list[str]]:
-    """A text's word n-grams and character n-grams."""
+def grams_of(text: str, chars: bool = True) -> tuple[list[str], list[str]]:
+    """A text's word n-grams and character n-grams (none with `chars=False`)."""
     tokens = folded_words(text)
-    return word_grams(tokens), char_grams(tokens)
+    return word_grams(tokens), char_grams(tokens) if chars else []

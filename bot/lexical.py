@@ -32,7 +32,8 @@ How a question is scored, for each language that has phrasings:
    once, fully if a phrasing of the topic has it, at `CONTEXT_SIM` if only its
    answer does. This rewards questions that mix words from several phrasings.
 
-`LexicalIndex.scores` gives every topic's best score per language (0-100);
+`LexicalIndex.judge` gives every topic's score per language (0-100) and the
+share of the question's informative words the knowledge knows;
 `bot.matcher` combines it with the trained model's scores and decides.
 
 The matcher is pure (no Telegram), deterministic (ties break on topic order)
@@ -97,6 +98,17 @@ class _LanguageIndex:
         return self.starts[min(max(size, 0), len(self.starts) - 1)]
 
 
+@dataclass(frozen=True)
+class LexicalEvidence:
+    """What the lexical matcher says about one question."""
+
+    scores: Mapping[str, Mapping[str, float]]  # topic -> language -> 0-100, topics with any
+    # The largest share, over the languages, of the question's informative weight
+    # (function words aside) that the language's texts know, exactly or as a typo: an
+    # off-topic question ("what's the weather") is mostly words no topic uses.
+    known_share: float
+
+
 class LexicalIndex:
     """Scores questions against phrasings in every loaded language."""
 
@@ -143,24 +155,17 @@ class LexicalIndex:
         others = max(known.values(), default=0)
         return best > others or best == others == 0
 
-    def scores(
-        self, question: str, languages: Iterable[str] | None = None
-    ) -> dict[str, dict[str, float]]:
-        """Every topic with any evidence: its score (0-100) in each language searched."""
+    def judge(self, question: str, languages: Iterable[str] | None = None) -> LexicalEvidence:
+        """Every topic's score in each language searched, and how much of the question
+        the knowledge knows."""
         by_topic: dict[str, dict[str, float]] = defaultdict(dict)
+        share = 0.0
         for index, asked, known in self._prepared(question, languages):
-            for topic, score in _score(index, asked, known).items():
+            resolved = _resolved_terms(index, asked, known)
+            share = max(share, _known_share(index, resolved))
+            for topic, score in _score(index, resolved).items():
                 by_topic[topic][index.lang] = score
-        return by_topic
-
-    def known_share(self, question: str, languages: Iterable[str] | None = None) -> float:
-        """The largest share, over the languages, of the question's informative weight
-        (function words aside) that the language's texts know, exactly or as a typo.
-        An off-topic question ("what's the weather") is mostly words no topic uses."""
-        best = 0.0
-        for index, asked, known in self._prepared(question, languages):
-            best = max(best, _known_share(index, asked, known))
-        return best
+        return LexicalEvidence(by_topic, share)
 
     def _prepared(
         self, question: str, languages: Iterable[str] | None
@@ -308,10 +313,10 @@ def _question_weight(
     return index.unknown_weight
 
 
-def _known_share(index: _LanguageIndex, asked: list[str], known: set[str]) -> float:
+def _known_share(index: _LanguageIndex, resolved: Resolved) -> float:
     """Share of the question's weight, function words aside, that the texts know."""
     total = found = 0.0
-    for weight, candidates in _resolved_terms(index, asked, known):
+    for weight, candidates in resolved:
         if candidates and all(c in index.stops for c in candidates):
             continue
         if not candidates and weight <= STOP_WEIGHT:
@@ -321,10 +326,9 @@ def _known_share(index: _LanguageIndex, asked: list[str], known: set[str]) -> fl
     return found / total if total else 1.0  # only function words: nothing unknown
 
 
-def _score(index: _LanguageIndex, asked: list[str], known: set[str]) -> Mapping[str, float]:
-    """Topic scores (0-100) for the question's words `asked`: PHRASE_SHARE of the best
+def _score(index: _LanguageIndex, resolved: Resolved) -> Mapping[str, float]:
+    """Topic scores (0-100) for the question's terms: PHRASE_SHARE of the best
     phrasing's score, the rest from how much of the question the topic explains."""
-    resolved = _resolved_terms(index, asked, known)
     query_weight = sum(weight for weight, _ in resolved)
     hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
     for weight, candidates in resolved:

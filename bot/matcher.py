@@ -63,6 +63,11 @@ MAX_SUGGESTIONS = 3
 MAX_RANKED = 10  # topics kept in a ranking (inline mode shows up to 10)
 MAX_PUSHES = 6  # n-grams shown per topic by `explain`
 MAX_WEIGHTS = 2**25  # model weights (4 bytes each): with many topics, only common n-grams
+# Training costs examples x topics x n-grams per example. Above this many examples x
+# topics (the shipped knowledge: ~150,000; CLINC150: 2.25 million; 1,000 topics x 5
+# languages x 10: 50 million) the model learns from word n-grams alone, ten times fewer
+# than with character pieces; typos are then left to the lexical matcher.
+MAX_CHAR_WORK = 5_000_000
 
 SENTENCE_MIN = 4  # words an answer's sentence needs to become a training example
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -137,7 +142,9 @@ class Matcher:
         number = {topic: i for i, topic in enumerate(self._topics)}
         examples = [*items, *answer_sentences(context, listed)]
         self._vectorizer, rows = Vectorizer.fit(
-            (p.text for p in examples), max_columns=MAX_WEIGHTS // max(len(self._topics), 1)
+            (p.text for p in examples),
+            max_columns=MAX_WEIGHTS // max(len(self._topics), 1),
+            chars=len(examples) * len(self._topics) <= MAX_CHAR_WORK,
         )
         self._model = LinearModel(
             rows, [number[p.topic_id] for p in examples], self._vectorizer.size, len(self._topics)
@@ -177,14 +184,14 @@ class Matcher:
         """Steps 1-3: both scorers and the combined confidence; None for an empty text."""
         searched = list(languages) if languages is not None else None
         row = self._vectorizer.row(question)
-        lexical = self._lexical.scores(question, searched)
-        if not len(row.columns) and not lexical:
+        lexical = self._lexical.judge(question, searched)
+        if not len(row.columns) and not lexical.scores:
             return None
-        combined = self._model_scores(row) + LEXICAL_WEIGHT * self._lexical_scores(lexical)
+        combined = self._model_scores(row) + LEXICAL_WEIGHT * self._lexical_scores(lexical.scores)
         return _Evidence(
             confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
-            lexical=lexical,
-            known_share=self._lexical.known_share(question, searched),
+            lexical=lexical.scores,
+            known_share=lexical.known_share,
             order=list(np.argsort(-combined, kind="stable")),
         )
 
