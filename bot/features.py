@@ -23,7 +23,6 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -46,14 +45,22 @@ def word_grams(tokens: Sequence[str]) -> list[str]:
     return grams
 
 
-def char_grams(tokens: Sequence[str]) -> list[str]:
-    """The 3-5 letter pieces of each space-padded word (a short word: itself, once)."""
-    return [piece for token in tokens for piece in _pieces(token)]
+def char_grams(tokens: Sequence[str], seen: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """The 3-5 letter pieces of each space-padded word (a short word: itself, once);
+    `seen` remembers each word's pieces while a vectorizer is fitted."""
+    if seen is None:
+        return [piece for token in tokens for piece in _pieces(token)]
+    grams: list[str] = []
+    for token in tokens:
+        pieces = seen.get(token)
+        if pieces is None:
+            pieces = seen[token] = _pieces(token)
+        grams += pieces
+    return grams
 
 
-@lru_cache(maxsize=100_000)
 def _pieces(token: str) -> tuple[str, ...]:
-    """One word's character n-grams (cached: words repeat a lot)."""
+    """One word's character n-grams."""
     padded = f" {token} "
     if len(padded) <= CHAR_SIZES[0]:
         return (CHAR_PREFIX + padded,)
@@ -144,7 +151,9 @@ def readable(gram: str) -> str:
     return "[" + gram[len(CHAR_PREFIX) :].replace(" ", "_") + "]"
 
 
-def grams_of(text: str, chars: bool = True) -> tuple[list[str], list[str]]:
+def grams_of(
+    text: str, chars: bool = True, seen: dict[str, tuple[str, ...]] | None = None
+) -> tuple[list[str], list[str]]:
     """A text's word n-grams and character n-grams (none with `chars=False`)."""
     tokens = folded_words(text)
-    return word_grams(tokens), char_grams(tokens) if chars else []
+    return word_grams(tokens), char_grams(tokens, seen) if chars else []
