@@ -50,15 +50,15 @@ from bot.lexical import LANG_MARGIN, LexicalIndex, Phrasing
 
 __all__ = ["Match", "Matcher", "Phrasing"]
 
-LEXICAL_WEIGHT = 1.0  # how much a full lexical match (1.0) adds to a model score
+LEXICAL_WEIGHT = 1.5  # how much a full lexical match (1.0) adds to a model score
 TEMPERATURE = 3.0  # softmax sharpness over combined scores
-ANSWER_AT = 90.0  # confidence + ANSWER_LEXICAL x lexical score (both 0-100) to answer
+ANSWER_AT = 80.0  # confidence + ANSWER_LEXICAL x lexical score (both 0-100) to answer
 ANSWER_LEXICAL = 0.75
-LEXICAL_AT = 30.0  # lexical score (0-100) the answered topic needs at least
+LEXICAL_AT = 50.0  # lexical score (0-100) the answered topic needs at least
 EXACT_AT = 95.0  # a lexical score this high is a way of asking as written
 SUGGEST_AT = 10.0  # confidence to be offered as "did you mean"
 SUGGEST_LEXICAL_AT = 30.0  # lexical score a suggestion needs too
-KNOWN_MIN = 0.5  # share of the informative words some language must know
+KNOWN_MIN = 0.4  # share of the informative words some language must know
 MAX_SUGGESTIONS = 3
 MAX_RANKED = 10  # topics kept in a ranking (inline mode shows up to 10)
 MAX_PUSHES = 6  # n-grams shown per topic by `explain`
@@ -242,14 +242,21 @@ class Matcher:
 def answer_sentences(context: Iterable[Phrasing], topics: set[str]) -> list[Phrasing]:
     """The sentences of the answers, as more examples of their topics' vocabulary: real
     questions use words of the subject ("mass surveillance", "consent") that ways of
-    asking may lack. Sentences of fewer than `SENTENCE_MIN` words say too little."""
+    asking may lack. An answer's last paragraph is left out: it says what the buttons
+    open and which other topics to ask about ("ask me about national actions"), words
+    of other topics. Sentences of fewer than `SENTENCE_MIN` words say too little."""
     return [
         Phrasing(item.topic_id, item.lang, sentence)
         for item in context
         if item.topic_id in topics
-        for sentence in _SENTENCE_END.split(item.text)
+        for sentence in _SENTENCE_END.split(_without_last_paragraph(item.text))
         if len(sentence.split()) >= SENTENCE_MIN
     ]
+
+
+def _without_last_paragraph(text: str) -> str:
+    paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
+    return "\n\n".join(paragraphs[:-1] if len(paragraphs) > 1 else paragraphs)
 
 
 def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str | None) -> Match:
