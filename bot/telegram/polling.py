@@ -46,7 +46,9 @@ from bot.telegram.updates import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
 FETCH_AHEAD = 32
-REFILL_AT = FETCH_AHEAD // 2  # fetch again when at most this many are in progress
+# fetch again once 8 are done: fetching in bigger steps let the slots run dry on a busy
+# machine (the bot was 20-40% slower than with python-telegram-bot's Updater)
+REFILL_AT = FETCH_AHEAD - 8
 SPAN = 64
 LONG_POLL_S = 10
 BUSY_POLL_S = 0.25
