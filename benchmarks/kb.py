@@ -36,6 +36,7 @@ from bot.knowledge import (
     MAX_TOPIC_ID,
     MIN_ASK,
     REFERENCE_LANG,
+    UNLIMITED,
     Entry,
     load_knowledge,
     revision,
@@ -98,7 +99,7 @@ def build(intents: Intents) -> Built:
             )
     with tempfile.TemporaryDirectory(prefix="bench-kb-") as tmp:
         write_knowledge(Path(tmp), loadable, topic_of)
-        kb = load_knowledge(tmp)
+        kb = load_knowledge(tmp, UNLIMITED)  # generated from public data sets: no size limits
     if not direct:
         return Built(build_matcher(kb), topic_of, len(kb.topics), 0)
     loaded = [  # the same phrasings build_matcher takes, plus the small intents

@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 MAX_FILE_BYTES = 2_000_000  # the shipped knowledge files are under 100 kB each
+CHUNK_BYTES = 1 << 16
 
 
 class UnsafeFile(Exception):
@@ -42,10 +43,14 @@ def read_data_file(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> bytes
             raise UnsafeFile("is not a regular file (a FIFO, a device or a directory)")
         if info.st_size > limit:
             raise UnsafeFile(f"is {info.st_size:,} bytes; the limit is {limit:,}")
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # it grew while being read
-        raise UnsafeFile(f"is over the limit of {limit:,} bytes")
-    return data
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := handle.read(CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise UnsafeFile(f"is over the limit of {limit:,} bytes")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _reason(exc: BaseException) -> str:

@@ -33,7 +33,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from bot import markup
-from bot.datafiles import UnsafeFile, read_data_file
+from bot.datafiles import MAX_FILE_BYTES, UnsafeFile, read_data_file
 from bot.problems import DataError, Problem
 from bot.textnorm import words
 from bot.yamlnodes import YamlFile, line_of
@@ -44,12 +44,27 @@ ANSWER_MIN, ANSWER_MAX = 300, 1200
 TOPIC_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MIN_FUNCTION_WORDS = 20  # a real list of a language's function words is far longer
 MAX_TOPIC_ID = 40  # deep links and callback data carry ids: keep them short
-# Bounds on size, so that a huge file is refused rather than slowing every answer
-# (file sizes are bounded in bot/datafiles.py, before anything is parsed).
-MAX_TOPICS = 300
-MAX_LANGUAGES = 60
-MAX_ASK = 100  # ways of asking per topic and language
 MAX_PHRASING = 300  # characters in a question or a way of asking
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on size, so that a huge file is refused rather than slowing every answer
+    (each file's size is checked before it is parsed, see bot/datafiles.py)."""
+
+    file_bytes: int = MAX_FILE_BYTES  # one knowledge file (shipped: under 100 kB)
+    total_bytes: int = 8_000_000  # all of them together (shipped: about 0.5 MB)
+    topics: int = 1000
+    languages: int = 60
+    ask: int = 200  # ways of asking per topic and language
+    # benchmarks/ measured 1,000 topics x 5 languages x 10 phrasings: a 1.7 s build
+    # and 7 ms a question
+    phrasings: int = 60_000
+
+
+DEFAULT_LIMITS = Limits()
+# for data a program generated and nobody edits (benchmarks' public data sets)
+UNLIMITED = Limits(2**40, 2**40, 2**31, 2**31, 2**31, 2**31)
 MAX_LABEL = 40  # topic titles and link labels are buttons: longer ones are cut on phones
 MAX_LINK_LABEL = 60  # beyond this a label is an error, not just a warning
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -167,35 +182,59 @@ def is_language_code(code: str) -> bool:
     return True
 
 
-def load_knowledge(directory: Path | str) -> KnowledgeBase:
+def _size(path: Path) -> int:
+    """A file's size without reading it (0 for what cannot be a knowledge file: those are
+    refused when read, see bot/datafiles.py)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def load_knowledge(directory: Path | str, limits: Limits = DEFAULT_LIMITS) -> KnowledgeBase:
     """Load and validate a knowledge directory; raise DataError listing every error."""
     problems: list[Problem] = []
-    kb = _Loader(Path(directory), problems).load()
+    kb = _Loader(Path(directory), problems, limits).load()
     if kb is None or any(not p.warning for p in problems):
         raise DataError(problems)
     return kb
 
 
 class _Loader:
-    def __init__(self, directory: Path, problems: list[Problem]) -> None:
+    def __init__(self, directory: Path, problems: list[Problem], limits: Limits) -> None:
         self.dir = directory
         self.problems = problems
+        self.limits = limits
+
+    def _file(self, path: Path) -> YamlFile:
+        return YamlFile(path, self.problems, limit=self.limits.file_bytes)
 
     def load(self) -> KnowledgeBase | None:
         if not self.dir.is_dir():
             self.problems.append(Problem(str(self.dir), 0, "knowledge directory not found"))
             return None
-        links = self._links(YamlFile(self.dir / "links.yaml", self.problems))
-        topics = self._topics(YamlFile(self.dir / "topics.yaml", self.problems), links)
-        language_files = sorted(
-            p for p in self.dir.glob("*.yaml") if p.stem not in {"topics", "links"}
-        )
-        if len(language_files) > MAX_LANGUAGES:
+        total = sum(_size(path) for path in self.dir.glob("*.yaml"))
+        if total > self.limits.total_bytes:
             self.problems.append(
                 Problem(
                     str(self.dir),
                     0,
-                    f"{len(language_files)} language files; at most {MAX_LANGUAGES} are read",
+                    f"the knowledge files are {total:,} bytes together; "
+                    f"the limit is {self.limits.total_bytes:,}",
+                )
+            )
+            return None
+        links = self._links(self._file(self.dir / "links.yaml"))
+        topics = self._topics(self._file(self.dir / "topics.yaml"), links)
+        language_files = sorted(
+            p for p in self.dir.glob("*.yaml") if p.stem not in {"topics", "links"}
+        )
+        if len(language_files) > self.limits.languages:
+            self.problems.append(
+                Problem(
+                    str(self.dir),
+                    0,
+                    f"{len(language_files)} language files; at most {self.limits.languages} are read",
                 )
             )
             return None
@@ -205,10 +244,23 @@ class _Loader:
             )
         languages: dict[str, Language] = {}
         for path in sorted(language_files, key=lambda p: p.stem != REFERENCE_LANG):
-            language = self._language(YamlFile(path, self.problems), topics, links)
+            language = self._language(self._file(path), topics, links)
             if language is not None:
                 languages[language.code] = language
         if REFERENCE_LANG not in languages:
+            return None
+        phrasings = sum(
+            len(e.phrasings) for lang in languages.values() for e in lang.entries.values()
+        )
+        if phrasings > self.limits.phrasings:
+            self.problems.append(
+                Problem(
+                    str(self.dir),
+                    0,
+                    f"{phrasings:,} questions and ways of asking in all; "
+                    f"at most {self.limits.phrasings:,} are matched quickly enough",
+                )
+            )
             return None
         self._check_fallbacks(languages, topics, links)
         ordered = dict(sorted(topics.items(), key=lambda item: (item[1].order, item[0])))
@@ -259,8 +311,11 @@ class _Loader:
         if "topics" not in top:
             return {}
         declared = f.mapping(top["topics"][1], "topics", any_keys=True)
-        if len(declared) > MAX_TOPICS:
-            f.error(top["topics"][1], f"{len(declared)} topics; at most {MAX_TOPICS} are allowed")
+        if len(declared) > self.limits.topics:
+            f.error(
+                top["topics"][1],
+                f"{len(declared)} topics; at most {self.limits.topics} are allowed",
+            )
             return {}
         topics: dict[str, Topic] = {}
         orders: dict[int, str] = {}
@@ -408,10 +463,10 @@ class _Loader:
                     f.error(item, f"{where}: a way of asking is over {MAX_PHRASING} characters")
                 elif phrasing is not None:
                     ask.append(phrasing)
-            if len(ask) > MAX_ASK:
+            if len(ask) > self.limits.ask:
                 f.error(
                     fields["ask"][1],
-                    f"{where} has {len(ask)} ways of asking; at most {MAX_ASK} are allowed",
+                    f"{where} has {len(ask)} ways of asking; at most {self.limits.ask} are allowed",
                 )
                 ask = []
             elif len(ask) < MIN_ASK:
@@ -536,7 +591,8 @@ class _Loader:
 
     def _line_of_topic(self, path: str, topic_id: str) -> int:
         try:
-            lines = read_data_file(Path(path), Path(path).parent).decode("utf-8").splitlines()
+            data = read_data_file(Path(path), Path(path).parent, self.limits.file_bytes)
+            lines = data.decode("utf-8").splitlines()
         except (UnsafeFile, UnicodeDecodeError):
             return 0
         needle = f"  {topic_id}:"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.datafiles import UnsafeFile, read_data_file
+from bot.datafiles import MAX_FILE_BYTES, UnsafeFile, read_data_file
 from bot.problems import Problem, display_path
 
 Node = yaml.Node
@@ -21,8 +21,9 @@ MAX_PROBLEMS_PER_FILE = 100
 class YamlFile:
     """One YAML file being checked; collects its problems as it is read."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
+    def __init__(self, path: Path, problems: list[Problem], *, limit: int = MAX_FILE_BYTES) -> None:
         self.path = path
+        self.limit = limit
         self.name = display_path(path)
         self.problems = problems
         self.errors = 0
@@ -44,7 +45,7 @@ class YamlFile:
 
     def _compose(self) -> Node | None:
         try:
-            raw = read_data_file(self.path, self.path.parent)
+            raw = read_data_file(self.path, self.path.parent, self.limit)
         except UnsafeFile as exc:
             self.problems.append(Problem(self.name, 0, str(exc)))
             return None

@@ -15,9 +15,11 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.datafiles import MAX_FILE_BYTES
 from bot.i18n import load_catalogs
-from bot.knowledge import MAX_ASK, MAX_PHRASING, MAX_TOPICS, load_knowledge
+from bot.knowledge import DEFAULT_LIMITS, MAX_PHRASING, Limits, load_knowledge
 from bot.problems import DataError
 from tests.conftest import ROOT
+
+MAX_ASK, MAX_TOPICS = DEFAULT_LIMITS.ask, DEFAULT_LIMITS.topics
 
 CHECK_TIMEOUT = 60  # a check takes a few seconds; a FIFO read would wait forever
 SECRET = "postgres://admin:hunter2@db.internal/prod"
@@ -207,3 +209,14 @@ def test_a_fifo_catalog_is_refused(locales_copy: Path) -> None:
     done = check("--locales", str(locales_copy))
     assert done.returncode == 1
     assert "de/LC_MESSAGES/messages.po:1: is not a regular file" in done.stdout
+
+
+def test_totals_are_bounded_across_files(knowledge_copy: Path) -> None:
+    """Many files each under the limit still make one knowledge base too large to load
+    or to match quickly; the totals are checked too (here with small limits)."""
+    size = sum(p.stat().st_size for p in knowledge_copy.glob("*.yaml"))
+    with pytest.raises(DataError, match=f"{size:,} bytes together; the limit is 1,000"):
+        load_knowledge(knowledge_copy, Limits(total_bytes=1000))
+    with pytest.raises(DataError, match="questions and ways of asking in all; at most 100 "):
+        load_knowledge(knowledge_copy, Limits(phrasings=100))
+    assert load_knowledge(knowledge_copy, DEFAULT_LIMITS).topics
