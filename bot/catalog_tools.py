@@ -19,7 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot import __version__
-from bot.i18n import DOMAIN
+from bot.datafiles import read_data_file
+from bot.i18n import DOMAIN, MAX_CATALOG_BYTES
 from bot.paths import LOCALES_DIR, SOURCE_DIR
 from bot.problems import display_path
 
@@ -80,8 +81,11 @@ def run_i18n(action: str, locales: Path | None) -> int:
 
 
 def _read(po_path: Path, *, strict: bool = False) -> Catalog:
-    with po_path.open("rb") as handle:
-        return read_po(handle, locale=po_path.parent.parent.name, abort_invalid=strict)
+    """A catalog, read like the bot reads it (a regular file of bounded size: a FIFO
+    or a symlink out of `locales/` raises UnsafeFile instead of hanging or leaking)."""
+    locales = po_path.parent.parent.parent
+    data = read_data_file(po_path, locales, MAX_CATALOG_BYTES)
+    return read_po(io.BytesIO(data), locale=po_path.parent.parent.name, abort_invalid=strict)
 
 
 def _summary(catalog: Catalog) -> str:
