@@ -205,6 +205,7 @@ class UpdateFetcher:
 
 async def serve_polling(application: App, done_file: Path | None = None) -> None:
     """Run the bot by long polling until SIGINT/SIGTERM (or a fatal error)."""
+    stop = stop_signals()
     await application.initialize()
     fetcher = UpdateFetcher(application, done_file=done_file)
     try:
@@ -213,7 +214,7 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
         await application.bot.delete_webhook()
         await application.start()
         fetching = asyncio.create_task(fetcher.run(), name="fetch-updates")
-        stopping = asyncio.create_task(stop_signal(), name="stop-signal")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
         await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         fetching.cancel()
@@ -239,13 +240,15 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
             await application.post_shutdown(application)
 
 
-async def stop_signal() -> None:
+def stop_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM; installed first thing, so that a stop asked for
+    during the start-up is a clean stop too."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 def _load_done(path: Path | None) -> set[int]:

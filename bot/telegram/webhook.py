@@ -24,7 +24,7 @@ import tornado.web
 from telegram import Update
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.polling import ALLOWED_UPDATES, GRACE_S, App, stop_signal
+from bot.telegram.polling import ALLOWED_UPDATES, GRACE_S, App, stop_signals
 from bot.telegram.settings import Settings
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 
@@ -107,6 +107,7 @@ async def serve_webhook(application: App, settings: Settings, listening: socket.
     """Run the bot by webhook until SIGINT/SIGTERM on `listening` (bound before the
     webhook is set, so a port in use stops the start before Telegram sends anything)."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
+    stop = stop_signals()
     await application.initialize()
     server = webhook_server(application, settings.webhook_path, settings.webhook_secret)
     try:
@@ -119,7 +120,7 @@ async def serve_webhook(application: App, settings: Settings, listening: socket.
             allowed_updates=ALLOWED_UPDATES,
         )
         await application.start()
-        await stop_signal()
+        await stop.wait()
         server.stop()
         processor = application.update_processor
         if isinstance(processor, ChatOrderedUpdateProcessor):
