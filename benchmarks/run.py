@@ -141,6 +141,8 @@ def summarise(raw: dict[str, Any], quick: bool, durations: dict[str, float]) -> 
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),
+            # other work on the machine slows every timing: 1, 5 and 15 minute load at the end
+            "load_average": os.getloadavg(),
             "processor": platform.processor() or platform.machine(),
         },
         "matcher_version": matcher_version(),
