@@ -69,11 +69,13 @@ def _dual_descent(
     for _ in range(EPOCHS):
         rng.shuffle(order)
         for i in order:
-            cols, vals, alpha = columns[i], values[i], alphas[i]
-            sign = np.full(n_classes, -1.0, dtype=np.float32)
-            sign[labels[int(i)]] = 1.0
-            gradient = sign * (vals @ weights[cols]) - 1.0 + diagonal * alpha
+            cols, vals, alpha, label = columns[i], values[i], alphas[i], labels[int(i)]
+            # sign y = -1 for every class but the label's (+1): y * score, y * change
+            signed = -(vals @ weights[cols])
+            signed[label] = -signed[label]
+            gradient = signed - 1.0 + diagonal * alpha
             updated = np.maximum(alpha - gradient / curvature[i], 0.0)
-            step = (updated - alpha) * sign
+            step = alpha - updated
+            step[label] = -step[label]
             alphas[i] = updated
             weights[cols] += np.outer(vals, step)

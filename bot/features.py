@@ -101,7 +101,8 @@ class Vectorizer:
     ) -> tuple[Vectorizer, list[SparseRow]]:
         """A vectorizer learnt from `texts` (the ways of asking), and their rows;
         `chars=False` leaves the character block out (see `bot.matcher.MAX_CHAR_WORK`)."""
-        counted = [(Counter(w), Counter(c)) for w, c in (grams_of(text, chars) for text in texts)]
+        seen: dict[str, tuple[str, ...]] = {}  # each word's pieces, made once
+        counted = [(Counter(w), Counter(c)) for w, c in (grams_of(t, chars, seen) for t in texts)]
         df: Counter[str] = Counter()
         for word_counts, char_counts in counted:
             df.update(word_counts.keys())
