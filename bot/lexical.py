@@ -48,6 +48,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.textnorm import stop_words, strip_accents, term, terms, words
@@ -87,9 +89,11 @@ class _LanguageIndex:
     vocabulary: list[str]  # those words sorted by length, for typo lookups by length
     starts: list[int]  # starts[n]: first vocabulary index of a word of length >= n
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
-    phrase_weight: list[float]
-    caps: list[float]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
-    postings: dict[str, list[int]]  # term -> phrasing indexes
+    phrase_weight: npt.NDArray[np.float64]
+    caps: npt.NDArray[np.float64]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
+    postings: dict[str, npt.NDArray[np.intp]]  # term -> phrasing indexes
+    phrase_topic: npt.NDArray[np.intp]  # phrasing index -> its topic's number in `topics`
+    topics: list[str]  # the language's topics with phrasings, numbered
     term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
     context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
     typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -219,6 +223,8 @@ def _build(
             postings[found].append(i)
         phrase_weight.append(sum(weights[t] for t in counts))
     typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
+    topics = list(dict.fromkeys(topic for topic, _ in phrasings))
+    number = {topic: i for i, topic in enumerate(topics)}
     return _LanguageIndex(
         lang=lang,
         weights=weights,
@@ -233,9 +239,11 @@ def _build(
         function_words=function_words,
         typical_weight=typical,
         phrasings=phrasings,
-        phrase_weight=phrase_weight,
-        caps=[QUERY_CAP * max(w, typical) for w in phrase_weight],
-        postings=dict(postings),
+        phrase_weight=np.array(phrase_weight, dtype=np.float64),
+        caps=np.array([QUERY_CAP * max(w, typical) for w in phrase_weight], dtype=np.float64),
+        postings={found: np.array(at, dtype=np.intp) for found, at in postings.items()},
+        phrase_topic=np.array([number[topic] for topic, _ in phrasings], dtype=np.intp),
+        topics=topics,
         term_topics=_invert(topic_terms),
         context_topics=_invert(context_terms),
     )
@@ -355,33 +363,49 @@ def _phrase_scores(
     """Each topic's best phrasing: the F-beta mean of how much of the question the
     phrasing covers and how much of the phrasing the question covers."""
     # Phrasings sharing only a function word with the question cannot win, so the
-    # candidates come from the other words; function words then add to them.
+    # candidates come from the other words; function words then add to them. One numpy
+    # array over the language's phrasings per sum: the same additions, in the same order,
+    # as a loop over each phrasing would make, so the same scores to the last bit.
     informative = [t for t in hits if t not in index.stops] or list(hits)
-    found_q: dict[int, float] = defaultdict(float)
-    found_p: dict[int, float] = defaultdict(float)
+    size = len(index.phrasings)
+    found_q, found_p = np.zeros(size), np.zeros(size)
+    touched = np.zeros(size, dtype=bool)
     for t in informative:
-        weight, similarity = hits[t]
-        add_q, add_p = weight * similarity, index.weights[t] * similarity
-        for i in index.postings.get(t, ()):
-            found_q[i] += add_q
-            found_p[i] += add_p
-    rest = [t for t in hits if t not in set(informative)]
+        _add_term(index, t, hits[t], found_q, found_p)
+        if t in index.postings:
+            touched[index.postings[t]] = True
+    chosen = set(informative)
+    for t in hits:
+        if t not in chosen:
+            _add_term(index, t, hits[t], found_q, found_p)
+    at = np.flatnonzero(touched)
+    if not len(at):
+        return {}
     beta2 = BETA * BETA
-    phrase_scores: dict[str, float] = {}
-    for i, q_found in found_q.items():
-        topic, counts = index.phrasings[i]
-        p_found = found_p[i]
-        for t in rest:
-            if t in counts:
-                q_found += hits[t][0] * hits[t][1]
-                p_found += index.weights[t] * hits[t][1]
-        # a long message is judged as if it were only QUERY_CAP times this phrasing
-        covered_q = min(q_found / min(query_weight, index.caps[i]), 1.0)
-        covered_p = p_found / index.phrase_weight[i]
-        f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
-        if f > phrase_scores.get(topic, 0.0):
-            phrase_scores[topic] = f
-    return phrase_scores
+    # a long message is judged as if it were only QUERY_CAP times this phrasing
+    covered_q = np.minimum(found_q[at] / np.minimum(query_weight, index.caps[at]), 1.0)
+    covered_p = found_p[at] / index.phrase_weight[at]
+    f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
+    best = np.zeros(len(index.topics))
+    np.fmax.at(best, index.phrase_topic[at], f)
+    values = best.tolist()
+    return {index.topics[k]: values[k] for k in np.flatnonzero(best > 0.0).tolist()}
+
+
+def _add_term(
+    index: _LanguageIndex,
+    found: str,
+    hit: tuple[float, float],
+    found_q: npt.NDArray[np.float64],
+    found_p: npt.NDArray[np.float64],
+) -> None:
+    """Add what one matched term covers to every phrasing that has it: of the question
+    (its weight in the question) and of the phrasing (its idf)."""
+    at = index.postings.get(found)
+    if at is not None:
+        weight, similarity = hit
+        found_q[at] += weight * similarity
+        found_p[at] += index.weights[found] * similarity
 
 
 def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> dict[str, float]:
