@@ -93,9 +93,12 @@ class _LanguageIndex:
     caps: npt.NDArray[np.float64]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
     postings: dict[str, npt.NDArray[np.intp]]  # term -> phrasing indexes
     phrase_topic: npt.NDArray[np.intp]  # phrasing index -> its topic's number in `topics`
-    topics: list[str]  # the language's topics with phrasings, numbered
+    topics: list[str]  # the language's topics (phrasings or answer), numbered
     term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
     context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
+    # term -> numbers of the topics having it, and how much it counts for each: 1 when
+    # a phrasing of the topic has it, CONTEXT_SIM when only its answer does
+    covers: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
     typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def length_starts(self, size: int) -> int:
@@ -223,7 +226,7 @@ def _build(
             postings[found].append(i)
         phrase_weight.append(sum(weights[t] for t in counts))
     typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
-    topics = list(dict.fromkeys(topic for topic, _ in phrasings))
+    topics = sorted(set(topic_terms) | set(context_terms))
     number = {topic: i for i, topic in enumerate(topics)}
     return _LanguageIndex(
         lang=lang,
@@ -244,9 +247,28 @@ def _build(
         postings={found: np.array(at, dtype=np.intp) for found, at in postings.items()},
         phrase_topic=np.array([number[topic] for topic, _ in phrasings], dtype=np.intp),
         topics=topics,
-        term_topics=_invert(topic_terms),
-        context_topics=_invert(context_terms),
+        term_topics=(term_topics := _invert(topic_terms)),
+        context_topics=(context_topics := _invert(context_terms)),
+        covers=_covers(term_topics, context_topics, number),
     )
+
+
+def _covers(
+    term_topics: Mapping[str, frozenset[str]],
+    context_topics: Mapping[str, frozenset[str]],
+    number: Mapping[str, int],
+) -> dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]:
+    """Each term's topics, once each, with what the term counts for in each: what
+    `_topic_coverage` looks up for every question word."""
+    covers = {}
+    for found in term_topics.keys() | context_topics.keys():
+        full = term_topics.get(found, frozenset())
+        topics = sorted(full | context_topics.get(found, frozenset()))
+        covers[found] = (
+            np.array([number[t] for t in topics], dtype=np.intp),
+            np.array([1.0 if t in full else CONTEXT_SIM for t in topics], dtype=np.float64),
+        )
+    return covers
 
 
 def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
@@ -348,18 +370,16 @@ def _score(index: _LanguageIndex, resolved: Resolved) -> Mapping[str, float]:
     phrase_scores = _phrase_scores(index, hits, query_weight)
     covered = _topic_coverage(index, resolved)
     explained = min(query_weight, QUERY_CAP * index.typical_weight)
-    return {
-        topic: 100.0 * (
-            PHRASE_SHARE * phrase_scores.get(topic, 0.0)
-            + (1 - PHRASE_SHARE) * min(covered[topic] / explained, 1.0)
-        )
-        for topic in covered
-    }  # fmt: skip
+    scores = 100.0 * (
+        PHRASE_SHARE * phrase_scores + (1 - PHRASE_SHARE) * np.minimum(covered / explained, 1.0)
+    )
+    values = scores.tolist()
+    return {index.topics[k]: values[k] for k in np.flatnonzero(covered > 0.0).tolist()}
 
 
 def _phrase_scores(
     index: _LanguageIndex, hits: Mapping[str, tuple[float, float]], query_weight: float
-) -> dict[str, float]:
+) -> npt.NDArray[np.float64]:
     """Each topic's best phrasing: the F-beta mean of how much of the question the
     phrasing covers and how much of the phrasing the question covers."""
     # Phrasings sharing only a function word with the question cannot win, so the
@@ -378,18 +398,17 @@ def _phrase_scores(
     for t in hits:
         if t not in chosen:
             _add_term(index, t, hits[t], found_q, found_p)
+    best = np.zeros(len(index.topics))
     at = np.flatnonzero(touched)
     if not len(at):
-        return {}
+        return best
     beta2 = BETA * BETA
     # a long message is judged as if it were only QUERY_CAP times this phrasing
     covered_q = np.minimum(found_q[at] / np.minimum(query_weight, index.caps[at]), 1.0)
     covered_p = found_p[at] / index.phrase_weight[at]
     f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
-    best = np.zeros(len(index.topics))
     np.fmax.at(best, index.phrase_topic[at], f)
-    values = best.tolist()
-    return {index.topics[k]: values[k] for k in np.flatnonzero(best > 0.0).tolist()}
+    return best
 
 
 def _add_term(
@@ -408,20 +427,16 @@ def _add_term(
         found_p[at] += index.weights[found] * similarity
 
 
-def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> dict[str, float]:
+def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> npt.NDArray[np.float64]:
     """How much of the question each topic explains: each question word once, at its
-    best similarity, from the topic's phrasings (full) or its answer (CONTEXT_SIM)."""
-    covered: dict[str, float] = defaultdict(float)
+    best similarity, from the topic's phrasings (full) or its answer (CONTEXT_SIM).
+    Zero for a topic that explains none of it."""
+    covered = np.zeros(len(index.topics))
     for weight, candidates in resolved:
-        best: dict[str, float] = {}
+        best = np.zeros(len(index.topics))
         for candidate, similarity in candidates.items():
-            weak = CONTEXT_SIM * similarity
-            for topic in index.context_topics.get(candidate, ()):
-                if weak > best.get(topic, 0.0):
-                    best[topic] = weak
-            for topic in index.term_topics.get(candidate, ()):
-                if similarity > best.get(topic, 0.0):
-                    best[topic] = similarity
-        for topic, similarity in best.items():
-            covered[topic] += weight * similarity
+            if candidate in index.covers:
+                at, share = index.covers[candidate]
+                best[at] = np.maximum(best[at], share * similarity)
+        covered += weight * best
     return covered
