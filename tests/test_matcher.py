@@ -132,3 +132,21 @@ def test_a_greeting_alone_is_about_the_bot_but_not_before_a_question(
     introduction, but in front of a real question they no longer outweigh it."""
     assert explainer.ask(greeting).topic_id == "about-bot"
     assert explainer.ask(question).topic_id == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("is facial recognition dangerous?", "en"),
+        ("ist gesichtserkenung gefährlich?", "de"),  # typo as people type it
+        ("la reconnaissance faciale est-elle dangereuse ?", "fr"),
+        ("il riconoscimento facciale è pericoloso?", "it"),
+        ("¿es peligroso el reconocimiento facial?", "es"),
+    ],
+)
+def test_an_opinion_question_is_answered_in_its_language(
+    explainer: Explainer, question: str, lang: str
+) -> None:
+    """The question our guide names as typical of real users: it was a 'did you mean'."""
+    match = explainer.ask(question)
+    assert (match.topic_id, match.lang) == ("facial-recognition", lang), question
