@@ -153,11 +153,12 @@ class LexicalIndex:
             for code, index in self._indexes.items()
         }
 
-    def written_in(self, question: str, lang: str) -> bool:
+    def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
         """True unless another language knows as many of the question's words: "help me"
         or "emotion recognition AI" among the Italian phrasings does not make an English
-        question Italian. Typos known to no language leave it to the scores."""
-        known = self.known_words(question)
+        question Italian. Typos known to no language leave it to the scores. `known`:
+        the question's `known_words`, when the caller has them already."""
+        known = dict(self.known_words(question) if known is None else known)
         best = known.pop(lang, 0)
         others = max(known.values(), default=0)
         return best > others or best == others == 0

@@ -155,8 +155,9 @@ class Matcher:
         evidence = self._evidence(question, languages)
         if evidence is None:
             return Match(None, 0.0, None)
-        ranked = self._ranking(evidence, question)
-        return _decide(evidence, ranked, self._language(question, evidence))
+        known = self._lexical.known_words(question)  # for both steps 3 and 4, made once
+        ranked = self._ranking(evidence, known)
+        return _decide(evidence, ranked, self._language(question, evidence, known))
 
     def explain(self, question: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` topics with their scores and the n-grams that pushed each."""
@@ -208,9 +209,12 @@ class Matcher:
                 scores[number] = max(by_lang.values()) / 100.0
         return scores
 
-    def _ranking(self, evidence: _Evidence, question: str) -> list[tuple[str, float, str]]:
-        """Step 3: the best MAX_RANKED topics with confidence and best language."""
-        fallback = self._language_of_words(question) or ""
+    def _ranking(
+        self, evidence: _Evidence, known: Mapping[str, int]
+    ) -> list[tuple[str, float, str]]:
+        """Step 3: the best MAX_RANKED topics with confidence and best language; `known`:
+        per language, how many of the question's words it knows."""
+        fallback = _language_of_words(known) or ""
         ranked = []
         for number in evidence.order[:MAX_RANKED]:
             topic = self._topics[number]
@@ -219,24 +223,25 @@ class Matcher:
             ranked.append((topic, round(float(evidence.confidence[number]), 2), lang))
         return ranked
 
-    def _language(self, question: str, evidence: _Evidence) -> str | None:
+    def _language(self, question: str, evidence: _Evidence, known: Mapping[str, int]) -> str | None:
         """Step 4: the language the question is written in, when that is clear."""
         by_lang = evidence.lexical.get(self._topics[evidence.order[0]], {})
         if not by_lang:
-            return self._language_of_words(question)
+            return _language_of_words(known)
         best = max(by_lang, key=lambda code: by_lang[code])
         others = [score for code, score in by_lang.items() if code != best]
         if others and by_lang[best] - max(others) < LANG_MARGIN:
             return None
-        return best if self._lexical.written_in(question, best) else None
+        return best if self._lexical.written_in(question, best, known) else None
 
-    def _language_of_words(self, question: str) -> str | None:
-        """The one language that knows the most of the question's words, if any."""
-        known = self._lexical.known_words(question)
-        ranked = sorted(known.values(), reverse=True)
-        if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
-            return None
-        return max(known, key=lambda code: known[code])
+
+def _language_of_words(known: Mapping[str, int]) -> str | None:
+    """The one language that knows the most of the question's words (`known`: per
+    language, how many it knows), if any."""
+    ranked = sorted(known.values(), reverse=True)
+    if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return None
+    return max(known, key=lambda code: known[code])
 
 
 def answer_sentences(context: Iterable[Phrasing], topics: set[str]) -> list[Phrasing]:
