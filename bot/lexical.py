@@ -434,6 +434,12 @@ def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> npt.NDArray[np
     Zero for a topic that explains none of it."""
     covered = np.zeros(len(index.topics))
     for weight, candidates in resolved:
+        if len(candidates) == 1:  # most words: one term, each of its topics once
+            [(candidate, similarity)] = candidates.items()
+            if candidate in index.covers:
+                at, share = index.covers[candidate]
+                covered[at] += weight * (share * similarity)
+            continue
         best = np.zeros(len(index.topics))
         for candidate, similarity in candidates.items():
             if candidate in index.covers:
