@@ -131,7 +131,8 @@ class Vectorizer:
             vals = np.fromiter(map(counts.__getitem__, known), np.float32, len(known))
             vals *= self.idf[cols]
             columns.append(cols)
-            values.append(vals / np.float32(np.linalg.norm(vals)))
+            # what np.linalg.norm computes for a 1-D array, without its checks
+            values.append(vals / np.float32(np.sqrt(vals.dot(vals))))
             names += known
         if not columns:
             return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32))

@@ -148,8 +148,9 @@ class LexicalIndex:
 
     def known_words(self, question: str) -> dict[str, int]:
         """Per language, how many of the question's distinct terms its texts have."""
+        tokens = words(question)  # split once, stemmed per language
         return {
-            code: len(set(terms(question, code)) & index.weights.keys())
+            code: len({term(w, code) for w in tokens} & index.weights.keys())
             for code, index in self._indexes.items()
         }
 
