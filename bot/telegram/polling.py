@@ -81,6 +81,9 @@ class UpdateFetcher:
         self._taken: deque[int] = deque(maxlen=SPAN + FETCH_AHEAD)
         self._done_before = _load_done(done_file)
         self._progress = asyncio.Event()
+        # set on stop as well as cancelling run(): a cancellation swallowed anywhere below
+        # (a library, a race) must not keep the fetcher polling
+        self.stopped = False
 
     @property
     def offset(self) -> int:
@@ -93,7 +96,7 @@ class UpdateFetcher:
     async def run(self) -> None:
         """Fetch and hand over updates until cancelled; raises InvalidToken."""
         backoff = 0.0
-        while True:
+        while not self.stopped:
             await self._wait_for_room()
             try:
                 batch = await self._get_updates()
@@ -166,13 +169,17 @@ class UpdateFetcher:
         self._progress.set()
 
     async def _wait_for_room(self) -> None:
-        while len(self.unfinished) > REFILL_AT:
+        while len(self.unfinished) > REFILL_AT and not self.stopped:
             await self._wait_for_progress(None)
 
     async def _wait_for_progress(self, timeout: float | None) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for drops a cancellation that
+        # arrives as the awaited event is set, and the fetcher then polled on after SIGTERM
+        # (the process had to be killed)
         self._progress.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._progress.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._progress.wait()
 
     async def drain(self, grace_s: float = GRACE_S) -> int:
         """Wait up to `grace_s` for updates in progress, then cancel the rest; returns
@@ -217,6 +224,7 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
         stopping = asyncio.create_task(stop.wait(), name="stop-signal")
         await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+        fetcher.stopped = True
         fetching.cancel()
         failure: BaseException | None = None
         try:
