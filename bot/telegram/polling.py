@@ -147,21 +147,13 @@ class UpdateFetcher:
             self._taken.append(update_id)
             if update_id in self._done_before:
                 continue  # answered before the last stop
-            update = self._parse(raw, update_id)
+            update = read_update(raw, self.application)
             if update is None:
                 continue
             self.unfinished.add(update_id)
             taken += 1
             await self.application.update_queue.put(update)
         return taken
-
-    def _parse(self, raw: dict[str, Any], update_id: int) -> Update | None:
-        try:
-            return Update.de_json(raw, self.application.bot)
-        except Exception as exc:  # whatever the payload: skip it, keep serving
-            log.warning("skipped update %d: it could not be read (%s)", update_id,
-                        type(exc).__name__)  # fmt: skip
-            return None
 
     def _finished(self, update: object) -> None:
         if isinstance(update, Update):
@@ -246,6 +238,19 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def read_update(data: object, application: App) -> Update | None:
+    """The update in Telegram's JSON, or None (logged with its id and the error type only,
+    never its content) when python-telegram-bot cannot read it: one odd update is skipped,
+    the bot keeps serving. Polling and the webhook both read updates here."""
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    try:
+        return Update.de_json(data, application.bot)  # type: ignore[arg-type]
+    except Exception as exc:  # whatever the payload: skip it, keep serving
+        log.warning("skipped update %s: it could not be read (%s)", update_id,
+                    type(exc).__name__)  # fmt: skip
+        return None
 
 
 def stop_signals() -> asyncio.Event:

@@ -24,7 +24,7 @@ import tornado.web
 from telegram import Update
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.polling import ALLOWED_UPDATES, GRACE_S, App, stop_signals
+from bot.telegram.polling import ALLOWED_UPDATES, GRACE_S, App, read_update, stop_signals
 from bot.telegram.settings import Settings
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 
@@ -79,13 +79,7 @@ class UpdateHandler(tornado.web.RequestHandler):
         except ValueError:
             log.warning("webhook: a request body that is not JSON was ignored")
             return None
-        update_id = data.get("update_id") if isinstance(data, dict) else None
-        try:
-            return Update.de_json(data, self.bot_application.bot)
-        except Exception as exc:  # whatever the payload: skip it, keep serving
-            log.warning("skipped update %s: it could not be read (%s)", update_id,
-                        type(exc).__name__)  # fmt: skip
-            return None
+        return read_update(data, self.bot_application)
 
     def log_exception(self, *args: Any) -> None:
         """Tornado would log the request with the error; the error type is enough."""
