@@ -29,7 +29,7 @@ import pytest
 
 from bot.explainer import Explainer
 from bot.telegram.updates import ChatOrderedUpdateProcessor
-from tests.support.botapi import BotApiStandIn, Call, WaitTimeout
+from tests.support.botapi import DEFAULT_BOT_USERNAME, BotApiStandIn, Call, WaitTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_ID = 777_001
@@ -308,3 +308,16 @@ def running_bot(
         yield process
     finally:
         process.stop()
+
+
+def bot_with_env(tmp_path: Path, env: dict[str, str]) -> Iterator[BotProcess]:
+    """A polling bot process on its own stand-in with extra environment (e.g. its own
+    knowledge directory); it must stop cleanly on SIGTERM."""
+    with BotApiStandIn(bot_username=DEFAULT_BOT_USERNAME) as api:
+        process = BotProcess(api, tmp_path / "data", tmp_path / "bot.log", env=env).start()
+        try:
+            process.wait_ready()
+            yield process
+        finally:
+            code = process.stop()
+            assert code == 0, process.describe(f"exit code {code} on SIGTERM")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_helpers import BotProcess, buttons, new_user_id
-from tests.support.botapi import DEFAULT_BOT_USERNAME, BotApiStandIn, callback_query, text_message
+from tests.e2e_helpers import BotProcess, bot_with_env, buttons, new_user_id
+from tests.support.botapi import callback_query, text_message
 
 TOPICS = 200
 TELEGRAM_MAX_BUTTONS = 100
@@ -52,14 +52,7 @@ def write_knowledge(directory: Path, count: int) -> None:
 @pytest.fixture
 def bot(tmp_path: Path) -> Iterator[BotProcess]:
     write_knowledge(tmp_path / "knowledge", TOPICS)
-    env = {"BOT_KNOWLEDGE_DIR": str(tmp_path / "knowledge")}
-    with BotApiStandIn(bot_username=DEFAULT_BOT_USERNAME) as api:
-        process = BotProcess(api, tmp_path / "data", tmp_path / "bot.log", env=env).start()
-        try:
-            process.wait_ready()
-            yield process
-        finally:
-            process.stop()
+    yield from bot_with_env(tmp_path, {"BOT_KNOWLEDGE_DIR": str(tmp_path / "knowledge")})
 
 
 def test_a_large_menu_is_paged_and_every_topic_reachable(bot: BotProcess) -> None:

@@ -15,8 +15,8 @@ from babel.messages.pofile import read_po, write_po
 from bot.datafiles import MAX_FILE_BYTES
 from bot.explainer import Explainer
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
-from tests.e2e_helpers import ADMIN_ID, BotProcess, new_user_id
-from tests.support.botapi import DEFAULT_BOT_USERNAME, BotApiStandIn, text_message
+from tests.e2e_helpers import ADMIN_ID, BotProcess, bot_with_env, new_user_id
+from tests.support.botapi import text_message
 
 SECRET = "postgres://admin:hunter2@db.internal/prod"
 
@@ -33,14 +33,7 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
 def bot(tmp_path: Path, dirs: tuple[Path, Path]) -> Iterator[BotProcess]:
     knowledge, locales = dirs
     env = {"BOT_KNOWLEDGE_DIR": str(knowledge), "BOT_LOCALES_DIR": str(locales)}
-    with BotApiStandIn(bot_username=DEFAULT_BOT_USERNAME) as api:
-        process = BotProcess(api, tmp_path / "data", tmp_path / "bot.log", env=env).start()
-        try:
-            process.wait_ready()
-            yield process
-        finally:
-            code = process.stop()
-            assert code == 0, process.describe(f"exit code {code} on SIGTERM")
+    yield from bot_with_env(tmp_path, env)
 
 
 def reload(bot: BotProcess) -> str:
