@@ -18,13 +18,19 @@ of asking), so their sentences are added as `Phrasing`s next to the loaded
 ones and the `Matcher` is built directly; the result says how many topics went
 which way. With no such intents the matcher comes from `build_matcher(kb)`,
 exactly as the bot builds it.
+
+Intents named in `signposts` become signpost topics (`signpost: true` in
+topics.yaml), as the bot's own `other-privacy`: the matcher learns them like
+any topic, and a question they win counts as declined (see
+`benchmarks.systems.MatcherSystem`). CLINC150 uses this for its out-of-scope
+training sentences.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +61,7 @@ class Built:
     topic_of: dict[str, str]  # intent name -> topic id
     via_loader: int  # topics that went through load_knowledge
     direct: int  # topics added as Phrasings (too few sentences for the loader)
+    signposts: frozenset[str] = frozenset()  # topic ids that only point elsewhere
 
     def phrasings(self, intents: Intents, lang: str) -> list[tuple[str, str]]:
         """(topic id, sentence) pairs of one language, for the baselines."""
@@ -80,8 +87,9 @@ def filler_answer(name: str) -> str:
     return (FILLER * (ANSWER_MIN // len(FILLER) + 1)).strip()
 
 
-def build(intents: Intents) -> Built:
-    """Load `intents` through the project's knowledge loader and build the real matcher."""
+def build(intents: Intents, signposts: Collection[str] = ()) -> Built:
+    """Load `intents` through the project's knowledge loader and build the real matcher;
+    the intents named in `signposts` become signpost topics."""
     topic_of = {name: topic_id(name) for name in intents}
     if len(set(topic_of.values())) != len(topic_of):
         raise ValueError("two intents map to one topic id")
@@ -98,10 +106,10 @@ def build(intents: Intents) -> Built:
                 for text in texts
             )
     with tempfile.TemporaryDirectory(prefix="bench-kb-") as tmp:
-        write_knowledge(Path(tmp), loadable, topic_of)
+        write_knowledge(Path(tmp), loadable, topic_of, signposts)
         kb = load_knowledge(tmp, UNLIMITED)  # generated from public data sets: no size limits
     if not direct:
-        return Built(build_matcher(kb), topic_of, len(kb.topics), 0)
+        return Built(build_matcher(kb), topic_of, len(kb.topics), 0, kb.signposts)
     loaded = [  # the same phrasings build_matcher takes, plus the small intents
         Phrasing(entry.topic_id, lang, text)
         for lang, language in kb.languages.items()
@@ -110,16 +118,28 @@ def build(intents: Intents) -> Built:
     ]
     order = [*kb.topics, *dict.fromkeys(p.topic_id for p in direct)]
     return Built(
-        Matcher([*loaded, *direct], order), topic_of, len(kb.topics), len(order) - len(kb.topics)
+        Matcher([*loaded, *direct], order),
+        topic_of,
+        len(kb.topics),
+        len(order) - len(kb.topics),
+        kb.signposts,
     )
 
 
 def write_knowledge(
-    directory: Path, intents: Mapping[str, Mapping[str, Sequence[str]]], topic_of: Mapping[str, str]
+    directory: Path,
+    intents: Mapping[str, Mapping[str, Sequence[str]]],
+    topic_of: Mapping[str, str],
+    signposts: Collection[str] = (),
 ) -> None:
     """Write topics.yaml, links.yaml and one <lang>.yaml per language to `directory`."""
     topics = {
-        topic_of[name]: {"order": i, "related": [], "links": [LINK_ID]}
+        topic_of[name]: {
+            "order": i,
+            **({"signpost": True} if name in signposts else {}),
+            "related": [],
+            "links": [LINK_ID],
+        }
         for i, name in enumerate(intents, 1)
     }
     _dump(directory / "topics.yaml", {"topics": topics})

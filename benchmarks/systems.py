@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +37,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.matcher import Matcher
 
 _TOKEN = re.compile(r"\w+")
+DECLINED = -1.0  # the score of a question a signpost won: below every threshold tried
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,34 @@ class System(Protocol):
 
 
 class MatcherSystem:
-    """The project's matcher; `languages` restricts the languages searched."""
+    """The project's matcher; `languages` restricts the languages searched.
+
+    A signpost topic (`signposts`, see `benchmarks.kb`) is never a prediction,
+    as in `Explainer.without_signposts`: when one ranks first the question is
+    declined (score `DECLINED`, nothing answered: the bot cannot answer any
+    other topic then), and its best other topic is what accuracy without
+    declining counts."""
 
     def __init__(
-        self, matcher: Matcher, languages: Sequence[str] | None = None, name: str = "matcher"
+        self,
+        matcher: Matcher,
+        languages: Sequence[str] | None = None,
+        name: str = "matcher",
+        signposts: Collection[str] = (),
     ) -> None:
         self.name = name
         self.matcher = matcher
         self.languages = tuple(languages) if languages else None
+        self.signposts = frozenset(signposts)
 
     def predict(self, question: str) -> Prediction:
         match = self.matcher.match(question, self.languages)
-        if not match.ranked:
+        ranked = [r for r in match.ranked if r[0] not in self.signposts]
+        if not ranked:
             return Prediction(None, 0.0, None)
-        topic, score, _ = match.ranked[0]
+        topic, score, _ = ranked[0]
+        if match.ranked[0][0] in self.signposts:
+            return Prediction(topic, DECLINED, None)
         return Prediction(topic, score, match.topic_id)
 
 
