@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import markup
+from bot.decision import ANSWER_AT, probability
 from bot.dialogue import Turn, reply_to
 from bot.explainer import Explainer
 from bot.features import readable
@@ -163,6 +164,14 @@ def explanation(explainer: Explainer, text: str) -> str:
     match = explainer.ask(text)
     verdict = match.topic_id or f"declined; suggestions: {', '.join(match.suggestions) or 'none'}"
     lines = [f"verdict: {verdict} (confidence {match.score:.1f}, language {match.lang or '?'})"]
+    if match.signals is not None:
+        weighed = ", ".join(f"{name} {value:.2f}" for name, value in match.signals.values().items())
+        lines.append(
+            f"probability the best topic is right: {probability(match.signals):.2f}"
+            f" (answers at {ANSWER_AT:.2f}; {weighed})"
+        )
+    else:
+        lines.append("declined before weighing: most of the words are unknown to the knowledge")
     for c in explainer.matcher.explain(text):
         lines.append(
             f"{c.topic_id}: confidence {c.confidence:.1f}, model {c.model:+.3f}, "

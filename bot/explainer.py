@@ -7,6 +7,7 @@ a broken file can never leave a half-loaded bot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -74,7 +75,12 @@ class Explainer:
         return candidate if candidate in self.knowledge.topics else None
 
 
-def build_matcher(knowledge: KnowledgeBase) -> Matcher:
+def build_matcher(
+    knowledge: KnowledgeBase, keep: Callable[[Phrasing], bool] | None = None
+) -> Matcher:
+    """The matcher for `knowledge`; `keep` leaves out the ways of asking it rejects (the
+    decision's fit scores questions as if the ways of asking written from them were not
+    there: `benchmarks/fit_decision.py`)."""
     phrasings = [
         Phrasing(entry.topic_id, lang, text)
         for lang, language in knowledge.languages.items()
@@ -92,5 +98,8 @@ def build_matcher(knowledge: KnowledgeBase) -> Matcher:
         if language.function_words
     }
     return Matcher(
-        phrasings, topic_order=knowledge.topics, context=answers, function_words=function_words
+        [p for p in phrasings if keep is None or keep(p)],
+        topic_order=knowledge.topics,
+        context=answers,
+        function_words=function_words,
     )

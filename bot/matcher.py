@@ -19,16 +19,17 @@ One scoring path, in named steps (`Matcher.match`):
    language knows as many of the question's words; else none.
 5. Decision (`_decide`). A question whose informative words are mostly
    unknown to every language (`KNOWN_MIN`, "what's the weather") is declined.
-   Otherwise the best topic is answered when its confidence plus
-   `ANSWER_LEXICAL` x its lexical score reaches `ANSWER_AT` and its lexical
-   score is at least `LEXICAL_AT` (the model alone is confidently wrong too
-   often on questions with little in common with the knowledge), or when the
-   question is a way of asking as written (`EXACT_AT`). Else up to three topics with a confidence of `SUGGEST_AT` and
-   a lexical score of `SUGGEST_LEXICAL_AT` or more are offered as "did you
+   Otherwise the best topic is answered when the question is a way of asking
+   as written (`EXACT_AT`), or when `bot.decision` puts the probability that
+   it is right high enough, from its confidence, its lexical score, the
+   classifier's margin over the runner-up and whether the classifier alone
+   agrees. Else up to three topics with a confidence of `SUGGEST_AT` and a
+   lexical score of `SUGGEST_LEXICAL_AT` or more are offered as "did you
    mean", else nothing.
 
 The constants were tuned on the labelled dev questions, the blind set and the
-tune half of the real questions (never on their test half); `benchmarks/`
+tune half of the real questions, the decision's weights fitted on dev and the
+tune half (never on the test half; see `bot.decision`); `benchmarks/`
 measures the same matcher on public data sets.
 
 The matcher is pure (no Telegram), deterministic (ties break on topic order)
@@ -44,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from bot import decision
 from bot.classifier import LinearModel
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalIndex, Phrasing
@@ -52,9 +54,6 @@ __all__ = ["Match", "Matcher", "Phrasing"]
 
 LEXICAL_WEIGHT = 1.5  # how much a full lexical match (1.0) adds to a model score
 TEMPERATURE = 3.0  # softmax sharpness over combined scores
-ANSWER_AT = 80.0  # confidence + ANSWER_LEXICAL x lexical score (both 0-100) to answer
-ANSWER_LEXICAL = 0.75
-LEXICAL_AT = 50.0  # lexical score (0-100) the answered topic needs at least
 EXACT_AT = 95.0  # a lexical score this high is a way of asking as written
 SUGGEST_AT = 10.0  # confidence to be offered as "did you mean"
 SUGGEST_LEXICAL_AT = 30.0  # lexical score a suggestion needs too
@@ -87,6 +86,8 @@ class Match:
     ranked: tuple[tuple[str, float, str], ...] = field(default=(), repr=False)
     # a signpost topic that won (see Explainer.ask): its text is the reply, no topic is answered
     signpost: str | None = None
+    # what the decision weighed (None when the question was declined before: unknown words)
+    signals: decision.Signals | None = field(default=None, repr=False, compare=False)
 
     def likely(self, limit: int) -> list[str]:
         """Up to `limit` topics that score at least SUGGEST_AT, best first."""
@@ -113,6 +114,7 @@ class _Evidence:
     """Everything known about one question before deciding."""
 
     confidence: FloatArray  # per topic, 0-100
+    model: FloatArray  # per topic, the classifier's decision value
     lexical: Mapping[str, Mapping[str, float]]  # topic -> language -> 0-100
     known_share: float
     order: list[int]  # topic numbers, best first
@@ -188,9 +190,11 @@ class Matcher:
         lexical = self._lexical.judge(question, searched)
         if not len(row.columns) and not lexical.scores:
             return None
-        combined = self._model_scores(row) + LEXICAL_WEIGHT * self._lexical_scores(lexical.scores)
+        model = self._model_scores(row)
+        combined = model + LEXICAL_WEIGHT * self._lexical_scores(lexical.scores)
         return _Evidence(
             confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
+            model=model,
             lexical=lexical.scores,
             known_share=lexical.known_share,
             order=list(np.argsort(-combined, kind="stable")),
@@ -271,17 +275,28 @@ def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str
     if evidence.known_share < KNOWN_MIN:
         return Match(None, top_score, lang, (), everything)
     lexical = max(evidence.lexical.get(top_topic, {}).values(), default=0.0)
-    if lexical >= EXACT_AT or (
-        lexical >= LEXICAL_AT and top_score + ANSWER_LEXICAL * lexical >= ANSWER_AT
-    ):
-        return Match(top_topic, top_score, lang, (), everything)
+    signals = _signals(evidence, lexical)
+    if lexical >= EXACT_AT or decision.should_answer(signals):
+        return Match(top_topic, top_score, lang, (), everything, signals=signals)
     suggestions = tuple(
         topic
         for topic, score, _ in ranked[:MAX_SUGGESTIONS]
         if score >= SUGGEST_AT
         and max(evidence.lexical.get(topic, {}).values(), default=0.0) >= SUGGEST_LEXICAL_AT
     )
-    return Match(None, top_score, lang, suggestions, everything)
+    return Match(None, top_score, lang, suggestions, everything, signals=signals)
+
+
+def _signals(evidence: _Evidence, lexical: float) -> decision.Signals:
+    """What `bot.decision` weighs about the best topic (`lexical`: its score, 0-100)."""
+    best = evidence.order[0]
+    runner_up = evidence.order[1] if len(evidence.order) > 1 else best
+    return decision.Signals(
+        confidence=float(evidence.confidence[best]) / 100.0,
+        lexical=lexical / 100.0,
+        margin=float(evidence.model[best] - evidence.model[runner_up]),
+        agrees=int(np.argmax(evidence.model)) == best,
+    )
 
 
 def _softmax(values: FloatArray) -> FloatArray:

@@ -29,5 +29,7 @@ def test_ask_explain_shows_candidates_and_what_pushed_them() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("verdict: facial-recognition")
-    assert lines[1].startswith("facial-recognition: confidence")
+    assert lines[1].startswith("probability the best topic is right: ")
+    assert float(lines[1].split(": ")[1].split()[0]) >= 0.5  # answered, so it weighed enough
+    assert lines[2].startswith("facial-recognition: confidence")
     assert "'facial'" in result.stdout or "'facial recognition'" in result.stdout

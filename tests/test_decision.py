@@ -1,0 +1,68 @@
+"""The answer decision (`bot.decision`): fitted weights that make sense, used by the matcher."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import decision
+from bot.decision import Signals
+from bot.explainer import Explainer
+
+MIDDLING = Signals(confidence=0.5, lexical=0.4, margin=0.5, agrees=False)
+
+
+@pytest.mark.parametrize(
+    "stronger",
+    [
+        replace(MIDDLING, confidence=0.9),
+        replace(MIDDLING, lexical=0.8),
+        replace(MIDDLING, margin=1.5),
+        replace(MIDDLING, agrees=True),
+    ],
+)
+def test_more_evidence_for_the_best_topic_never_lowers_the_probability(
+    stronger: Signals,
+) -> None:
+    # a refit that gave any signal a negative weight would answer against the evidence
+    assert decision.probability(stronger) > decision.probability(MIDDLING)
+
+
+def test_the_threshold_is_a_probability_the_signals_can_reach_and_miss() -> None:
+    weakest = Signals(confidence=0.0, lexical=0.0, margin=0.0, agrees=False)
+    strongest = Signals(confidence=1.0, lexical=1.0, margin=2.0, agrees=True)
+    assert decision.probability(weakest) < decision.ANSWER_AT < decision.probability(strongest)
+
+
+@pytest.fixture(scope="module")
+def explainer() -> Explainer:
+    return Explainer.load()
+
+
+def test_the_matcher_answers_exactly_when_the_decision_says_so(explainer: Explainer) -> None:
+    questions = [
+        "what is facial recognition",
+        "can my boss make me use a fingerprint clock",
+        "is it dangerous that cameras know my face",
+        "what's the weather in Rome",
+        "tell me something about cameras",
+    ]
+    for question in questions:
+        match = explainer.matcher.match(question)
+        if match.signals is None:  # declined before weighing: unknown words
+            assert match.topic_id is None
+            continue
+        exact = match.signals.lexical >= 0.95
+        assert (match.topic_id is not None) == (exact or decision.should_answer(match.signals))
+
+
+def test_the_fit_refuses_the_held_out_half() -> None:
+    pytest.importorskip("sklearn")
+    from benchmarks import fit_decision
+
+    held_out = Path(__file__).parent / "data" / "real-test.jsonl"
+    with pytest.raises(SystemExit) as refused:
+        fit_decision.main([str(held_out)])
+    assert refused.value.code == 2
