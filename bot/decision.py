@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# Fitted 2026-12-02 by `python benchmarks/fit_decision.py` (dev + real-tune, 238 questions).
-WEIGHTS = {"confidence": 1.478, "lexical": 3.575, "margin": 0.668, "agrees": 0.928}
-BIAS = -3.202
-ANSWER_AT = 0.62  # answer when the best topic is right with at least this probability
+# Fitted 2026-12-02 by `python benchmarks/fit_decision.py` (dev + real-tune, 346 questions).
+WEIGHTS = {"confidence": 1.153, "lexical": 3.5, "margin": 0.571, "agrees": 0.314}
+BIAS = -2.554
+ANSWER_AT = 0.58  # answer when the best topic is right with at least this probability
 
 
 @dataclass(frozen=True)
