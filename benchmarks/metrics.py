@@ -83,7 +83,7 @@ def tune(
 def own_decision(
     in_scope: Sequence[Prediction], gold: Sequence[str], out_of_scope: Sequence[Prediction]
 ) -> dict[str, float]:
-    """The matcher's own answer/decline decision (its ANSWER_AT and ANSWER_LEAD)."""
+    """The matcher's own answer/decline decision (`bot.decision`)."""
     return {
         "accuracy_with_decline": _share(
             sum(p.answered == g for p, g in zip(in_scope, gold, strict=True)), len(gold)

@@ -45,7 +45,7 @@ class Prediction:
     topic: str | None  # the best topic, even if the system would decline
     score: float  # on the system's own scale (0-100, BM25 unbounded)
     answered: str | None = (
-        None  # the matcher's own decision (ANSWER_AT/ANSWER_LEAD); baselines: None
+        None  # the matcher's own decision (bot.decision); baselines: None
     )
 
 
