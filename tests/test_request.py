@@ -1,6 +1,6 @@
 """The bot's Bot API client (aiohttp) against a small local server that misbehaves on purpose.
 
-What the client must do: send parameters the way Telegram reads them (a form, multipart
+What the client must do: send parameters the way Telegram reads them (a JSON object, multipart
 with files), retry what could not have been carried out (a refused connection) and, for calls that
 are harmless to repeat, 5xx answers and dropped connections; never resend a message
 after those, never retry a timeout, and raise python-telegram-bot's own errors.
@@ -29,11 +29,13 @@ from tests.support.botapi import UploadedFile, _decode_body
 class Server:
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
+        self.content_types: dict[str, str] = {}
         self.url = ""
 
     async def handle(self, req: web.Request) -> web.StreamResponse:
         name = req.match_info["name"]
         self.hits[name] = self.hits.get(name, 0) + 1
+        self.content_types[name] = req.content_type
         if name == "slow":
             await asyncio.sleep(2)
         if name in ("fail", "sendFail"):
@@ -84,14 +86,15 @@ def _data(**values: Any) -> RequestData:
     return RequestData([RequestParameter.from_input(k, v) for k, v in values.items()])
 
 
-async def test_parameters_are_sent_as_a_form(server: Server, client: AiohttpRequest) -> None:
+async def test_parameters_are_sent_as_json(server: Server, client: AiohttpRequest) -> None:
     markup = {"inline_keyboard": [[{"text": "Ä & <b>", "callback_data": "x"}]]}
     code, body = await client.do_request(
         f"{server.url}/echo", "POST", _data(chat_id=5, text="é & ü <b>", reply_markup=markup)
     )
     assert code == 200
+    assert server.content_types["echo"] == "application/json"
     result = json.loads(body)["result"]
-    # decoded the way the stand-in (like Telegram) decodes a form: JSON values parsed
+    # decoded the way the stand-in (like Telegram) decodes a request
     assert result == {"chat_id": 5, "text": "é & ü <b>", "reply_markup": markup}
 
 

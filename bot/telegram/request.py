@@ -24,11 +24,13 @@ not used.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from typing import Any
 
 import aiohttp
+from aiohttp.payload import BytesPayload
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -154,15 +156,23 @@ def _describe(exc: BaseException) -> str:
     return f"aiohttp.{type(exc).__name__}: " + _URL_PATH.sub(r"\1/...", str(exc))
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Parameters as a form, like python-telegram-bot's own client; multipart with files."""
+def _body(request_data: RequestData | None) -> aiohttp.FormData | BytesPayload | None:
+    """Parameters as one JSON object (the Bot API reads `application/json`), multipart
+    with files, like python-telegram-bot's own client.
+
+    Why not a form, as python-telegram-bot's httpx client sends: percent-encoding an
+    answer of a thousand characters and its keyboard cost urllib ~0.13 ms a message,
+    more than a tenth of the bot's work per question; `json.dumps` takes ~0.01 ms."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     if not request_data.multipart_data:
-        return fields or None
+        parameters = request_data.parameters
+        if not parameters:
+            return None
+        body = json.dumps(parameters, ensure_ascii=False).encode("utf-8")
+        return BytesPayload(body, content_type="application/json")
     form = aiohttp.FormData(quote_fields=False)
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
