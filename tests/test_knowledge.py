@@ -47,6 +47,8 @@ REQUIRED = [
     "foi-requests",
     "campaign-demands",
     "other-privacy",
+    # issue 9: real questions about face-scan age checks
+    "age-checks",
 ]
 
 
