@@ -318,9 +318,12 @@ def _resolved_terms(index: _LanguageIndex, asked: list[str], known: set[str]) ->
     """Each distinct question term with its weight and the vocabulary terms it stands
     for (itself, or typo candidates); `known` words (exact in some language) are no typos."""
     word_of: dict[str, str] = {}
+    exact: set[str] = set()
     for word in asked:
-        word_of.setdefault(term(word, index.lang), word)
-    exact = {term(w, index.lang) for w in known}
+        term_ = term(word, index.lang)
+        word_of.setdefault(term_, word)
+        if word in known:
+            exact.add(term_)
     resolved: Resolved = []
     for term_, word in word_of.items():
         if term_ in exact and term_ not in index.weights:
@@ -376,7 +379,7 @@ def _score(index: _LanguageIndex, resolved: Resolved) -> Mapping[str, float]:
         PHRASE_SHARE * phrase_scores + (1 - PHRASE_SHARE) * np.minimum(covered / explained, 1.0)
     )
     values = scores.tolist()
-    return {index.topics[k]: values[k] for k in np.flatnonzero(covered > 0.0).tolist()}
+    return {index.topics[k]: values[k] for k in (covered > 0.0).nonzero()[0].tolist()}
 
 
 def _phrase_scores(
@@ -401,7 +404,7 @@ def _phrase_scores(
         if t not in chosen:
             _add_term(index, t, hits[t], found_q, found_p)
     best = np.zeros(len(index.topics))
-    at = np.flatnonzero(touched)
+    at = touched.nonzero()[0]  # np.flatnonzero without its Python-level calls
     if not len(at):
         return best
     beta2 = BETA * BETA
@@ -439,7 +442,8 @@ def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> npt.NDArray[np
             [(candidate, similarity)] = candidates.items()
             if candidate in index.covers:
                 at, share = index.covers[candidate]
-                covered[at] += weight * (share * similarity)
+                # an exact word (similarity 1.0): share * 1.0 is share, bit for bit
+                covered[at] += weight * (share if similarity == 1.0 else share * similarity)
             continue
         best = np.zeros(len(index.topics))
         for candidate, similarity in candidates.items():
