@@ -44,9 +44,7 @@ DECLINED = -1.0  # the score of a question a signpost won: below every threshold
 class Prediction:
     topic: str | None  # the best topic, even if the system would decline
     score: float  # on the system's own scale (0-100, BM25 unbounded)
-    answered: str | None = (
-        None  # the matcher's own decision (bot.decision); baselines: None
-    )
+    answered: str | None = None  # the matcher's own decision (bot.decision); baselines: None
 
 
 class System(Protocol):
