@@ -4,7 +4,7 @@ The model is what scikit-learn's `LinearSVC(C=1)` fits (L2-regularised
 squared hinge loss, one class against the rest, an intercept learned like a
 feature of constant value 1), found with the same method: dual coordinate
 descent (Hsieh et al., 2008, the method of LIBLINEAR). Each pass visits the
-training texts in a seeded random order and updates that text's dual
+training texts in a random order and updates that text's dual
 variables for all classes at once with a few numpy operations, so a pass
 costs one Python step per text. `EPOCHS` passes reach the accuracy of the
 converged model on our data sets (see `benchmarks/`), and training stays a
@@ -17,6 +17,7 @@ needs; the benchmark shows both side by side.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,7 +27,6 @@ from bot.features import SparseRow
 
 C = 1.0
 EPOCHS = 3
-SEED = 20261201
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -35,13 +35,20 @@ class LinearModel:
     """Weights (one column per class) learned from labelled sparse rows."""
 
     def __init__(
-        self, rows: Sequence[SparseRow], labels: Sequence[int], n_columns: int, n_classes: int
+        self,
+        rows: Sequence[SparseRow],
+        labels: Sequence[int],
+        n_columns: int,
+        n_classes: int,
+        keys: Sequence[str] = (),
     ) -> None:
-        """Train on `rows` labelled with class numbers `labels` (0..n_classes-1)."""
+        """Train on `rows` labelled with class numbers `labels` (0..n_classes-1); `keys`
+        (the training texts) decide the order each pass visits them in (`visit_orders`)."""
         self.bias_column = n_columns
         self.weights: FloatArray = np.zeros((n_columns + 1, n_classes), dtype=np.float32)
         if rows:
-            _dual_descent(self.weights, rows, labels, n_classes)
+            keys = keys or [str(i) for i in range(len(rows))]
+            _dual_descent(self.weights, rows, labels, n_classes, visit_orders(keys))
 
     def scores(self, row: SparseRow) -> FloatArray:
         """The decision value of every class for one row."""
@@ -54,8 +61,29 @@ class LinearModel:
         return pushed
 
 
+def visit_orders(keys: Sequence[str]) -> list[list[int]]:
+    """For each pass, the order to visit the training texts in: sorted by a hash of the
+    text and the pass number. The order looks random, as coordinate descent needs, but a
+    text's place does not depend on the others: adding one way of asking inserts it
+    somewhere and leaves the order of the rest as it was. (A seeded shuffle of the
+    positions gave a new order to all of them, and a few questions near the threshold
+    changed their verdict whenever anyone added any line.)"""
+    return [_order(keys, epoch) for epoch in range(EPOCHS)]
+
+
+def _order(keys: Sequence[str], epoch: int) -> list[int]:
+    digests = [
+        hashlib.blake2b(f"{epoch}\x00{key}".encode(), digest_size=8).digest() for key in keys
+    ]
+    return sorted(range(len(keys)), key=lambda i: (digests[i], i))
+
+
 def _dual_descent(
-    weights: FloatArray, rows: Sequence[SparseRow], labels: Sequence[int], n_classes: int
+    weights: FloatArray,
+    rows: Sequence[SparseRow],
+    labels: Sequence[int],
+    n_classes: int,
+    orders: Sequence[Sequence[int]],
 ) -> None:
     """Fit `weights` in place: dual coordinate descent on the squared hinge loss."""
     diagonal = 0.5 / C  # the squared hinge's term on the dual's diagonal
@@ -64,10 +92,7 @@ def _dual_descent(
     columns = [np.append(r.columns, bias).astype(np.intp) for r in rows]
     values = [np.append(r.values, 1.0).astype(np.float32) for r in rows]
     curvature = [float(v @ v) + diagonal for v in values]
-    order = np.arange(len(rows))
-    rng = np.random.default_rng(SEED)
-    for _ in range(EPOCHS):
-        rng.shuffle(order)
+    for order in orders:
         for i in order:
             cols, vals, alpha, label = columns[i], values[i], alphas[i], labels[int(i)]
             # sign y = -1 for every class but the label's (+1): y * score, y * change

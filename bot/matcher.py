@@ -149,7 +149,11 @@ class Matcher:
             chars=len(examples) * len(self._topics) <= MAX_CHAR_WORK,
         )
         self._model = LinearModel(
-            rows, [number[p.topic_id] for p in examples], self._vectorizer.size, len(self._topics)
+            rows,
+            [number[p.topic_id] for p in examples],
+            self._vectorizer.size,
+            len(self._topics),
+            keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
         )
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:

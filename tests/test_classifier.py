@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.classifier import LinearModel
+from bot.classifier import LinearModel, visit_orders
+from bot.evaluate import DATA, read_set
+from bot.explainer import Explainer
 from bot.features import Vectorizer, char_grams, folded_words, readable, word_grams
+from bot.matcher import Matcher, Phrasing
 
 TRAIN = [
     ("prints", "what is wrong with giving my fingerprints"),
@@ -99,3 +102,48 @@ def test_same_decisions_as_scikit_learn_linearsvc() -> None:
         query = np.zeros((1, vectorizer.size))
         query[0, row.columns] = row.values
         assert int(np.argmax(ours.scores(row))) == int(reference.predict(query)[0])
+
+
+def test_adding_a_text_leaves_the_visiting_order_of_the_others_as_it_was() -> None:
+    keys = [f"way of asking {i}" for i in range(200)]
+    before = visit_orders(keys)
+    after = visit_orders([*keys, "one more way of asking"])
+    for old, new in zip(before, after, strict=True):
+        assert [i for i in new if i < len(keys)] == old  # the new text (200) is only inserted
+    assert before[0] != before[1]  # each pass has its own order
+    assert sorted(before[0]) == list(range(len(keys)))
+
+
+def test_one_more_way_of_asking_changes_no_unrelated_verdict() -> None:
+    # A seeded shuffle of the positions reordered every text when one was added, and a few
+    # questions near the threshold changed their verdict with any edit of the knowledge.
+    explainer = Explainer.load()
+    knowledge = explainer.knowledge
+    extra = Phrasing("get-involved", "de", "wie kann ich bei der kampagne mithelfen")
+    phrasings = [
+        Phrasing(entry.topic_id, lang, text)
+        for lang, language in knowledge.languages.items()
+        for entry in language.entries.values()
+        for text in entry.phrasings
+    ]
+    answers = [
+        Phrasing(entry.topic_id, lang, entry.answer_plain)
+        for lang, language in knowledge.languages.items()
+        for entry in language.entries.values()
+    ]
+    words = {
+        lang: language.function_words
+        for lang, language in knowledge.languages.items()
+        if language.function_words
+    }
+    grown = Matcher(
+        [*phrasings, extra], topic_order=knowledge.topics, context=answers, function_words=words
+    )
+    questions = [row["text"] for row in read_set(DATA / "questions-blind.jsonl")]
+    changed = [
+        q
+        for q in questions
+        if explainer.matcher.match(q).topic_id != grown.match(q).topic_id
+        and "mithelfen" not in q.lower()
+    ]
+    assert changed == []
