@@ -21,7 +21,15 @@ import pytest
 
 from bot.explainer import Explainer
 from bot.telegram.polling import ALLOWED_UPDATES, FETCH_AHEAD
-from tests.e2e_helpers import ROOT, WAIT, BotProcess, free_port, new_user_id, to_chat
+from tests.e2e_helpers import (
+    ROOT,
+    START_TIMEOUT,
+    WAIT,
+    BotProcess,
+    free_port,
+    new_user_id,
+    to_chat,
+)
 from tests.support.botapi import DEFAULT_TOKEN, BotApiStandIn, post_webhook, text_message
 from tests.support.chaos import ChaosStandIn
 
@@ -410,7 +418,7 @@ def test_a_token_revoked_while_running_stops_the_bot_cleanly(tmp_path: Path) -> 
             api.token = "7654321:TheNewTokenAfterARevoke_abcdefghij"
             api.push_update(text_message(QUESTION, user_id=new_user_id()))  # ends the long poll
             assert bot.proc is not None
-            code = bot.proc.wait(20)
+            code = bot.proc.wait(START_TIMEOUT)  # an upper bound: it exits as soon as refused
         finally:
             bot.stop()
     log = bot.log()
