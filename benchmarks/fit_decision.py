@@ -199,13 +199,15 @@ def write(
 ) -> None:
     path = ROOT / "bot" / "decision.py"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(
-        r"# Fitted .*\nWEIGHTS = .*\nBIAS = .*\nANSWER_AT = [0-9.]+",
+    text, replaced = re.subn(
+        r"# Fitted .*\n(?:# .*\n)*WEIGHTS = .*\nBIAS = .*\nANSWER_AT = [0-9.]+",
         f"# Fitted {date.today().isoformat()} by `python benchmarks/fit_decision.py`"
         f" ({' + '.join(sets)}, {n} questions).\n"
         f"WEIGHTS = {json.dumps(weights)}\nBIAS = {bias}\nANSWER_AT = {threshold}",
         text,
     )
+    if replaced != 1:
+        raise SystemExit(f"{path}: the fitted constants were not found where --write expects them")
     path.write_text(text, encoding="utf-8")
 
 

@@ -66,3 +66,22 @@ def test_the_fit_refuses_the_held_out_half() -> None:
     with pytest.raises(SystemExit) as refused:
         fit_decision.main([str(held_out)])
     assert refused.value.code == 2
+
+
+def test_the_fit_writes_its_constants_into_the_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("sklearn")
+    from benchmarks import fit_decision
+
+    shipped = Path(decision.__file__)
+    (tmp_path / "bot").mkdir()
+    copy = tmp_path / "bot" / "decision.py"
+    copy.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(fit_decision, "ROOT", tmp_path)
+    weights = {"confidence": 1.0, "lexical": 2.0, "margin": 0.5, "agrees": 0.25}
+    fit_decision.write(weights, -1.5, 0.66, 100, ["dev", "real-tune"])
+    text = copy.read_text(encoding="utf-8")
+    assert 'WEIGHTS = {"confidence": 1.0, "lexical": 2.0, "margin": 0.5, "agrees": 0.25}' in text
+    assert "BIAS = -1.5\nANSWER_AT = 0.66" in text
+    assert "(dev + real-tune, 100 questions)" in text
