@@ -25,7 +25,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
@@ -38,15 +38,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.decision import Signals, should_answer  # noqa: E402
 from bot.evaluate import DATA, HELD_OUT, read_set  # noqa: E402
-from bot.explainer import Explainer, build_matcher  # noqa: E402
-from bot.features import Vectorizer  # noqa: E402
-from bot.matcher import EXACT_AT, Match, Phrasing  # noqa: E402
+from bot.explainer import Explainer, build_matcher, ways_of_asking  # noqa: E402
+from bot.features import SparseRow, Vectorizer  # noqa: E402
+from bot.matcher import Match, Phrasing  # noqa: E402
 
 C = 3.0  # the regression's inverse regularisation (chosen by the same cross-validation)
 WRONG_MAX = 0.035
 DECLINED_MIN = 0.88
-NAMES = ("confidence", "lexical", "margin", "agrees")
+NAMES = tuple(f.name for f in fields(Signals))  # the order of Signals.values()
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Scored:
     expect: tuple[str | None, ...]
     match: Match
     best: str  # the best-ranked topic, a signpost included
+    real: bool  # one of the real questions (the threshold is chosen on those)
 
     @property
     def in_scope(self) -> bool:
@@ -77,69 +79,88 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"never fit on a held-out set: {', '.join(map(str, held_out))}")
     explainer = Explainer.load()
     signposts = explainer.knowledge.signposts
-    sets = {f.stem: score_as_strangers(explainer, read_set(f), args.tau) for f in files}
-    rows = [s for scored in sets.values() for s in scored if s.match.signals is not None]
-    x = np.array([list(s.match.signals.values().values()) for s in rows])  # type: ignore[union-attr]
-    y = np.array([s.right(signposts) for s in rows], dtype=int)
-    threshold, figures = choose_threshold(x, y, sets, signposts)
+    likeness = Likeness(ways_of_asking(explainer.knowledge))
+    scored = [
+        score_as_stranger(explainer, likeness, item, args.tau, f.stem.startswith("real"))
+        for f in files
+        for item in read_set(f)
+        if item["expect"]
+    ]
+    weighed = [i for i, s in enumerate(scored) if s.match.signals is not None]
+    x = np.array([list(scored[i].match.signals.values().values()) for i in weighed])  # type: ignore[union-attr]
+    y = np.array([scored[i].right(signposts) for i in weighed], dtype=int)
+    threshold, figures = choose_threshold(x, y, scored, weighed, signposts)
     model = LogisticRegression(C=C, max_iter=5000).fit(x, y)
     weights = dict(zip(NAMES, (round(float(w), 3) for w in model.coef_[0]), strict=True))
     bias = round(float(model.intercept_[0]), 3)
-    print(f"questions: {sum(len(s) for s in sets.values())} ({', '.join(sets)})")
+    names = [f.stem for f in files]
+    print(f"questions: {len(scored)} ({', '.join(names)})")
     print(f"weights: {weights}, bias {bias}")
     print(f"answer at {threshold:.2f}; cross-validated on the real questions: {figures}")
     if args.write:
-        write(weights, bias, threshold, sum(len(s) for s in sets.values()), list(sets))
+        write(weights, bias, threshold, len(scored), names)
         print("written to bot/decision.py")
     return 0
 
 
-def score_as_strangers(explainer: Explainer, labelled: list[dict], tau: float) -> list[Scored]:
-    """Each question matched without the ways of asking at least `tau` like it."""
-    knowledge = explainer.knowledge
-    phrasings = _phrasings(explainer)
-    vectorizer, rows = Vectorizer.fit((p.text for p in phrasings), max_columns=10**8, chars=True)
-    matrix = _unit_rows(rows, vectorizer.size)
-    out = []
-    for item in labelled:
-        if not item["expect"]:
-            continue
-        question = _unit_rows([vectorizer.row(item["text"])], vectorizer.size)
-        cosine = (question @ matrix.T).toarray()[0]
-        like = frozenset(phrasings[i] for i in np.nonzero(cosine >= tau)[0])
-        matcher = (
-            build_matcher(knowledge, keep=lambda p, like=like: p not in like)
-            if like
-            else explainer.matcher
-        )
-        match = matcher.match(item["text"])
-        best = match.ranked[0][0] if match.ranked else ""
-        out.append(Scored(tuple(item["expect"]), match, best))
-    return out
+class Likeness:
+    """Which ways of asking are like a question: tf-idf cosine over the ways of asking."""
+
+    def __init__(self, phrasings: list[Phrasing]) -> None:
+        self.phrasings = phrasings
+        self.vectorizer, rows = Vectorizer.fit((p.text for p in phrasings), max_columns=10**8)
+        self.matrix = self._unit_rows(rows)
+
+    def like(self, text: str, tau: float) -> set[int]:
+        """The positions of the ways of asking at least `tau` like `text`."""
+        cosine = (self._unit_rows([self.vectorizer.row(text)]) @ self.matrix.T).toarray()[0]
+        return set(np.nonzero(cosine >= tau)[0].tolist())
+
+    def _unit_rows(self, rows: Sequence[SparseRow]) -> sp.csr_matrix:
+        indptr = np.cumsum([0, *(len(r.columns) for r in rows)])
+        columns = np.concatenate([r.columns for r in rows])
+        values = np.concatenate([r.values for r in rows])
+        matrix = sp.csr_matrix((values, columns, indptr), shape=(len(rows), self.vectorizer.size))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
+        return sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
+
+
+def score_as_stranger(
+    explainer: Explainer, likeness: Likeness, item: dict, tau: float, real: bool
+) -> Scored:
+    """A question matched without the ways of asking at least `tau` like it."""
+    like = likeness.like(item["text"], tau)
+    matcher = explainer.matcher
+    if like:
+        kept = [p for i, p in enumerate(likeness.phrasings) if i not in like]
+        matcher = build_matcher(explainer.knowledge, kept)
+    match = matcher.match(item["text"])
+    return Scored(tuple(item["expect"]), match, match.ranked[0][0] if match.ranked else "", real)
 
 
 def choose_threshold(
-    x: np.ndarray, y: np.ndarray, sets: dict[str, list[Scored]], signposts: frozenset[str]
+    x: np.ndarray,
+    y: np.ndarray,
+    scored: list[Scored],
+    weighed: list[int],
+    signposts: frozenset[str],
 ) -> tuple[float, str]:
-    """The threshold that answers the most real questions rightly within the limits."""
-    real = [s for name, scored in sets.items() if name.startswith("real") for s in scored]
-    weighed = [s for scored in sets.values() for s in scored if s.match.signals is not None]
-    position = {id(s): i for i, s in enumerate(weighed)}
-    runs = [
-        cross_val_predict(
+    """The threshold that answers the most real questions rightly within the limits;
+    `weighed`: the positions in `scored` of the rows of `x`."""
+    runs = []
+    for seed in range(3):
+        probability = np.full(len(scored), -1.0)  # declined before weighing: never answers
+        probability[weighed] = cross_val_predict(
             LogisticRegression(C=C, max_iter=5000),
             x,
             y,
             cv=StratifiedKFold(5, shuffle=True, random_state=seed),
             method="predict_proba",
         )[:, 1]
-        for seed in range(3)
-    ]
+        runs.append(probability)
     best: tuple[float, float, str] = (-1.0, 0.5, "none within the limits")
     for threshold in np.arange(0.30, 0.90, 0.02):
-        shares = np.mean(
-            [_shares(real, p, position, float(threshold), signposts) for p in runs], axis=0
-        )
+        shares = np.mean([_shares(scored, p, float(threshold), signposts) for p in runs], axis=0)
         right, wrong, declined = shares
         if wrong <= WRONG_MAX and declined >= DECLINED_MIN and right > best[0]:
             best = (right, float(threshold), _describe(shares))
@@ -147,19 +168,16 @@ def choose_threshold(
 
 
 def _shares(
-    scored: list[Scored],
-    p: np.ndarray,
-    position: dict[int, int],
-    threshold: float,
-    signposts: frozenset[str],
+    scored: list[Scored], probability: np.ndarray, threshold: float, signposts: frozenset[str]
 ) -> tuple[float, float, float]:
-    """In-scope answered right, wrong (both of in-scope) and off-topic declined."""
+    """On the real questions: in-scope answered right, wrong (both of in-scope) and
+    off-topic declined; `probability` is aligned with `scored`."""
     right = wrong = inside = declined = outside = 0
-    for s in scored:
+    for s, p in zip(scored, probability, strict=True):
+        if not s.real:
+            continue
         signals = s.match.signals
-        answers = signals is not None and (
-            signals.lexical * 100 >= EXACT_AT or p[position[id(s)]] >= threshold
-        )
+        answers = signals is not None and should_answer(signals, p, threshold)
         answered = s.best if answers and s.best not in signposts else None
         if s.in_scope:
             inside += 1
@@ -174,24 +192,6 @@ def _shares(
 def _describe(shares: np.ndarray) -> str:
     right, wrong, declined = (100 * v for v in shares)
     return f"answered right {right:.1f}%, wrong {wrong:.1f}%, off-topic declined {declined:.1f}%"
-
-
-def _phrasings(explainer: Explainer) -> list[Phrasing]:
-    return [
-        Phrasing(entry.topic_id, lang, text)
-        for lang, language in explainer.knowledge.languages.items()
-        for entry in language.entries.values()
-        for text in entry.phrasings
-    ]
-
-
-def _unit_rows(rows: Sequence, width: int) -> sp.csr_matrix:
-    indptr = np.cumsum([0, *(len(r.columns) for r in rows)])
-    columns = np.concatenate([r.columns for r in rows]) if rows else np.array([], dtype=int)
-    values = np.concatenate([r.values for r in rows]) if rows else np.array([])
-    matrix = sp.csr_matrix((values, columns, indptr), shape=(len(rows), width))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
-    return sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
 
 
 def write(

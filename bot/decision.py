@@ -1,7 +1,8 @@
 """Whether the best topic is right: a probability from four signals, to answer or not.
 
 The matcher ranks topics; this module decides whether the best one is right
-enough to answer. It is a logistic regression over four signals of the best
+enough to answer. A question that is a way of asking as written (`EXACT`) is
+always answered. It is a logistic regression over four signals of the best
 topic, each of which is evidence on its own:
 
 - `confidence`: its share of the softmax over the combined scores (0-1);
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 WEIGHTS = {"confidence": 1.153, "lexical": 3.5, "margin": 0.571, "agrees": 0.314}
 BIAS = -2.554
 ANSWER_AT = 0.58  # answer when the best topic is right with at least this probability
+EXACT = 0.95  # a lexical score this high is a way of asking as written: always answered
 
 
 @dataclass(frozen=True)
@@ -59,5 +61,7 @@ def probability(signals: Signals) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def should_answer(signals: Signals) -> bool:
-    return probability(signals) >= ANSWER_AT
+def should_answer(signals: Signals, chance: float | None = None, at: float = ANSWER_AT) -> bool:
+    """Answer a way of asking as written (`EXACT`), else when the probability reaches `at`.
+    `chance` replaces `probability(signals)`: the fit tries its cross-validated ones."""
+    return signals.lexical >= EXACT or (probability(signals) if chance is None else chance) >= at

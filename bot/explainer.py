@@ -7,7 +7,7 @@ a broken file can never leave a half-loaded bot.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -75,18 +75,19 @@ class Explainer:
         return candidate if candidate in self.knowledge.topics else None
 
 
-def build_matcher(
-    knowledge: KnowledgeBase, keep: Callable[[Phrasing], bool] | None = None
-) -> Matcher:
-    """The matcher for `knowledge`; `keep` leaves out the ways of asking it rejects (the
-    decision's fit scores questions as if the ways of asking written from them were not
-    there: `benchmarks/fit_decision.py`)."""
-    phrasings = [
+def ways_of_asking(knowledge: KnowledgeBase) -> list[Phrasing]:
+    """Every language's ways of asking, as the matcher learns from them."""
+    return [
         Phrasing(entry.topic_id, lang, text)
         for lang, language in knowledge.languages.items()
         for entry in language.entries.values()
         for text in entry.phrasings
     ]
+
+
+def build_matcher(knowledge: KnowledgeBase, phrasings: Sequence[Phrasing] | None = None) -> Matcher:
+    """The matcher for `knowledge`; `phrasings` replaces its ways of asking (the decision's
+    fit leaves out those written from a question: `benchmarks/fit_decision.py`)."""
     answers = [
         Phrasing(entry.topic_id, lang, entry.answer_plain)
         for lang, language in knowledge.languages.items()
@@ -98,7 +99,7 @@ def build_matcher(
         if language.function_words
     }
     return Matcher(
-        [p for p in phrasings if keep is None or keep(p)],
+        ways_of_asking(knowledge) if phrasings is None else phrasings,
         topic_order=knowledge.topics,
         context=answers,
         function_words=function_words,

@@ -20,7 +20,7 @@ One scoring path, in named steps (`Matcher.match`):
 5. Decision (`_decide`). A question whose informative words are mostly
    unknown to every language (`KNOWN_MIN`, "what's the weather") is declined.
    Otherwise the best topic is answered when the question is a way of asking
-   as written (`EXACT_AT`), or when `bot.decision` puts the probability that
+   as written, or when `bot.decision` puts the probability that
    it is right high enough, from its confidence, its lexical score, the
    classifier's margin over the runner-up and whether the classifier alone
    agrees. Else up to three topics with a confidence of `SUGGEST_AT` and a
@@ -54,7 +54,6 @@ __all__ = ["Match", "Matcher", "Phrasing"]
 
 LEXICAL_WEIGHT = 1.5  # how much a full lexical match (1.0) adds to a model score
 TEMPERATURE = 3.0  # softmax sharpness over combined scores
-EXACT_AT = 95.0  # a lexical score this high is a way of asking as written
 SUGGEST_AT = 10.0  # confidence to be offered as "did you mean"
 SUGGEST_LEXICAL_AT = 30.0  # lexical score a suggestion needs too
 KNOWN_MIN = 0.4  # share of the informative words some language must know
@@ -280,7 +279,7 @@ def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str
         return Match(None, top_score, lang, (), everything)
     lexical = max(evidence.lexical.get(top_topic, {}).values(), default=0.0)
     signals = _signals(evidence, lexical)
-    if lexical >= EXACT_AT or decision.should_answer(signals):
+    if decision.should_answer(signals):
         return Match(top_topic, top_score, lang, (), everything, signals=signals)
     suggestions = tuple(
         topic

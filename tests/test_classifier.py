@@ -7,9 +7,9 @@ import pytest
 
 from bot.classifier import LinearModel, visit_orders
 from bot.evaluate import DATA, read_set
-from bot.explainer import Explainer
+from bot.explainer import Explainer, build_matcher, ways_of_asking
 from bot.features import Vectorizer, char_grams, folded_words, readable, word_grams
-from bot.matcher import Matcher, Phrasing
+from bot.matcher import Phrasing
 
 TRAIN = [
     ("prints", "what is wrong with giving my fingerprints"),
@@ -118,27 +118,8 @@ def test_one_more_way_of_asking_changes_no_unrelated_verdict() -> None:
     # A seeded shuffle of the positions reordered every text when one was added, and a few
     # questions near the threshold changed their verdict with any edit of the knowledge.
     explainer = Explainer.load()
-    knowledge = explainer.knowledge
     extra = Phrasing("get-involved", "de", "wie kann ich bei der kampagne mithelfen")
-    phrasings = [
-        Phrasing(entry.topic_id, lang, text)
-        for lang, language in knowledge.languages.items()
-        for entry in language.entries.values()
-        for text in entry.phrasings
-    ]
-    answers = [
-        Phrasing(entry.topic_id, lang, entry.answer_plain)
-        for lang, language in knowledge.languages.items()
-        for entry in language.entries.values()
-    ]
-    words = {
-        lang: language.function_words
-        for lang, language in knowledge.languages.items()
-        if language.function_words
-    }
-    grown = Matcher(
-        [*phrasings, extra], topic_order=knowledge.topics, context=answers, function_words=words
-    )
+    grown = build_matcher(explainer.knowledge, [*ways_of_asking(explainer.knowledge), extra])
     questions = [row["text"] for row in read_set(DATA / "questions-blind.jsonl")]
     changed = [
         q
