@@ -84,32 +84,35 @@ class SparseRow:
 class Vectorizer:
     """Maps texts to tf-idf vectors over the n-grams of the texts it was fitted on."""
 
-    def __init__(self, df: Counter[str], count: int, max_columns: int | None = None) -> None:
-        """Columns for the n-grams of `df` (n-gram -> texts having it, of `count`); with
-        `max_columns`, only that many of the most common n-grams get one."""
-        self.chars = True  # whether texts get a character block
-        grams = sorted(df)
-        if max_columns is not None and len(grams) > max_columns:
-            grams = sorted(sorted(grams, key=df.__getitem__, reverse=True)[:max_columns])
-        self.columns: dict[str, int] = {gram: i for i, gram in enumerate(grams)}
-        counts = np.fromiter(map(df.__getitem__, grams), dtype=np.float32, count=len(grams))
-        self.idf = np.log((1 + count) / (1 + counts)) + np.float32(1.0)
+    def __init__(self, grams: Sequence[str], idf: npt.NDArray[np.float32], chars: bool) -> None:
+        """Columns for `grams` (sorted), weighted by `idf`; `chars`: whether texts get a
+        character block."""
+        self.chars = chars
+        self.columns: dict[str, int] = dict(zip(grams, range(len(grams)), strict=True))
+        self.idf = idf
 
     @classmethod
     def fit(
         cls, texts: Iterable[str], max_columns: int | None = None, chars: bool = True
     ) -> tuple[Vectorizer, list[SparseRow]]:
         """A vectorizer learnt from `texts` (the ways of asking), and their rows;
-        `chars=False` leaves the character block out (see `bot.matcher.MAX_CHAR_WORK`)."""
-        seen: dict[str, tuple[str, ...]] = {}  # each word's pieces, made once
-        counted = [(Counter(w), Counter(c)) for w, c in (grams_of(t, chars, seen) for t in texts)]
-        df: Counter[str] = Counter()
-        for word_counts, char_counts in counted:
-            df.update(word_counts.keys())
-            df.update(char_counts.keys())
-        vectorizer = cls(df, len(counted), max_columns)
-        vectorizer.chars = chars
-        return vectorizer, [vectorizer.vector(*blocks) for blocks in counted]
+        `chars=False` leaves the character block out (see `bot.matcher.MAX_CHAR_WORK`).
+        With `max_columns`, only that many of the most common n-grams get a column.
+
+        The rows are what `row()` gives each text, to the last bit, made for all texts
+        at once: n-grams numbered alphabetically, counted per text, then numpy over
+        the whole lot (see `_GramCounts`)."""
+        counts = _GramCounts.of(texts, chars)
+        kept = np.arange(len(counts.names))  # n-grams are numbered alphabetically
+        df = np.bincount(counts.grams, minlength=len(counts.names))
+        if max_columns is not None and len(kept) > max_columns:
+            # the most common first; a stable sort keeps ties in alphabetical order
+            kept = np.sort(np.argsort(-df, kind="stable")[:max_columns])
+        names = counts.names if len(kept) == len(counts.names) else [counts.names[g] for g in kept]
+        idf = np.log((1 + counts.texts) / (1 + df[kept].astype(np.float32))) + np.float32(1.0)
+        column = np.full(len(counts.names), -1, dtype=np.int32)
+        column[kept] = np.arange(len(kept), dtype=np.int32)
+        return cls(names, idf, chars), counts.rows(column, idf)
 
     @property
     def size(self) -> int:
@@ -143,6 +146,69 @@ class Vectorizer:
             np.concatenate(values)[order],
             tuple(names[i] for i in order) if keep_grams else (),
         )
+
+
+@dataclass
+class _GramCounts:
+    """Every text's n-grams, numbered in alphabetical order, and counted.
+
+    `grams` and `counts` hold, text after text and within a text block after block,
+    each distinct n-gram of the block (in the order of its first occurrence, as a
+    Counter keeps them) and how often it occurs; `blocks[2 * t + b]` is where
+    block b (0: words, 1: characters) of text t starts. That order matters: a block's
+    length is a float32 dot product, whose rounding depends on the order of the sum,
+    and the bulk rows must equal `Vectorizer.row`'s to the last bit."""
+
+    names: list[str]  # n-gram number -> the n-gram
+    grams: npt.NDArray[np.intp]
+    counts: npt.NDArray[np.float32]
+    blocks: npt.NDArray[np.intp]
+    texts: int
+
+    @classmethod
+    def of(cls, texts: Iterable[str], chars: bool) -> _GramCounts:
+        seen: dict[str, tuple[str, ...]] = {}  # each word's pieces, made once
+        found: list[str] = []  # each block's distinct n-grams, block after block
+        counts: list[int] = []
+        blocks = [0]
+        for text in texts:
+            for block in map(Counter, grams_of(text, chars, seen)):
+                found += block.keys()
+                counts += block.values()
+                blocks.append(len(found))
+        names = sorted(set(found))
+        number = dict(zip(names, range(len(names)), strict=True))
+        return cls(
+            names=names,
+            grams=np.fromiter(map(number.__getitem__, found), np.intp, len(found)),
+            counts=np.array(counts, dtype=np.float32),
+            blocks=np.array(blocks, dtype=np.intp),
+            texts=len(blocks) // 2,
+        )
+
+    def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> list[SparseRow]:
+        """Each text's row, given each n-gram's `column` (-1: none) and the `idf`."""
+        block_of = np.repeat(np.arange(len(self.blocks) - 1), np.diff(self.blocks))
+        known = column[self.grams] >= 0
+        cols = column[self.grams][known]
+        block_of = block_of[known]
+        values = self.counts[known] * idf[cols]
+        bounds = np.searchsorted(block_of, np.arange(len(self.blocks)))
+        lengths = np.zeros(len(self.blocks) - 1, dtype=np.float32)
+        for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
+            if end > start:
+                part = values[start:end]
+                lengths[k] = part.dot(part)
+        values /= np.repeat(np.sqrt(lengths), np.diff(bounds))
+        # within each text, by column: one sort of (text, column), unique pairs
+        text_of = block_of // 2
+        order = np.argsort(text_of.astype(np.int64) * (len(idf) + 1) + cols)
+        starts = bounds[::2].tolist()
+        cols, values = cols[order], values[order]
+        return [
+            SparseRow(cols[start:end], values[start:end])
+            for start, end in itertools.pairwise(starts)
+        ]
 
 
 def readable(gram: str) -> str:

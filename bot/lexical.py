@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import stop_words, strip_accents, term, terms, words
+from bot.textnorm import stop_words, strip_accents, term, words
 
 TYPO_CUTOFF = 80.0
 TYPO_MIN_LEN = 4
@@ -194,15 +194,14 @@ def _build(
     topic_terms: dict[str, set[str]] = defaultdict(set)
     context_terms: dict[str, set[str]] = defaultdict(set)
     phrasings: list[tuple[str, dict[str, int]]] = []
+    split = {item.text: words(item.text) for item in (*items, *context)}  # split once
     for item in items:
-        counts: dict[str, int] = defaultdict(int)
-        for found in terms(item.text, lang):
-            counts[found] += 1
-        if counts:
-            phrasings.append((item.topic_id, dict(counts)))
-            topic_terms[item.topic_id].update(counts)
+        counted = Counter([term(word, lang) for word in split[item.text]])
+        if counted:
+            phrasings.append((item.topic_id, dict(counted)))
+            topic_terms[item.topic_id].update(counted)
     for item in context:
-        context_terms[item.topic_id].update(terms(item.text, lang))
+        context_terms[item.topic_id].update([term(word, lang) for word in split[item.text]])
     df: dict[str, int] = defaultdict(int)
     for topic in set(topic_terms) | set(context_terms):
         for found in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
@@ -212,7 +211,7 @@ def _build(
     only_function: dict[str, bool] = {}
     surface: dict[str, str] = {}  # a word as written (accents stripped) -> its term
     for item in (*items, *context):
-        for word in words(item.text):
+        for word in split[item.text]:
             found = term(word, lang)
             only_function[found] = only_function.get(found, True) and word in function_words
             surface.setdefault(strip_accents(word), found)
@@ -236,10 +235,7 @@ def _build(
         unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
         surface=surface,
         vocabulary=(vocabulary := sorted(surface, key=lambda w: (len(w), w))),
-        starts=[
-            bisect_left([len(t) for t in vocabulary], n)
-            for n in range(max(map(len, vocabulary), default=0) + 2)
-        ],
+        starts=_length_starts(vocabulary),
         stops=stops,
         function_words=function_words,
         typical_weight=typical,
@@ -253,6 +249,13 @@ def _build(
         context_topics=(context_topics := _invert(context_terms)),
         covers=_covers(term_topics, context_topics, number),
     )
+
+
+def _length_starts(vocabulary: list[str]) -> list[int]:
+    """For each length n, the index of the first word of `vocabulary` (sorted by length)
+    of n letters or more."""
+    lengths = [len(word) for word in vocabulary]
+    return [bisect_left(lengths, n) for n in range(max(lengths, default=0) + 2)]
 
 
 def _covers(
