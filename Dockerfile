@@ -4,8 +4,10 @@
 #   docker run -d --name ryf-bot --env-file bot.env -v ryf-data:/data reclaim-your-face-bot
 #
 # bot.env holds TELEGRAM_BOT_TOKEN=... and any other BOT_* settings. The named volume
-# keeps the database and chat-key across upgrades. `docker kill -s HUP ryf-bot` reloads
-# knowledge and catalogs; `docker stop` sends SIGTERM, which stops the bot cleanly.
+# keeps the database and chat-key across upgrades; /cache (the trained model, README.md
+# "The model cache") lives in the container and is made again when it is recreated.
+# `docker kill -s HUP ryf-bot` reloads knowledge and catalogs; `docker stop` sends
+# SIGTERM, which stops the bot cleanly.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -18,12 +20,13 @@ RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin bot \
-    && install -d -o bot -g bot -m 0700 /data
+    && install -d -o bot -g bot -m 0700 /data /cache
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    BOT_DATA_DIR=/data
+    BOT_DATA_DIR=/data \
+    BOT_CACHE_DIR=/cache
 USER bot
 VOLUME ["/data"]
 # only for webhook mode, with BOT_WEBHOOK_LISTEN=0.0.0.0 (the default 127.0.0.1 is

@@ -50,6 +50,14 @@ class LinearModel:
             keys = keys or [str(i) for i in range(len(rows))]
             _dual_descent(self.weights, rows, labels, n_classes, visit_orders(keys))
 
+    @classmethod
+    def from_weights(cls, weights: FloatArray) -> LinearModel:
+        """A model with these weights (bias last), as a trained one had them
+        (`bot.modelcache`)."""
+        model = cls([], [], weights.shape[0] - 1, weights.shape[1])
+        model.weights = weights
+        return model
+
     def scores(self, row: SparseRow) -> FloatArray:
         """The decision value of every class for one row."""
         scores: FloatArray = row.values @ self.weights[row.columns] + self.weights[self.bias_column]

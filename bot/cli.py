@@ -14,6 +14,7 @@ from bot.decision import ANSWER_AT, probability
 from bot.dialogue import Turn, reply_to
 from bot.explainer import Explainer
 from bot.features import readable
+from bot.modelcache import cache_dir_from_env
 from bot.problems import DataError
 from bot.storage import Store
 
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_questions(args.action, args.file, args.data)
     try:
-        explainer = Explainer.load(args.knowledge, args.locales)
+        explainer = Explainer.load(args.knowledge, args.locales, cache_dir_from_env())
     except DataError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_DATA

@@ -25,8 +25,14 @@ class Explainer:
     catalogs: Catalogs
 
     @classmethod
-    def load(cls, knowledge_dir: Path | None = None, locales_dir: Path | None = None) -> Explainer:
-        """Load everything; raise DataError with every problem of every file."""
+    def load(
+        cls,
+        knowledge_dir: Path | None = None,
+        locales_dir: Path | None = None,
+        cache_dir: Path | None = None,
+    ) -> Explainer:
+        """Load everything; raise DataError with every problem of every file. `cache_dir`:
+        where the trained model is kept between starts (`bot.modelcache`; None: none)."""
         problems: list[Problem] = []
         knowledge = catalogs = None
         try:
@@ -39,7 +45,7 @@ class Explainer:
             problems.extend(exc.problems)
         if knowledge is None or catalogs is None:
             raise DataError(problems)
-        return cls(knowledge, build_matcher(knowledge), catalogs)
+        return cls(knowledge, build_matcher(knowledge, cache_dir=cache_dir), catalogs)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -85,9 +91,14 @@ def ways_of_asking(knowledge: KnowledgeBase) -> list[Phrasing]:
     ]
 
 
-def build_matcher(knowledge: KnowledgeBase, phrasings: Sequence[Phrasing] | None = None) -> Matcher:
+def build_matcher(
+    knowledge: KnowledgeBase,
+    phrasings: Sequence[Phrasing] | None = None,
+    cache_dir: Path | None = None,
+) -> Matcher:
     """The matcher for `knowledge`; `phrasings` replaces its ways of asking (the decision's
-    fit leaves out those written from a question: `benchmarks/fit_decision.py`)."""
+    fit leaves out those written from a question: `benchmarks/fit_decision.py`);
+    `cache_dir`: see `Explainer.load`."""
     answers = [
         Phrasing(entry.topic_id, lang, entry.answer_plain)
         for lang, language in knowledge.languages.items()
@@ -103,4 +114,5 @@ def build_matcher(knowledge: KnowledgeBase, phrasings: Sequence[Phrasing] | None
         topic_order=knowledge.topics,
         context=answers,
         function_words=function_words,
+        cache_dir=cache_dir,
     )

@@ -39,13 +39,14 @@ and immutable once built.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from bot import decision
+from bot import decision, modelcache
 from bot.classifier import LinearModel
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalIndex, Phrasing
@@ -128,32 +129,22 @@ class Matcher:
         topic_order: Iterable[str] = (),
         context: Iterable[Phrasing] = (),
         function_words: Mapping[str, frozenset[str]] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         """Build both scorers: a pure function of the knowledge, run on load and reload.
 
         `phrasings`: the ways of asking; `context`: other text about a topic (its
         answer), weaker lexical evidence; `function_words`: per language, the words that
-        say little ("the", "my"), else the `stopwords` list."""
+        say little ("the", "my"), else the `stopwords` list; `cache_dir`: where trained
+        models are kept (`bot.modelcache`; None: train every time)."""
         items = [p for p in phrasings if p.text.strip()]
         context = list(context)
         self._lexical = LexicalIndex(items, context, function_words)
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
-        number = {topic: i for i, topic in enumerate(self._topics)}
         examples = [*items, *answer_sentences(context, listed)]
-        self._vectorizer, rows = Vectorizer.fit(
-            (p.text for p in examples),
-            max_columns=MAX_WEIGHTS // max(len(self._topics), 1),
-            chars=len(examples) * len(self._topics) <= MAX_CHAR_WORK,
-        )
-        self._model = LinearModel(
-            rows,
-            [number[p.topic_id] for p in examples],
-            self._vectorizer.size,
-            len(self._topics),
-            keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
-        )
+        self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
         """The verdict on `question`; `languages` limits the lexical search (default: all)."""
@@ -240,6 +231,38 @@ class Matcher:
         if others and by_lang[best] - max(others) < LANG_MARGIN:
             return None
         return best if self._lexical.written_in(question, best, known) else None
+
+
+def _trained(
+    examples: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None
+) -> tuple[Vectorizer, LinearModel]:
+    """The vectorizer and model trained on `examples` (label: the topic's place in
+    `topics`): from the cache in `cache_dir` when it has them, else trained and kept."""
+    max_columns = MAX_WEIGHTS // max(len(topics), 1)
+    chars = len(examples) * len(topics) <= MAX_CHAR_WORK
+    key = None
+    if cache_dir is not None:
+        as_written = [(p.topic_id, p.lang, p.text) for p in examples]
+        settings = {"max_columns": max_columns, "chars": chars}
+        key = modelcache.training_key(as_written, topics, settings)
+    if cache_dir is not None and key is not None:
+        cached = modelcache.load(cache_dir, key, len(topics), chars)
+        if cached is not None:
+            return cached
+    vectorizer, rows = Vectorizer.fit(
+        (p.text for p in examples), max_columns=max_columns, chars=chars
+    )
+    number = {topic: i for i, topic in enumerate(topics)}
+    model = LinearModel(
+        rows,
+        [number[p.topic_id] for p in examples],
+        vectorizer.size,
+        len(topics),
+        keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
+    )
+    if cache_dir is not None and key is not None:
+        modelcache.save(cache_dir, key, vectorizer, model)
+    return vectorizer, model
 
 
 def _language_of_words(known: Mapping[str, int]) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,11 @@ from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 # PTB 22 warns on constructing RetryAfter (a 429) unless timedeltas are opted into;
 # with warnings as errors that would turn every 429 into a test error.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+# The trained-model cache of every process the tests start (`python -m bot ...`, the bot)
+# is this session's own directory, never the user's ~/.cache (bot/modelcache.py).
+os.environ["BOT_CACHE_DIR"] = tempfile.mkdtemp(prefix="bot-test-cache-")
+atexit.register(shutil.rmtree, os.environ["BOT_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Data the tests need lives in the repository, so that a plain clone passes on its own.

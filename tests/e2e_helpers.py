@@ -101,6 +101,8 @@ class BotProcess:
             {
                 "BOT_DATA_DIR": str(self.data_dir),
                 "BOT_ADMIN_IDS": str(ADMIN_ID),
+                # the session's model cache (tests/conftest.py); unset: none, never ~/.cache
+                "BOT_CACHE_DIR": os.environ.get("BOT_CACHE_DIR", ""),
                 "PTB_TIMEDELTA": "1",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -61,6 +61,19 @@ def test_each_block_has_unit_length_and_unknown_grams_have_no_column() -> None:
     assert list(row.columns) == sorted(row.columns)
 
 
+def test_fitted_rows_are_each_texts_row_to_the_last_bit() -> None:
+    """`Vectorizer.fit` makes all rows at once; each must be what `row()` gives the text
+    (the same float32 sums in the same order), with and without a column limit."""
+    texts = [text for _, text in TRAIN] + ["", "!!", "banana banana ananas", "Überwachung à l'œil"]
+    for options in ({}, {"max_columns": 40}, {"chars": False}):
+        vectorizer, rows = Vectorizer.fit(texts, **options)  # type: ignore[arg-type]
+        for text, row in zip(texts, rows, strict=True):
+            alone = vectorizer.row(text)
+            assert row.columns.dtype == alone.columns.dtype == np.int32
+            assert row.values.tobytes() == alone.values.tobytes()
+            assert row.columns.tobytes() == alone.columns.tobytes()
+
+
 @pytest.mark.parametrize(
     ("question", "topic"),
     [

@@ -39,6 +39,8 @@ def test_the_unit_runs_the_script_as_a_dynamic_user_with_its_state_directory() -
     state = unit["StateDirectory"][0]
     assert f"BOT_DATA_DIR=%S/{state}" in unit["Environment"]
     assert unit["EnvironmentFile"] == ["/etc/reclaim-your-face-bot/env"]
+    cache = unit["CacheDirectory"][0]  # the trained model: in /var/cache, never in a home
+    assert f"BOT_CACHE_DIR=%C/{cache}" in unit["Environment"]
     # the token lives in the root-only environment file, never in the unit
     assert not any(value.startswith("TELEGRAM_BOT_TOKEN") for value in unit["Environment"])
 
@@ -50,6 +52,7 @@ def test_the_image_runs_the_script_unprivileged_with_a_data_volume() -> None:
     assert users and users[-1] not in {"root", "0"}
     assert 'VOLUME ["/data"]' in lines
     assert any("BOT_DATA_DIR=/data" in line for line in lines)
+    assert any("BOT_CACHE_DIR=/cache" in line for line in lines)  # the user has no home
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")

@@ -30,7 +30,10 @@ async def reload_explainer(svc: Services) -> list[str]:
     """
     try:
         fresh = await asyncio.to_thread(
-            Explainer.load, svc.settings.knowledge_dir, svc.settings.locales_dir
+            Explainer.load,
+            svc.settings.knowledge_dir,
+            svc.settings.locales_dir,
+            svc.settings.cache_dir,
         )
     except DataError as exc:
         problems = [str(p) for p in exc.errors]

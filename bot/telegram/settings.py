@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.feedback import HOLD_SECONDS, RETENTION_DAYS
+from bot.modelcache import cache_dir_from_env
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
@@ -40,6 +41,7 @@ class Settings:
     webhook_port: int = 8443
     knowledge_dir: Path | None = None  # None: the shipped knowledge
     locales_dir: Path | None = None  # None: the shipped catalogs
+    cache_dir: Path | None = None  # where the trained model is kept; None: no cache
     question_retention_days: int = RETENTION_DAYS  # questions sent to the team
     question_hold_seconds: int = HOLD_SECONDS  # a question waiting for "send", in memory
     log_level: str = "INFO"
@@ -134,6 +136,8 @@ class Settings:
             webhook_port=port,
             knowledge_dir=_optional_dir(env, "BOT_KNOWLEDGE_DIR"),
             locales_dir=_optional_dir(env, "BOT_LOCALES_DIR"),
+            # never a reason not to start: a cache that cannot be used means training
+            cache_dir=cache_dir_from_env(env),
             question_retention_days=retention,
             question_hold_seconds=hold,
             log_level=level,

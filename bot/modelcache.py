@@ -1,0 +1,185 @@
+"""The trained model kept on disk, so that a start with unchanged knowledge skips training.
+
+Training (`bot.features`, `bot.classifier`) is a pure function of the training
+examples, the topics and a few settings, and it is most of what starting
+`python -m bot ask`, the bot or a `/reload` costs. So the result (the n-gram
+columns, their idf and the weights) is kept in one file per training input,
+named by a hash of everything the result depends on (`training_key`): the
+examples (topic, language, text: texts, labels and the keys that order the
+passes), the topics in order, the settings, the source of the modules that
+tokenise and train, and the numpy and Unicode versions (float32 sums and word
+splitting could differ between them). Any change to any of these gives another
+name, so a file is never used for an input it was not trained on.
+
+The file is a numpy `.npz` read with `allow_pickle=False`: no file anyone could
+put in the cache directory can make the bot run code, only give it numbers,
+and those are checked for type and shape first. A missing, unreadable, corrupt
+or mismatched file is trained anew and replaced; a directory that cannot be
+written only means training at every start. Each is one INFO log line without
+any question or knowledge text. Writing goes through a temporary file and a
+rename (a reader never sees half a file), in a directory and with files only
+the bot's user can read; files for other keys are deleted when a new one is
+written, so the directory holds one model (about 14 MB for the shipped
+knowledge).
+
+Where: `BOT_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/reclaim-your-face-bot`,
+else `~/.cache/reclaim-your-face-bot`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+import unicodedata
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot import classifier, features, textnorm
+from bot.classifier import LinearModel
+from bot.features import Vectorizer
+
+log = logging.getLogger(__name__)
+
+APP_DIR = "reclaim-your-face-bot"
+FORMAT = 1  # bump when the file's layout changes
+MAX_BYTES = 512 * 2**20  # a larger file (or member) is not read: not one we wrote
+_PREFIX, _SUFFIX = "model-", ".npz"
+_STALE_SECONDS = 3600  # a temporary file this old was left by a crash: deleted
+# the code that decides the trained numbers
+_TRAINING_CODE = (features.__file__, classifier.__file__, textnorm.__file__, __file__)
+
+
+def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path | None:
+    """The cache directory the environment asks for; None when the cache is off
+    (`BOT_CACHE_DIR` set but empty) or there is no home to put it in."""
+    env = os.environ if env is None else env
+    if "BOT_CACHE_DIR" in env:
+        chosen = env["BOT_CACHE_DIR"].strip()
+        return Path(chosen).expanduser() if chosen else None
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():  # the XDG spec: a relative path is to be ignored
+        return Path(xdg) / APP_DIR
+    try:
+        return Path.home() / ".cache" / APP_DIR
+    except RuntimeError:  # no home directory (some service accounts)
+        return None
+
+
+def training_key(
+    examples: Sequence[tuple[str, str, str]], topics: Sequence[str], settings: Mapping[str, object]
+) -> str | None:
+    """A hash of everything training depends on; None if the code cannot be read (then
+    nothing is cached). `examples`: (topic, language, text), in training order."""
+    digest = hashlib.blake2b(digest_size=20)
+    try:
+        for source in _TRAINING_CODE:
+            digest.update(Path(str(source)).read_bytes())
+    except (OSError, TypeError):
+        return None
+    context = {
+        "format": FORMAT,
+        "numpy": np.__version__,
+        "unicode": unicodedata.unidata_version,
+        "settings": dict(settings),
+        "topics": list(topics),
+    }
+    digest.update(json.dumps(context, sort_keys=True).encode())
+    digest.update(json.dumps(list(examples), ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def load(
+    directory: Path, key: str, n_classes: int, chars: bool
+) -> tuple[Vectorizer, LinearModel] | None:
+    """The model cached under `key`, if there is a sound one."""
+    path = directory / f"{_PREFIX}{key}{_SUFFIX}"
+    try:
+        arrays = _read(path)
+        return _model(arrays, key, n_classes, chars)
+    except FileNotFoundError:
+        log.info("no cached model for this knowledge: training it")
+    except Exception as exc:  # a damaged or foreign file, whatever the damage: train
+        log.info("cached model %s not used (%s): training again", path.name, type(exc).__name__)
+    return None
+
+
+def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) -> None:
+    """Keep the model under `key` and delete the other models; a directory that cannot
+    be written is only logged."""
+    temporary: str | None = None
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{_PREFIX}", suffix=".tmp", dir=directory)
+        with os.fdopen(handle, "wb") as out:  # mkstemp: readable by this user only
+            np.savez(  # plain arrays: nothing is pickled
+                out,
+                format=np.array(FORMAT),
+                key=np.array(key),
+                grams=np.frombuffer("\n".join(vectorizer.columns).encode(), dtype=np.uint8),
+                idf=vectorizer.idf,
+                chars=np.array(vectorizer.chars),
+                weights=model.weights,
+            )
+        os.replace(temporary, directory / f"{_PREFIX}{key}{_SUFFIX}")
+        temporary = None
+        _delete_others(directory, key)
+    except OSError as exc:
+        log.info(
+            "model cache not written (%s): training again at the next start", type(exc).__name__
+        )
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the file, refusing pickled objects and sizes no model of ours has."""
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError("file too large")
+    with zipfile.ZipFile(path) as archive:
+        if any(member.file_size > MAX_BYTES for member in archive.infolist()):
+            raise ValueError("member too large")
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def _model(
+    arrays: Mapping[str, np.ndarray], key: str, n_classes: int, chars: bool
+) -> tuple[Vectorizer, LinearModel]:
+    """The vectorizer and model in `arrays`, once they are checked to be what `save`
+    wrote for `key`: types, shapes, and one column per distinct n-gram."""
+    if int(arrays["format"]) != FORMAT or str(arrays["key"]) != key:
+        raise ValueError("another format or key")
+    blob, idf, weights = arrays["grams"], arrays["idf"], arrays["weights"]
+    if blob.dtype != np.uint8 or blob.ndim != 1 or bool(arrays["chars"]) != chars:
+        raise ValueError("n-grams")
+    grams = blob.tobytes().decode().split("\n") if len(blob) else []
+    if idf.dtype != np.float32 or idf.shape != (len(grams),):
+        raise ValueError("idf")
+    if weights.dtype != np.float32 or weights.shape != (len(grams) + 1, n_classes):
+        raise ValueError("weights")
+    vectorizer = Vectorizer(grams, idf, chars)
+    if vectorizer.size != len(grams):
+        raise ValueError("repeated n-grams")
+    return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights))
+
+
+def _delete_others(directory: Path, key: str) -> None:
+    """Models for other keys, and temporary files a crash left behind."""
+    keep = f"{_PREFIX}{key}{_SUFFIX}"
+    for path in directory.glob(f"{_PREFIX}*{_SUFFIX}"):
+        if path.name != keep:
+            path.unlink(missing_ok=True)
+    for path in directory.glob(f".{_PREFIX}*.tmp"):
+        try:
+            if time.time() - path.stat().st_mtime > _STALE_SECONDS:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
