@@ -26,7 +26,11 @@ async def test_answers_go_on_while_a_reload_builds(
     building, may_finish = threading.Event(), threading.Event()
     threads: list[int] = []
 
-    def slow_load(knowledge_dir: Path | None = None, locales_dir: Path | None = None) -> Explainer:
+    def slow_load(
+        knowledge_dir: Path | None = None,
+        locales_dir: Path | None = None,
+        cache_dir: Path | None = None,
+    ) -> Explainer:
         threads.append(threading.get_ident())
         building.set()
         assert may_finish.wait(WAIT_S), "the event loop was blocked by the reload"
