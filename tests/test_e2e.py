@@ -16,7 +16,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from bot.storage import chat_key, load_secret
 from tests.e2e_helpers import (
     ADMIN_ID,
     ROOT,
+    START_TIMEOUT,
     BotProcess,
     buttons,
     callback_data,
@@ -181,13 +181,11 @@ def test_group_answers_only_when_addressed(
     group = {"chat_id": DEFAULT_GROUP_ID, "chat_type": "group", "user_id": new_user_id()}
     mark = standin.mark()
     standin.push_update(text_message("what is facial recognition", **group))
-    time.sleep(1.5)
-    assert bot.sends_to(DEFAULT_GROUP_ID, mark) == [], bot.describe(
-        "answered an unaddressed message"
-    )
     asking = text_message(f"@{BOT} what is biometric data", **group)
     standin.push_update(asking)
     bot.wait_sends(DEFAULT_GROUP_ID, since=mark)
+    # the barrier: the group's updates are processed in order, so a reply to the unaddressed
+    # message would have been sent before this answer
     sent = bot.only_send(DEFAULT_GROUP_ID, mark)
     assert title(explainer, "biometric-data") in sent["text"]
     asked_id = asking["message"]["message_id"]
@@ -391,13 +389,16 @@ def test_stickers_photos_edits_and_channel_posts(
     original = text_message("what is facial recognition", user_id=user)
     mark = standin.mark()
     standin.push_update(edited_message("what is biometric data", original=original["message"]))
-    standin.push_update(channel_post("what is biometric data"))
+    post = standin.push_update(channel_post("what is biometric data"))
     standin.push_update(text_message("what are fingerprints", user_id=user))
     bot.wait_sends(user, since=mark)
     sent = bot.only_send(user, mark)
     assert title(explainer, "fingerprints") in sent["text"]
-    # the channel is another chat, so the barrier above does not cover it: give it time
-    time.sleep(1.0)
+    # the channel is another chat, so the barrier above does not cover it; but the bot asks
+    # for no channel posts (F20), and the poll that brought the question, pushed after the
+    # post, dropped it: it never reached the bot, so nothing can be sent to the channel
+    handed = {u["update_id"] for c in standin.calls("getUpdates") for u in c.result or []}
+    assert post["update_id"] not in handed
     assert bot.sends_to(DEFAULT_CHANNEL_ID, 0) == []
 
 
@@ -541,20 +542,21 @@ def test_broken_knowledge_stops_the_start_with_its_problems(knowledge_dir: Path)
             api, knowledge_dir.parent / "data", knowledge_dir.parent / "log"
         ).environment()
         env["BOT_KNOWLEDGE_DIR"] = str(knowledge_dir)
-        started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        elapsed = time.monotonic() - started
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=START_TIMEOUT,  # a hang guard only: it must exit on its own
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running {START_TIMEOUT:.0f} s after starting on broken knowledge")
         assert api.calls() == []  # it stopped before talking to Telegram
     output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert done.returncode == 2, output
-    assert elapsed < 10, output
+    assert "Cannot start: the knowledge or catalogs have errors" in done.stderr, output
     assert re.search(re.escape(str(knowledge_dir / "en.yaml")) + r":\d+: ", done.stderr), output
     assert "facial-recognition" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout, output

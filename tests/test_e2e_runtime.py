@@ -4,8 +4,11 @@ F9, F14, F17, F18, F20), each through the real `python -m bot run` process.
 The stand-in is `ChaosStandIn` (tests/support/chaos.py): per-chat 429s, calls held until
 released, calls carried out and then failed, and confirmation of updates when a
 `getUpdates` arrives, as Telegram does. Waits are for events (a call recorded, the update
-queue drained, the process gone), each with a bound; where the finding is about time
-("no more than ~1 s"), the measured time is asserted with room to spare.
+queue drained, the process gone), each bounded only to fail a hang. What the findings say
+about time ("a private question is not held up", "a 429 does not pause everybody", "SIGTERM
+does not wait out the backlog") is asserted as an order of events as the stand-in saw them:
+a private answer before the groups' waiting ones, another chat answered while a chat's 429
+is still in force, the exit before that 429 lapses. No test asserts how long something took.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 
 from bot.explainer import Explainer
 from bot.telegram.polling import ALLOWED_UPDATES, FETCH_AHEAD
+from bot.telegram.updates import CONCURRENT_CHATS
 from tests.e2e_helpers import (
     ROOT,
     START_TIMEOUT,
@@ -30,12 +34,16 @@ from tests.e2e_helpers import (
     new_user_id,
     to_chat,
 )
-from tests.support.botapi import DEFAULT_TOKEN, BotApiStandIn, post_webhook, text_message
+from tests.support.botapi import DEFAULT_TOKEN, BotApiStandIn, Call, post_webhook, text_message
 from tests.support.chaos import ChaosStandIn
 
 BOT = "ryf_test_bot"
 QUESTION = "what is facial recognition"
 SECRET = "s3cret-webhook"
+# how long Telegram pauses a chat in the 429 tests: an answer to another chat must go out
+# meanwhile, so this is room for a loaded machine to answer one question, not a bound the
+# tests assert; each test waits it out once (its refused chats are answered afterwards)
+PAUSE_S = 10
 
 
 def heading(explainer: Explainer, topic: str = "facial-recognition") -> str:
@@ -50,6 +58,20 @@ def wait_until(
         assert bot.alive, bot.describe(f"the bot died while waiting for {what}")
         assert time.monotonic() < deadline, bot.describe(f"no {what} within {timeout} s")
         time.sleep(0.02)
+
+
+def refused(chaos: ChaosStandIn, since: int) -> set[int]:
+    """The chats whose sendMessage got a 429 among the attempts after index `since`."""
+    return {int(a.params["chat_id"]) for a in chaos.attempts[since:] if a.status == 429}
+
+
+def to_any(call: Call, chats: list[int]) -> bool:
+    return any(to_chat(call, chat) for chat in chats)
+
+
+def position(standin: BotApiStandIn, call: Call) -> int:
+    """Where `call` is in the stand-in's record: the order the Bot API carried calls out."""
+    return next(i for i, recorded in enumerate(standin.calls()) if recorded is call)
 
 
 def answers_to(standin: BotApiStandIn, chat_id: int, since: int = 0) -> list[str]:
@@ -139,34 +161,35 @@ def test_group_answers_survive_a_deleted_question(bot: BotProcess, chaos: ChaosS
 # ------------------------------------------------------------------ F2, F3
 
 
-def test_busy_groups_do_not_hold_up_a_private_question(
+def test_groups_waiting_in_the_rate_limiter_do_not_hold_up_a_private_question(
     bot: BotProcess, chaos: ChaosStandIn, explainer: Explainer
 ) -> None:
-    """F2: 16 groups x 30 mentions; once each group has had its burst of answers (and
-    while they keep mentioning the bot), a private question is answered within ~1 s."""
-    groups = [-1_003_000_000_000 - i for i in range(16)]
-
-    def mention_all() -> None:
-        for group in groups:
-            chaos.push_update(text_message(f"@{BOT} {QUESTION}", chat_id=group,
-                                           chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
-
-    mark = chaos.mark()
-    for _round in range(30):
-        mention_all()
+    """F2: as many groups as there are processing slots each have an answer waiting in
+    the rate limiter (Telegram paused each group with a 429: the same wait as a group past
+    its 20 messages a minute). A private question asked meanwhile is answered before any of
+    those answers goes out, so none of the waits held a slot; then each group gets its
+    answer once. (Event order only; PAUSE_S just has to outlast answering one question.)"""
+    groups = [-1_003_000_000_000 - i for i in range(CONCURRENT_CHATS)]
     for group in groups:
-        bot.wait_sends(group, 7, since=mark, timeout=30)
-    mention_all()  # still busy
+        chaos.fail_chat(group, "429", retry_after=PAUSE_S)
+    mark, attempts = chaos.mark(), len(chaos.attempts)
+    for group in groups:
+        chaos.push_update(text_message(f"@{BOT} {QUESTION}", chat_id=group,
+                                       chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
+    wait_until(bot, "a 429 for every group", lambda: refused(chaos, attempts) >= set(groups))
     private = new_user_id()
-    asked = time.monotonic()
     chaos.push_update(text_message("what is biometric data", user_id=private))
-    bot.wait_sends(private, since=mark, timeout=WAIT)
-    waited = time.monotonic() - asked
-    assert waited < 1.5, bot.describe(f"the private question waited {waited:.2f} s")
-    assert answers_to(chaos, private, mark)[0].startswith(heading(explainer, "biometric-data"))
-    wait_until(bot, "the flood to be processed", lambda: chaos.pending_updates() == 0, 20)
-    most = max(len(answers_to(chaos, group, mark)) for group in groups)
-    assert most <= 7, f"a flooding group got {most} messages (6 answers and a notice expected)"
+    (answer,) = bot.wait_sends(private, since=mark)
+    to_groups = bot.wait_for(lambda c: to_any(c, groups), len(groups), since=mark,
+                             timeout=PAUSE_S + WAIT)  # fmt: skip
+    assert answer.params["text"].startswith(heading(explainer, "biometric-data"))
+    before = [c for c in to_groups if position(chaos, c) < position(chaos, answer)]
+    assert not before, bot.describe(
+        f"{len(before)} group answer(s) went out before the private one: waiting held slots"
+    )
+    for group in groups:
+        (sent,) = answers_to(chaos, group, mark)
+        assert sent.startswith(heading(explainer))
 
 
 def test_a_flooding_chat_gets_a_few_answers_one_notice_then_silence(
@@ -187,20 +210,25 @@ def test_a_flooding_chat_gets_a_few_answers_one_notice_then_silence(
 def test_a_429_for_one_chat_does_not_pause_the_others(
     bot: BotProcess, chaos: ChaosStandIn, explainer: Explainer
 ) -> None:
-    """F3: Telegram refuses one chat for 6 s; another chat is answered meanwhile."""
+    """F3: Telegram refuses one chat for PAUSE_S s. Another chat, asked after the refusal,
+    is answered while it is in force (on the stand-in's clock) and so before the refused
+    chat's retry; the refused chat waits out its pause and then gets its answer."""
     slowed, other = new_user_id(), new_user_id()
-    chaos.fail_chat(slowed, "429", retry_after=6)
+    chaos.fail_chat(slowed, "429", retry_after=PAUSE_S)
     mark, attempts = chaos.mark(), len(chaos.attempts)
     chaos.push_update(text_message(QUESTION, user_id=slowed))
-    wait_until(bot, "the 429", lambda: any(a.status == 429 for a in chaos.attempts[attempts:]))
-    asked = time.monotonic()
+    wait_until(bot, "the 429", lambda: slowed in refused(chaos, attempts))
     chaos.push_update(text_message(QUESTION, user_id=other))
-    bot.wait_sends(other, since=mark)
-    waited = time.monotonic() - asked
-    assert waited < 3, bot.describe(f"the other chat waited {waited:.2f} s")
-    assert answers_to(chaos, slowed, mark) == [], "the refused chat did not wait its 6 s"
-    (late,) = bot.wait_sends(slowed, since=mark, timeout=15)
+    (answer,) = bot.wait_sends(other, since=mark)
+    (late,) = bot.wait_sends(slowed, since=mark, timeout=PAUSE_S + WAIT)
+    pause_ends = chaos.refused_until(slowed)
+    assert chaos.recorded_at(answer) < pause_ends, bot.describe(
+        "the other chat was answered only after the 429 lapsed: the 429 paused every chat"
+    )
+    assert position(chaos, answer) < position(chaos, late), "answered after the retry"
+    assert chaos.recorded_at(late) >= pause_ends, "the refused chat did not wait out its 429"
     assert late.params["text"].startswith(heading(explainer))
+    assert answer.params["text"].startswith(heading(explainer))
 
 
 # ------------------------------------------------------------------ F14
@@ -262,11 +290,12 @@ def test_kill_9_loses_at_most_the_fetch_ahead(tmp_path: Path, explainer: Explain
             assert again.stop() == 0
 
 
-def test_sigterm_stops_within_10_s_and_leaves_unfinished_updates_for_the_next_start(
+def test_sigterm_does_not_wait_out_the_backlog_and_leaves_it_for_the_next_start(
     tmp_path: Path, explainer: Explainer
 ) -> None:
-    """F8: one chat's answer waits out a 30 s 429 when SIGTERM comes: the bot exits within
-    10 s, and after a restart that question is answered, the others not again."""
+    """F8: one chat's answer waits out a 30 s 429 when SIGTERM comes: the bot exits cleanly
+    on its own while that 429 is still in force, leaving the question unanswered and
+    unconfirmed; after a restart it is answered, the others not again."""
     with ChaosStandIn(bot_username=BOT) as api:
         stalled, others = new_user_id(), [new_user_id() for _ in range(5)]
         api.fail_chat(stalled, "429", retry_after=30)
@@ -278,10 +307,10 @@ def test_sigterm_stops_within_10_s_and_leaves_unfinished_updates_for_the_next_st
         for chat in others:
             bot.wait_sends(chat, since=mark)
         wait_until(bot, "the 429", lambda: any(a.status == 429 for a in api.attempts[attempts:]))
-        began = time.monotonic()
-        code = bot.stop(timeout=10)
-        took = time.monotonic() - began
-        assert code == 0 and took < 10, bot.describe(f"exit {code} after {took:.1f} s")
+        code = bot.stop(timeout=START_TIMEOUT)  # a hang guard only (then SIGKILL)
+        exited = time.monotonic()
+        assert code == 0, bot.describe(f"exit code {code}")
+        assert exited < api.refused_until(stalled), bot.describe("it waited out the 429")
         assert api.pending_updates() >= 1, "the stalled question was confirmed"
         assert answers_to(api, stalled, mark) == []
 

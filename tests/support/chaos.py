@@ -17,11 +17,17 @@ poll would look as if it had confirmed nothing).
 
 Calls refused or dropped before being carried out are listed in `attempts`, like the
 stand-in's own faults.
+
+For tests about *when* something happened relative to a 429 (a chat answered while
+another was refused), it notes the time each call was recorded (`recorded_at`) and until
+when each chat's latest 429 is in force (`refused_until`), both on the stand-in's own
+clock: the order of events as the Bot API saw them, not as a test later noticed them.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +52,8 @@ class ChaosStandIn(BotApiStandIn):
         self._chat_faults: dict[int, deque[_ChatFault]] = {}
         self._held: list[_ChatFault] = []
         self.holding = 0  # calls waiting in "hold" right now
+        self._recorded_at: list[float] = []  # time.monotonic() of each call in calls()
+        self._refused_until: dict[int, float] = {}
 
     def fail_chat(self, chat_id: int, kind: str, count: int = 1, *, retry_after: int = 1) -> None:
         """Make the next `count` calls to `chat_id` (any method with that chat_id) fail."""
@@ -64,6 +72,32 @@ class ChaosStandIn(BotApiStandIn):
             }
         for fault in held:
             fault.released.set()
+
+    def handle(
+        self, method: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        with self._cond:  # re-entrant: the call and its time are noted together
+            answer = super().handle(method, params)
+            self._recorded_at.append(time.monotonic())
+            return answer
+
+    def clear(self) -> None:
+        with self._cond:
+            super().clear()
+            self._recorded_at.clear()
+
+    def recorded_at(self, call: Call) -> float:
+        """When `call` (one of `calls()`) was carried out, on time.monotonic()."""
+        with self._cond:
+            for recorded, at in zip(self._calls, self._recorded_at, strict=True):
+                if recorded is call:
+                    return at
+        raise ValueError("not a recorded call")
+
+    def refused_until(self, chat_id: int) -> float:
+        """Until when (time.monotonic()) the latest 429 for `chat_id` asked it to wait."""
+        with self._cond:
+            return self._refused_until[chat_id]
 
     def clear_faults(self) -> None:
         super().clear_faults()
@@ -86,7 +120,9 @@ class ChaosStandIn(BotApiStandIn):
                 "description": f"Too Many Requests: retry after {fault.retry_after}",
                 "parameters": {"retry_after": fault.retry_after},
             }
-            self._attempt(Call(name, params, 429, payload))
+            with self._cond:
+                self._refused_until[int(params["chat_id"])] = time.monotonic() + fault.retry_after
+                self._attempt(Call(name, params, 429, payload))
             return Response(429, payload)
         if fault.kind == "hold":
             self._hold(fault)
