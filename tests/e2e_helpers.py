@@ -87,6 +87,7 @@ class BotProcess:
         self.extra_env = dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
+        self.started_at = 0  # the stand-in's mark when this process was started
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -112,6 +113,7 @@ class BotProcess:
 
     def start(self) -> BotProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.started_at = self.standin.mark()
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run"],
@@ -127,9 +129,11 @@ class BotProcess:
         """Until the bot starts fetching updates: deleteWebhook (polling) or setWebhook.
 
         (A getUpdates call is only recorded when the long poll *returns*, so it is no
-        readiness signal; deleteWebhook is sent right before the first getUpdates.)
+        readiness signal; deleteWebhook is sent right before the first getUpdates.) Only
+        calls since this process started count: a bot restarted on the same stand-in is
+        not ready because the one before it was.
         """
-        self.wait_for(method, timeout=timeout, ok=True)
+        self.wait_for(method, timeout=timeout, since=self.started_at, ok=True)
 
     @property
     def alive(self) -> bool:

@@ -176,7 +176,7 @@ def test_groups_waiting_in_the_rate_limiter_do_not_hold_up_a_private_question(
     for group in groups:
         chaos.push_update(text_message(f"@{BOT} {QUESTION}", chat_id=group,
                                        chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
-    wait_until(bot, "a 429 for every group", lambda: refused(chaos, attempts) >= set(groups))
+    wait_until(bot, "429 for every group", lambda: refused(chaos, attempts) >= set(groups))
     private = new_user_id()
     chaos.push_update(text_message("what is biometric data", user_id=private))
     (answer,) = bot.wait_sends(private, since=mark)
@@ -185,7 +185,7 @@ def test_groups_waiting_in_the_rate_limiter_do_not_hold_up_a_private_question(
     assert answer.params["text"].startswith(heading(explainer, "biometric-data"))
     before = [c for c in to_groups if position(chaos, c) < position(chaos, answer)]
     assert not before, bot.describe(
-        f"{len(before)} group answer(s) went out before the private one: waiting held slots"
+        f"{len(before)} group answer(s) went out before the private one, which waited for them"
     )
     for group in groups:
         (sent,) = answers_to(chaos, group, mark)
