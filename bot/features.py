@@ -100,8 +100,10 @@ class Vectorizer:
         With `max_columns`, only that many of the most common n-grams get a column.
 
         The rows are what `row()` gives each text, to the last bit, made for all texts
-        at once: n-grams numbered alphabetically, counted per text, then numpy over
-        the whole lot (see `_GramCounts`)."""
+        at once: Python only splits the texts into words and each distinct word into
+        pieces; numpy lays out every text's n-grams, counts them with one sort, and
+        weighs and scales them (see `_GramCounts`). One `row()` per text, with a Counter
+        per block, took three times as long."""
         counts = _GramCounts.of(texts, chars)
         kept = np.arange(len(counts.names))  # n-grams are numbered alphabetically
         df = np.bincount(counts.grams, minlength=len(counts.names))
@@ -167,23 +169,34 @@ class _GramCounts:
 
     @classmethod
     def of(cls, texts: Iterable[str], chars: bool) -> _GramCounts:
-        seen: dict[str, tuple[str, ...]] = {}  # each word's pieces, made once
-        found: list[str] = []  # each block's distinct n-grams, block after block
-        counts: list[int] = []
-        blocks = [0]
+        """Python splits each text into words and each distinct word into pieces; numpy
+        does the rest: every text's n-gram sequence, then its distinct n-grams."""
+        tokens: list[str] = []
+        lengths: list[int] = []
         for text in texts:
-            for block in map(Counter, grams_of(text, chars, seen)):
-                found += block.keys()
-                counts += block.values()
-                blocks.append(len(found))
-        names = sorted(set(found))
-        number = dict(zip(names, range(len(names)), strict=True))
+            found = folded_words(text)
+            tokens += found
+            lengths.append(len(found))
+        words = list(dict.fromkeys(tokens))
+        token = _numbered(tokens, words)
+        text_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        names, word_grams = _word_block(words, token, text_of, lengths)
+        sequences = [word_grams]
+        if chars:
+            char_names, char_grams = _char_block(words, token, text_of, len(names))
+            names += char_names
+            sequences.append(char_grams)
+        order = sorted(range(len(names)), key=names.__getitem__)  # number n-grams alphabetically
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        distinct = [_distinct(rank[grams], of, len(names)) for grams, of in sequences]
+        grams, counts, blocks = _interleave(distinct, len(lengths))
         return cls(
-            names=names,
-            grams=np.fromiter(map(number.__getitem__, found), np.intp, len(found)),
-            counts=np.array(counts, dtype=np.float32),
-            blocks=np.array(blocks, dtype=np.intp),
-            texts=len(blocks) // 2,
+            names=[names[i] for i in order],
+            grams=grams,
+            counts=counts.astype(np.float32),
+            blocks=blocks,
+            texts=len(lengths),
         )
 
     def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> list[SparseRow]:
@@ -209,6 +222,110 @@ class _GramCounts:
             SparseRow(cols[start:end], values[start:end])
             for start, end in itertools.pairwise(starts)
         ]
+
+
+def _numbered(items: list[str], distinct: list[str]) -> npt.NDArray[np.int64]:
+    """Each item's place in `distinct`."""
+    number = dict(zip(distinct, range(len(distinct)), strict=True))
+    return np.fromiter(map(number.__getitem__, items), np.int64, len(items))
+
+
+def _word_block(
+    words: list[str],
+    token: npt.NDArray[np.int64],
+    text_of: npt.NDArray[np.int64],
+    lengths: list[int],
+) -> tuple[list[str], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """The word n-grams' names (each word, then each pair of neighbouring words) and
+    every text's word block in `word_grams`' order: its words, then its pairs."""
+    together = text_of[1:] == text_of[:-1]  # neighbours in one text
+    at = np.flatnonzero(together)  # a pair's first word
+    codes = token[at] * len(words) + token[at + 1]
+    pairs, pair_number = np.unique(codes, return_inverse=True)
+    names = [WORD_PREFIX + word for word in words]
+    names += [
+        f"{WORD_PREFIX}{words[code // len(words)]} {words[code % len(words)]}"
+        for code in pairs.tolist()
+    ]
+    size = np.asarray(lengths, dtype=np.int64)
+    block = size + np.maximum(size - 1, 0)  # words and pairs of each text
+    block_start = np.cumsum(block) - block
+    token_start = np.cumsum(size) - size
+    grams = np.empty(int(block.sum()), dtype=np.int64)
+    local = np.arange(len(token)) - token_start[text_of]
+    grams[block_start[text_of] + local] = token
+    pair_text = text_of[at]
+    grams[block_start[pair_text] + size[pair_text] + at - token_start[pair_text]] = len(
+        words
+    ) + pair_number.reshape(-1)
+    return names, (grams, np.repeat(np.arange(len(lengths), dtype=np.int64), block))
+
+
+def _char_block(
+    words: list[str], token: npt.NDArray[np.int64], text_of: npt.NDArray[np.int64], first: int
+) -> tuple[list[str], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """The character pieces' names (numbered from `first`) and every text's character
+    block: the pieces of each of its words, in order."""
+    pieces: list[str] = []
+    count: list[int] = []
+    for word in words:
+        own = _pieces(word)
+        pieces += own
+        count.append(len(own))
+    names = list(dict.fromkeys(pieces))
+    numbered = _numbered(pieces, names) + first
+    per_word = np.asarray(count, dtype=np.int64)
+    start = np.cumsum(per_word) - per_word
+    per_token = per_word[token]
+    # each token's pieces: its word's run in `numbered`, one after another
+    offset = np.repeat(start[token] - (np.cumsum(per_token) - per_token), per_token)
+    grams = numbered[offset + np.arange(int(per_token.sum()))]
+    return names, (grams, np.repeat(text_of, per_token))
+
+
+def _distinct(
+    grams: npt.NDArray[np.int64], text_of: npt.NDArray[np.int64], n_grams: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each text's distinct n-grams in the order of their first occurrence (what a
+    Counter keeps), how often each occurs, and their texts."""
+    n = len(grams)
+    if n == 0:
+        return grams, grams, text_of
+    group = text_of * n_grams + grams
+    if int(text_of[-1] + 1) * n_grams * n < 2**62:
+        # one sort of plain numbers: a group, then its positions in order
+        packed = np.sort(group * n + np.arange(n))
+        group, position = packed // n, packed % n
+    else:
+        position = np.argsort(group, kind="stable")
+        group = group[position]
+    starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+    firsts = position[starts]
+    count = np.zeros(n, dtype=np.int64)
+    count[firsts] = np.diff(np.append(starts, n))
+    keep = count > 0
+    return grams[keep], count[keep], text_of[keep]
+
+
+def _interleave(
+    blocks: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    n_texts: int,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The blocks' distinct n-grams laid out text after text, block after block, and
+    where each (text, block) starts (two blocks a text, the second empty without
+    characters)."""
+    sizes = np.zeros((n_texts, 2), dtype=np.int64)
+    for b, (_, _, text_of) in enumerate(blocks):
+        sizes[:, b] = np.bincount(text_of, minlength=n_texts)
+    bounds = np.concatenate(([0], np.cumsum(sizes.reshape(-1))))
+    grams = np.empty(int(bounds[-1]), dtype=np.intp)
+    counts = np.empty(int(bounds[-1]), dtype=np.int64)
+    for b, (block_grams, block_counts, text_of) in enumerate(blocks):
+        text_start = np.cumsum(sizes[:, b]) - sizes[:, b]
+        at = bounds[2 * text_of + b] + np.arange(len(text_of)) - text_start[text_of]
+        grams[at] = block_grams
+        counts[at] = block_counts
+    return grams, counts, bounds.astype(np.intp)
 
 
 def readable(gram: str) -> str:

@@ -210,11 +210,12 @@ def _build(
     # a term is a function word's only when every word it comes from is a function word
     only_function: dict[str, bool] = {}
     surface: dict[str, str] = {}  # a word as written (accents stripped) -> its term
-    for item in (*items, *context):
-        for word in split[item.text]:
-            found = term(word, lang)
-            only_function[found] = only_function.get(found, True) and word in function_words
-            surface.setdefault(strip_accents(word), found)
+    # each distinct word once, in the order of first occurrence, which is all that
+    # decides these two dicts (and the order of their keys)
+    for word in dict.fromkeys(w for item in (*items, *context) for w in split[item.text]):
+        found = term(word, lang)
+        only_function[found] = only_function.get(found, True) and word in function_words
+        surface.setdefault(strip_accents(word), found)
     stops = frozenset(found for found, only in only_function.items() if only)
     weights = {
         term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
@@ -234,7 +235,8 @@ def _build(
         weights=weights,
         unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
         surface=surface,
-        vocabulary=(vocabulary := sorted(surface, key=lambda w: (len(w), w))),
+        # by length, then alphabetically (a stable sort by length of the sorted words)
+        vocabulary=(vocabulary := sorted(sorted(surface), key=len)),
         starts=_length_starts(vocabulary),
         stops=stops,
         function_words=function_words,
