@@ -47,6 +47,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +81,7 @@ class Phrasing:
 @dataclass
 class _LanguageIndex:
     lang: str
+    position: int  # the language's number among the index's languages
     weights: dict[str, float]  # term -> idf
     unknown_weight: float
     stops: frozenset[str]  # terms that only function words give
@@ -91,13 +93,18 @@ class _LanguageIndex:
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: npt.NDArray[np.float64]
     caps: npt.NDArray[np.float64]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
-    postings: dict[str, npt.NDArray[np.intp]]  # term -> phrasing indexes
-    phrase_topic: npt.NDArray[np.intp]  # phrasing index -> its topic's number in `topics`
+    # Phrasings and topics are numbered over all languages (`_Layout`): this language's
+    # phrasings from `first_phrasing`, its topics from `first_slot`.
+    first_phrasing: int
+    first_slot: int
+    postings: dict[str, npt.NDArray[np.intp]]  # term -> numbers of the phrasings having it
+    phrase_topic: npt.NDArray[np.intp]  # phrasing (from 0) -> its topic's number in `topics`
     topics: list[str]  # the language's topics (phrasings or answer), numbered
     term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
     context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
-    # term -> numbers of the topics having it, and how much it counts for each: 1 when
-    # a phrasing of the topic has it, CONTEXT_SIM when only its answer does
+    # term -> slots (numbers over all languages) of the topics having it, and how much it
+    # counts for each: 1 when a phrasing of the topic has it, CONTEXT_SIM when only its
+    # answer does
     covers: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
     typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -135,12 +142,17 @@ class LexicalIndex:
             by_lang[phrasing.lang].append(phrasing)
         for item in context:
             context_by_lang[item.lang].append(item)
-        self._indexes = {
-            lang: _build(
-                lang, items, context_by_lang.get(lang, []), listed.get(lang) or stop_words(lang)
-            )
-            for lang, items in sorted(by_lang.items())
-        }
+        self._indexes: dict[str, _LanguageIndex] = {}
+        phrasings_before = slots_before = 0
+        for position, (lang, items) in enumerate(sorted(by_lang.items())):
+            index = _build(
+                lang, items, context_by_lang.get(lang, []), listed.get(lang) or stop_words(lang),
+                _Offsets(position, phrasings_before, slots_before),
+            )  # fmt: skip
+            self._indexes[lang] = index
+            phrasings_before += len(index.phrasings)
+            slots_before += len(index.topics)
+        self._layout = _Layout.of(list(self._indexes.values()))
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -167,20 +179,21 @@ class LexicalIndex:
     def judge(self, question: str, languages: Iterable[str] | None = None) -> LexicalEvidence:
         """Every topic's score in each language searched, and how much of the question
         the knowledge knows."""
-        by_topic: dict[str, dict[str, float]] = defaultdict(dict)
         share = 0.0
+        additions = _Additions(len(self._indexes))
         for index, asked, known in self._prepared(question, languages):
             resolved = _resolved_terms(index, asked, known)
             share = max(share, _known_share(index, resolved))
-            for topic, score in _score(index, resolved).items():
-                by_topic[topic][index.lang] = score
-        return LexicalEvidence(by_topic, share)
+            additions.add_language(index, resolved)
+        return LexicalEvidence(_scores(self._layout, additions), share)
 
     def _prepared(
         self, question: str, languages: Iterable[str] | None
     ) -> list[tuple[_LanguageIndex, list[str], set[str]]]:
         searched = [
-            self._indexes[lang] for lang in languages or self._indexes if lang in self._indexes
+            self._indexes[lang]
+            for lang in dict.fromkeys(languages or self._indexes)  # each language once
+            if lang in self._indexes
         ]
         asked = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
         # A word that is an exact word of one language is not a typo in another.
@@ -188,8 +201,53 @@ class LexicalIndex:
         return [(index, asked, known) for index in searched]
 
 
+@dataclass(frozen=True)
+class _Offsets:
+    """Where a language's numbers start among all languages' (see `_Layout`)."""
+
+    position: int  # the language's own number
+    phrasing: int  # its first phrasing's
+    slot: int  # its first topic's
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Every language's phrasings and topics numbered in one sequence (a topic in a
+    language is a "slot"), so that a question is scored in all languages at once: one
+    numpy call per step over all of them instead of a dozen small ones per language."""
+
+    phrase_slot: npt.NDArray[np.intp]  # phrasing -> its topic's slot
+    phrase_language: npt.NDArray[np.intp]  # phrasing -> its language's position
+    phrase_weight: npt.NDArray[np.float64]
+    caps: npt.NDArray[np.float64]
+    slot_topic: list[str]
+    slot_language: list[str]
+    slot_position: npt.NDArray[np.intp]  # slot -> its language's position
+
+    @classmethod
+    def of(cls, indexes: list[_LanguageIndex]) -> _Layout:
+        def joined(parts: list[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        return cls(
+            phrase_slot=joined([i.phrase_topic + i.first_slot for i in indexes], np.intp),
+            phrase_language=joined(
+                [np.full(len(i.phrasings), i.position) for i in indexes], np.intp
+            ),
+            phrase_weight=joined([i.phrase_weight for i in indexes], np.float64),
+            caps=joined([i.caps for i in indexes], np.float64),
+            slot_topic=[topic for i in indexes for topic in i.topics],
+            slot_language=[i.lang for i in indexes for _ in i.topics],
+            slot_position=joined([np.full(len(i.topics), i.position) for i in indexes], np.intp),
+        )
+
+
 def _build(
-    lang: str, items: list[Phrasing], context: list[Phrasing], function_words: frozenset[str]
+    lang: str,
+    items: list[Phrasing],
+    context: list[Phrasing],
+    function_words: frozenset[str],
+    offsets: _Offsets,
 ) -> _LanguageIndex:
     topic_terms: dict[str, set[str]] = defaultdict(set)
     context_terms: dict[str, set[str]] = defaultdict(set)
@@ -223,7 +281,7 @@ def _build(
     }
     postings: dict[str, list[int]] = defaultdict(list)
     phrase_weight = []
-    for i, (_, counts) in enumerate(phrasings):
+    for i, (_, counts) in enumerate(phrasings, start=offsets.phrasing):
         for found in counts:
             postings[found].append(i)
         phrase_weight.append(sum(weights[t] for t in counts))
@@ -232,6 +290,7 @@ def _build(
     number = {topic: i for i, topic in enumerate(topics)}
     return _LanguageIndex(
         lang=lang,
+        position=offsets.position,
         weights=weights,
         unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
         surface=surface,
@@ -245,11 +304,15 @@ def _build(
         phrase_weight=np.array(phrase_weight, dtype=np.float64),
         caps=np.array([QUERY_CAP * max(w, typical) for w in phrase_weight], dtype=np.float64),
         postings={found: np.array(at, dtype=np.intp) for found, at in postings.items()},
+        first_phrasing=offsets.phrasing,
+        first_slot=offsets.slot,
         phrase_topic=np.array([number[topic] for topic, _ in phrasings], dtype=np.intp),
         topics=topics,
         term_topics=(term_topics := _invert(topic_terms)),
         context_topics=(context_topics := _invert(context_terms)),
-        covers=_covers(term_topics, context_topics, number),
+        covers=_covers(
+            term_topics, context_topics, {t: n + offsets.slot for t, n in number.items()}
+        ),
     )
 
 
@@ -366,94 +429,163 @@ def _known_share(index: _LanguageIndex, resolved: Resolved) -> float:
     return found / total if total else 1.0  # only function words: nothing unknown
 
 
-def _score(index: _LanguageIndex, resolved: Resolved) -> Mapping[str, float]:
-    """Topic scores (0-100) for the question's terms: PHRASE_SHARE of the best
-    phrasing's score, the rest from how much of the question the topic explains."""
-    query_weight = sum(weight for weight, _ in resolved)
-    hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
-    for weight, candidates in resolved:
-        for candidate, similarity in candidates.items():
-            if candidate not in hits or similarity > hits[candidate][1]:
-                hits[candidate] = (weight, similarity)
-    if not hits:
-        return {}
-    phrase_scores = _phrase_scores(index, hits, query_weight)
-    covered = _topic_coverage(index, resolved)
-    explained = min(query_weight, QUERY_CAP * index.typical_weight)
+class _Additions:
+    """What a question adds to each phrasing's and each slot's sums, language after
+    language, term after term, collected so that one numpy call per sum makes them all,
+    in the same order, so to the same last bit as adding them one term at a time."""
+
+    def __init__(self, languages: int) -> None:
+        self.searched: list[str] = []  # the languages with any match, in the order searched
+        self.query_weight = np.ones(languages)  # per language position
+        self.explained = np.ones(languages)
+        # per matched term: the phrasings having it, and what it adds to the question's
+        # covered weight (weight x similarity) and to the phrasing's (idf x similarity)
+        self.phrasings: list[npt.NDArray[np.intp]] = []
+        self.to_question: list[float] = []
+        self.to_phrasing: list[float] = []
+        self.touched: list[npt.NDArray[np.intp]] = []  # the informative terms' phrasings
+        # per question term: the slots it covers, and its weight x share x similarity there
+        self.slots: list[npt.NDArray[np.intp]] = []
+        self.weights: list[float] = []
+        self.shares: list[npt.NDArray[np.float64]] = []
+        self.similarities: list[float] = []
+
+    def add_language(self, index: _LanguageIndex, resolved: Resolved) -> None:
+        """The question's terms in one language (`_resolved_terms`)."""
+        query_weight = sum(weight for weight, _ in resolved)
+        hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
+        for weight, candidates in resolved:
+            for candidate, similarity in candidates.items():
+                if candidate not in hits or similarity > hits[candidate][1]:
+                    hits[candidate] = (weight, similarity)
+        if not hits:
+            return
+        self.searched.append(index.lang)
+        self.query_weight[index.position] = query_weight
+        self.explained[index.position] = min(query_weight, QUERY_CAP * index.typical_weight)
+        self._add_phrasings(index, hits)
+        self._add_coverage(index, resolved)
+
+    def _add_phrasings(
+        self, index: _LanguageIndex, hits: Mapping[str, tuple[float, float]]
+    ) -> None:
+        """Each matched term's part of the question and of every phrasing having it."""
+        # Phrasings sharing only a function word with the question cannot win, so the
+        # candidates come from the other words; function words then add to them.
+        informative = [t for t in hits if t not in index.stops] or list(hits)
+        chosen = set(informative)
+        for found in [*informative, *(t for t in hits if t not in chosen)]:
+            at = index.postings.get(found)
+            if at is None:
+                continue
+            weight, similarity = hits[found]
+            self.phrasings.append(at)
+            self.to_question.append(weight * similarity)
+            self.to_phrasing.append(index.weights[found] * similarity)
+            if found in chosen:
+                self.touched.append(at)
+
+    def _add_coverage(self, index: _LanguageIndex, resolved: Resolved) -> None:
+        """Each question word once, at its best similarity, for every topic having it:
+        in a phrasing (full share) or in the answer only (CONTEXT_SIM)."""
+        for weight, candidates in resolved:
+            if len(candidates) == 1:  # most words: one term, each of its topics once
+                [(candidate, similarity)] = candidates.items()
+                if candidate in index.covers:
+                    at, share = index.covers[candidate]
+                    self._cover(at, weight, share, similarity)
+            elif candidates:  # a typo with several readings: each topic at the best one
+                best: dict[int, float] = {}
+                for candidate, similarity in candidates.items():
+                    if candidate in index.covers:
+                        at, share = index.covers[candidate]
+                        for slot, value in zip(
+                            at.tolist(), (share * similarity).tolist(), strict=True
+                        ):
+                            best[slot] = max(best.get(slot, 0.0), value)
+                if best:
+                    slots = np.fromiter(best.keys(), np.intp, len(best))
+                    self._cover(slots, weight, np.fromiter(best.values(), np.float64), 1.0)
+
+    def _cover(
+        self,
+        slots: npt.NDArray[np.intp],
+        weight: float,
+        share: npt.NDArray[np.float64],
+        similarity: float,
+    ) -> None:
+        self.slots.append(slots)
+        self.weights.append(weight)
+        self.shares.append(share)
+        self.similarities.append(similarity)
+
+
+def _scores(layout: _Layout, additions: _Additions) -> Mapping[str, Mapping[str, float]]:
+    """Topic scores (0-100) per language: PHRASE_SHARE of the best phrasing's score,
+    the rest from how much of the question the topic explains. Topics explaining none
+    of it are left out."""
+    by_topic: dict[str, dict[str, float]] = defaultdict(dict)
+    if not additions.searched:
+        return by_topic
+    covered = _topic_coverage(layout, additions)
+    explained = additions.explained[layout.slot_position]
     scores = 100.0 * (
-        PHRASE_SHARE * phrase_scores + (1 - PHRASE_SHARE) * np.minimum(covered / explained, 1.0)
+        PHRASE_SHARE * _phrase_scores(layout, additions)
+        + (1 - PHRASE_SHARE) * np.minimum(covered / explained, 1.0)
     )
     values = scores.tolist()
-    return {index.topics[k]: values[k] for k in (covered > 0.0).nonzero()[0].tolist()}
+    slots = (covered > 0.0).nonzero()[0].tolist()
+    if len(additions.searched) > 1:  # languages in the order searched, as the caller asked
+        order = {lang: n for n, lang in enumerate(additions.searched)}
+        slots.sort(key=lambda slot: order[layout.slot_language[slot]])  # stable: topic order
+    for slot in slots:
+        by_topic[layout.slot_topic[slot]][layout.slot_language[slot]] = values[slot]
+    return by_topic
 
 
-def _phrase_scores(
-    index: _LanguageIndex, hits: Mapping[str, tuple[float, float]], query_weight: float
-) -> npt.NDArray[np.float64]:
-    """Each topic's best phrasing: the F-beta mean of how much of the question the
+def _phrase_scores(layout: _Layout, additions: _Additions) -> npt.NDArray[np.float64]:
+    """Each slot's best phrasing: the F-beta mean of how much of the question the
     phrasing covers and how much of the phrasing the question covers."""
-    # Phrasings sharing only a function word with the question cannot win, so the
-    # candidates come from the other words; function words then add to them. One numpy
-    # array over the language's phrasings per sum: the same additions, in the same order,
-    # as a loop over each phrasing would make, so the same scores to the last bit.
-    informative = [t for t in hits if t not in index.stops] or list(hits)
-    size = len(index.phrasings)
-    found_q, found_p = np.zeros(size), np.zeros(size)
-    touched = np.zeros(size, dtype=bool)
-    for t in informative:
-        _add_term(index, t, hits[t], found_q, found_p)
-        if t in index.postings:
-            touched[index.postings[t]] = True
-    chosen = set(informative)
-    for t in hits:
-        if t not in chosen:
-            _add_term(index, t, hits[t], found_q, found_p)
-    best = np.zeros(len(index.topics))
-    at = touched.nonzero()[0]  # np.flatnonzero without its Python-level calls
-    if not len(at):
+    size = len(layout.phrase_slot)
+    best = np.zeros(len(layout.slot_topic))
+    if not additions.touched:
         return best
+    phrasings = np.concatenate(additions.phrasings)
+    lengths = [len(at) for at in additions.phrasings]
+    found_q = _sums(phrasings, np.repeat(np.array(additions.to_question), lengths), size)
+    found_p = _sums(phrasings, np.repeat(np.array(additions.to_phrasing), lengths), size)
+    touched = np.zeros(size, dtype=bool)
+    touched[np.concatenate(additions.touched)] = True
+    at = touched.nonzero()[0]
+    query_weight = additions.query_weight[layout.phrase_language[at]]
     beta2 = BETA * BETA
     # a long message is judged as if it were only QUERY_CAP times this phrasing
-    covered_q = np.minimum(found_q[at] / np.minimum(query_weight, index.caps[at]), 1.0)
-    covered_p = found_p[at] / index.phrase_weight[at]
+    covered_q = np.minimum(found_q[at] / np.minimum(query_weight, layout.caps[at]), 1.0)
+    covered_p = found_p[at] / layout.phrase_weight[at]
     f = (1 + beta2) * covered_q * covered_p / (beta2 * covered_p + covered_q)
-    np.fmax.at(best, index.phrase_topic[at], f)
+    np.fmax.at(best, layout.phrase_slot[at], f)
     return best
 
 
-def _add_term(
-    index: _LanguageIndex,
-    found: str,
-    hit: tuple[float, float],
-    found_q: npt.NDArray[np.float64],
-    found_p: npt.NDArray[np.float64],
-) -> None:
-    """Add what one matched term covers to every phrasing that has it: of the question
-    (its weight in the question) and of the phrasing (its idf)."""
-    at = index.postings.get(found)
-    if at is not None:
-        weight, similarity = hit
-        found_q[at] += weight * similarity
-        found_p[at] += index.weights[found] * similarity
+def _topic_coverage(layout: _Layout, additions: _Additions) -> npt.NDArray[np.float64]:
+    """How much of the question each slot explains (zero: none of it)."""
+    size = len(layout.slot_topic)
+    if not additions.slots:
+        return np.zeros(size)
+    lengths = [len(at) for at in additions.slots]
+    # weight x (share x similarity), the order of the term-by-term products
+    parts = np.repeat(np.array(additions.weights), lengths) * (
+        np.concatenate(additions.shares) * np.repeat(np.array(additions.similarities), lengths)
+    )
+    return _sums(np.concatenate(additions.slots), parts, size)
 
 
-def _topic_coverage(index: _LanguageIndex, resolved: Resolved) -> npt.NDArray[np.float64]:
-    """How much of the question each topic explains: each question word once, at its
-    best similarity, from the topic's phrasings (full) or its answer (CONTEXT_SIM).
-    Zero for a topic that explains none of it."""
-    covered = np.zeros(len(index.topics))
-    for weight, candidates in resolved:
-        if len(candidates) == 1:  # most words: one term, each of its topics once
-            [(candidate, similarity)] = candidates.items()
-            if candidate in index.covers:
-                at, share = index.covers[candidate]
-                # an exact word (similarity 1.0): share * 1.0 is share, bit for bit
-                covered[at] += weight * (share if similarity == 1.0 else share * similarity)
-            continue
-        best = np.zeros(len(index.topics))
-        for candidate, similarity in candidates.items():
-            if candidate in index.covers:
-                at, share = index.covers[candidate]
-                best[at] = np.maximum(best[at], share * similarity)
-        covered += weight * best
-    return covered
+def _sums(
+    at: npt.NDArray[np.intp], parts: npt.NDArray[np.float64], size: int
+) -> npt.NDArray[np.float64]:
+    """For each of `size` places, the sum of the `parts` at it, added in the order given
+    (as `+=` term by term would add them: the same result to the last bit)."""
+    summed: npt.NDArray[np.float64] = np.bincount(at, parts, minlength=size).astype(
+        np.float64, copy=False
+    )
+    return summed
