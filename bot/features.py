@@ -31,6 +31,7 @@ from bot.textnorm import strip_accents, words
 
 CHAR_SIZES = (3, 4, 5)
 WORD_PREFIX, CHAR_PREFIX = "w ", "c "  # keeps a word and a character piece apart
+WORD_CACHE = 50_000  # words whose columns a vectorizer remembers
 
 
 def folded_words(text: str) -> list[str]:
@@ -90,6 +91,8 @@ class Vectorizer:
         self.chars = chars
         self.columns: dict[str, int] = dict(zip(grams, range(len(grams)), strict=True))
         self.idf = idf
+        # word -> its column as a word n-gram (-1: none) and its pieces' columns
+        self._word_columns: dict[str, tuple[int, tuple[int, ...]]] = {}
 
     @classmethod
     def fit(
@@ -122,8 +125,52 @@ class Vectorizer:
 
     def row(self, text: str, keep_grams: bool = False) -> SparseRow:
         """`text` as a vector: each block's tf-idf scaled to unit length."""
-        word_block, char_block = grams_of(text, self.chars)
-        return self.vector(Counter(word_block), Counter(char_block), keep_grams=keep_grams)
+        if keep_grams:
+            word_block, char_block = grams_of(text, self.chars)
+            return self.vector(Counter(word_block), Counter(char_block), keep_grams=True)
+        # The same vector from each word's remembered columns: counting columns instead
+        # of n-grams gives the same counts in the same order (an n-gram has one column),
+        # without making the n-grams of words seen before.
+        tokens = folded_words(text)
+        known = [self._columns_of(token) for token in tokens]
+        words_ = [column for column, _ in known if column >= 0]
+        for a, b in itertools.pairwise(tokens):
+            pair = self.columns.get(f"{WORD_PREFIX}{a} {b}")
+            if pair is not None:
+                words_.append(pair)
+        pieces = [column for _, columns in known for column in columns]
+        return self._vector_of_columns(Counter(words_), Counter(pieces))
+
+    def _columns_of(self, token: str) -> tuple[int, tuple[int, ...]]:
+        """A word's column as a word (-1 when it has none) and its pieces' columns, in
+        order, repeats kept (pieces without a column left out)."""
+        found = self._word_columns.get(token)
+        if found is None:
+            pieces = _pieces(token) if self.chars else ()
+            found = (
+                self.columns.get(WORD_PREFIX + token, -1),
+                tuple(self.columns[p] for p in pieces if p in self.columns),
+            )
+            if len(self._word_columns) < WORD_CACHE:
+                self._word_columns[token] = found
+        return found
+
+    def _vector_of_columns(self, *blocks: Counter[int]) -> SparseRow:
+        """What `vector` makes of the same counts, keyed by column instead of n-gram."""
+        columns, values = [], []
+        for counts in blocks:
+            if not counts:
+                continue
+            cols = np.fromiter(counts.keys(), np.int32, len(counts))
+            vals = np.fromiter(counts.values(), np.float32, len(counts))
+            vals *= self.idf[cols]
+            columns.append(cols)
+            values.append(vals / np.float32(np.sqrt(vals.dot(vals))))
+        if not columns:
+            return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32))
+        merged = np.concatenate(columns)
+        order = np.argsort(merged)
+        return SparseRow(merged[order], np.concatenate(values)[order])
 
     def vector(self, *blocks: Counter[str], keep_grams: bool = False) -> SparseRow:
         """The vector of a text's n-gram counts, one Counter per block."""

@@ -47,7 +47,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +66,7 @@ UNKNOWN_SHARE = 0.7  # an unknown word weighs this share of a one-topic word
 QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words
 LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
 TYPO_CACHE = 50_000  # typo lookups remembered per language
+WORD_CACHE = 50_000  # question words remembered per language, with what they stand for
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
 
 
@@ -107,9 +108,49 @@ class _LanguageIndex:
     # answer does
     covers: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
     typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
+    readings: dict[str, _Reading] = field(default_factory=dict)  # question word -> reading
 
     def length_starts(self, size: int) -> int:
         return self.starts[min(max(size, 0), len(self.starts) - 1)]
+
+    def reading(self, word: str) -> _Reading:
+        """A question word as this language reads it, remembered (words repeat a lot)."""
+        found = self.readings.get(word)
+        if found is None:
+            found = _Reading(self, word)
+            if len(self.readings) < WORD_CACHE:
+                self.readings[word] = found
+        return found
+
+
+class _Term(NamedTuple):
+    """A question term in one language, as the scores use it."""
+
+    weight: float
+    candidates: dict[str, float]  # the vocabulary terms it stands for, with similarity 0..1
+    informative: bool  # counted in the known share: not only a function word
+    best: float  # its best similarity (0: unknown)
+
+
+class _Reading:
+    """One question word in one language: its term, and that term as the scores use it.
+    `as_typo` is worked out when first needed: a word that is exact in another language
+    is never looked up as a typo."""
+
+    def __init__(self, index: _LanguageIndex, word: str) -> None:
+        self.word = word
+        self.term = term(word, index.lang)
+        self.exact = self.term in index.weights
+        self.alone = _term_of(index, self.term, word, {})  # as a word of no typo
+        self._as_typo: _Term | None = None
+
+    def as_typo(self, index: _LanguageIndex) -> _Term:
+        """The term with its typo candidates (the word itself when exact); `index`: the
+        language the word was read in."""
+        if self._as_typo is None:
+            candidates = _resolve(index, self.term, self.word)
+            self._as_typo = _term_of(index, self.term, self.word, candidates)
+        return self._as_typo
 
 
 @dataclass(frozen=True)
@@ -160,11 +201,12 @@ class LexicalIndex:
 
     def known_words(self, question: str) -> dict[str, int]:
         """Per language, how many of the question's distinct terms its texts have."""
-        tokens = words(question)  # split once, stemmed per language
-        return {
-            code: len({term(w, code) for w in tokens} & index.weights.keys())
-            for code, index in self._indexes.items()
-        }
+        tokens = words(question)  # split once, read per language
+        counts = {}
+        for code, index in self._indexes.items():
+            readings = [index.reading(w) for w in tokens]
+            counts[code] = len({r.term for r in readings if r.exact})
+        return counts
 
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
         """True unless another language knows as many of the question's words: "help me"
@@ -183,7 +225,7 @@ class LexicalIndex:
         additions = _Additions(len(self._indexes))
         for index, asked, known in self._prepared(question, languages):
             resolved = _resolved_terms(index, asked, known)
-            share = max(share, _known_share(index, resolved))
+            share = max(share, _known_share(resolved))
             additions.add_language(index, resolved)
         return LexicalEvidence(_scores(self._layout, additions), share)
 
@@ -197,7 +239,7 @@ class LexicalIndex:
         ]
         asked = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
         # A word that is an exact word of one language is not a typo in another.
-        known = {w for w in asked if any(term(w, i.lang) in i.weights for i in searched)}
+        known = {w for w in asked if any(i.reading(w).exact for i in searched)}
         return [(index, asked, known) for index in searched]
 
 
@@ -379,27 +421,32 @@ def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
     return cached
 
 
-Resolved = list[tuple[float, dict[str, float]]]  # per question term: (weight, {term: sim})
+Resolved = list[_Term]  # per distinct question term
 
 
 def _resolved_terms(index: _LanguageIndex, asked: list[str], known: set[str]) -> Resolved:
     """Each distinct question term with its weight and the vocabulary terms it stands
-    for (itself, or typo candidates); `known` words (exact in some language) are no typos."""
-    word_of: dict[str, str] = {}
+    for (itself, or typo candidates); `known` words (exact in some language) are no typos.
+    A term is read as its first word."""
+    first: dict[str, _Reading] = {}
     exact: set[str] = set()
     for word in asked:
-        term_ = term(word, index.lang)
-        word_of.setdefault(term_, word)
+        reading = index.reading(word)
+        first.setdefault(reading.term, reading)
         if word in known:
-            exact.add(term_)
-    resolved: Resolved = []
-    for term_, word in word_of.items():
-        if term_ in exact and term_ not in index.weights:
-            candidates: dict[str, float] = {}
-        else:
-            candidates = _resolve(index, term_, word)
-        resolved.append((_question_weight(index, term_, word, candidates), candidates))
-    return resolved
+            exact.add(reading.term)
+    return [
+        r.alone if r.term in exact and not r.exact else r.as_typo(index) for r in first.values()
+    ]
+
+
+def _term_of(index: _LanguageIndex, term_: str, word: str, candidates: dict[str, float]) -> _Term:
+    weight = _question_weight(index, term_, word, candidates)
+    if candidates:
+        informative = not all(c in index.stops for c in candidates)
+    else:
+        informative = weight > STOP_WEIGHT
+    return _Term(weight, candidates, informative, max(candidates.values(), default=0.0))
 
 
 def _question_weight(
@@ -416,16 +463,13 @@ def _question_weight(
     return index.unknown_weight
 
 
-def _known_share(index: _LanguageIndex, resolved: Resolved) -> float:
+def _known_share(resolved: Resolved) -> float:
     """Share of the question's weight, function words aside, that the texts know."""
     total = found = 0.0
-    for weight, candidates in resolved:
-        if candidates and all(c in index.stops for c in candidates):
-            continue
-        if not candidates and weight <= STOP_WEIGHT:
-            continue
-        total += weight
-        found += weight * max(candidates.values(), default=0.0)
+    for weight, _, informative, best in resolved:
+        if informative:
+            total += weight
+            found += weight * best
     return found / total if total else 1.0  # only function words: nothing unknown
 
 
@@ -436,6 +480,7 @@ class _Additions:
 
     def __init__(self, languages: int) -> None:
         self.searched: list[str] = []  # the languages with any match, in the order searched
+        self.positions: list[int] = []  # their positions in the layout
         self.query_weight = np.ones(languages)  # per language position
         self.explained = np.ones(languages)
         # per matched term: the phrasings having it, and what it adds to the question's
@@ -452,15 +497,16 @@ class _Additions:
 
     def add_language(self, index: _LanguageIndex, resolved: Resolved) -> None:
         """The question's terms in one language (`_resolved_terms`)."""
-        query_weight = sum(weight for weight, _ in resolved)
+        query_weight = sum(weight for weight, *_ in resolved)
         hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
-        for weight, candidates in resolved:
+        for weight, candidates, *_ in resolved:
             for candidate, similarity in candidates.items():
                 if candidate not in hits or similarity > hits[candidate][1]:
                     hits[candidate] = (weight, similarity)
         if not hits:
             return
         self.searched.append(index.lang)
+        self.positions.append(index.position)
         self.query_weight[index.position] = query_weight
         self.explained[index.position] = min(query_weight, QUERY_CAP * index.typical_weight)
         self._add_phrasings(index, hits)
@@ -488,7 +534,7 @@ class _Additions:
     def _add_coverage(self, index: _LanguageIndex, resolved: Resolved) -> None:
         """Each question word once, at its best similarity, for every topic having it:
         in a phrasing (full share) or in the answer only (CONTEXT_SIM)."""
-        for weight, candidates in resolved:
+        for weight, candidates, *_ in resolved:
             if len(candidates) == 1:  # most words: one term, each of its topics once
                 [(candidate, similarity)] = candidates.items()
                 if candidate in index.covers:
@@ -535,7 +581,7 @@ def _scores(layout: _Layout, additions: _Additions) -> Mapping[str, Mapping[str,
     )
     values = scores.tolist()
     slots = (covered > 0.0).nonzero()[0].tolist()
-    if len(additions.searched) > 1:  # languages in the order searched, as the caller asked
+    if additions.positions != sorted(additions.positions):  # as the caller listed them
         order = {lang: n for n, lang in enumerate(additions.searched)}
         slots.sort(key=lambda slot: order[layout.slot_language[slot]])  # stable: topic order
     for slot in slots:
