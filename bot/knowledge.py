@@ -25,6 +25,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -142,11 +143,11 @@ class KnowledgeBase:
             return language.link_labels[link_id]
         return self.languages[REFERENCE_LANG].link_labels[link_id]
 
-    @property
+    @cached_property  # asked for every question; a KnowledgeBase never changes
     def signposts(self) -> frozenset[str]:
         return frozenset(t for t, topic in self.topics.items() if topic.signpost)
 
-    @property
+    @cached_property
     def menu_topics(self) -> tuple[str, ...]:
         """The topics offered in menus and lists, in order: all but signposts."""
         return tuple(t for t, topic in self.topics.items() if not topic.signpost)

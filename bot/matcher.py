@@ -143,6 +143,7 @@ class Matcher:
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
+        self._number = {topic: i for i, topic in enumerate(self._topics)}
         examples = [*items, *answer_sentences(context, listed)]
         self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
 
@@ -191,7 +192,7 @@ class Matcher:
             model=model,
             lexical=lexical.scores,
             known_share=lexical.known_share,
-            order=list(np.argsort(-combined, kind="stable")),
+            order=np.argsort(-combined, kind="stable").tolist(),
         )
 
     def _model_scores(self, row: SparseRow) -> FloatArray:
@@ -201,10 +202,13 @@ class Matcher:
     def _lexical_scores(self, lexical: Mapping[str, Mapping[str, float]]) -> FloatArray:
         """Step 2: each topic's best lexical score over the languages, 0-1."""
         scores = np.zeros(len(self._topics), dtype=np.float32)
-        for number, topic in enumerate(self._topics):
-            by_lang = lexical.get(topic)
-            if by_lang:
-                scores[number] = max(by_lang.values()) / 100.0
+        numbers, best = [], []
+        for topic, by_lang in lexical.items():  # the topics with a score (answers: any topic)
+            number = self._number.get(topic)
+            if number is not None and by_lang:
+                numbers.append(number)
+                best.append(max(by_lang.values()) / 100.0)
+        scores[numbers] = best
         return scores
 
     def _ranking(
@@ -213,12 +217,13 @@ class Matcher:
         """Step 3: the best MAX_RANKED topics with confidence and best language; `known`:
         per language, how many of the question's words it knows."""
         fallback = _language_of_words(known) or ""
+        best = evidence.order[:MAX_RANKED]
         ranked = []
-        for number in evidence.order[:MAX_RANKED]:
+        for number, confidence in zip(best, evidence.confidence[best].tolist(), strict=True):
             topic = self._topics[number]
             by_lang = evidence.lexical.get(topic, {})
-            lang = max(by_lang, key=lambda code: by_lang[code]) if by_lang else fallback
-            ranked.append((topic, round(float(evidence.confidence[number]), 2), lang))
+            lang = max(by_lang, key=by_lang.__getitem__) if by_lang else fallback
+            ranked.append((topic, round(confidence, 2), lang))
         return ranked
 
     def _language(self, question: str, evidence: _Evidence, known: Mapping[str, int]) -> str | None:
