@@ -226,17 +226,22 @@ class _GramCounts:
             lengths.append(len(found))
         words = list(dict.fromkeys(tokens))
         token = _numbered(tokens, words)
-        text_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        names, word_grams = _word_block(words, token, text_of, lengths)
-        sequences = [word_grams]
-        if chars:
-            char_names, char_grams = _char_block(words, token, text_of, len(names))
-            names += char_names
-            sequences.append(char_grams)
+        text_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        names, (word_grams, word_text) = _word_block(words, token, text_of, lengths)
+        pieces = _char_pieces(words, len(names)) if chars else None
+        if pieces is not None:
+            names += pieces.names
         order = sorted(range(len(names)), key=names.__getitem__)  # number n-grams alphabetically
-        rank = np.empty(len(names), dtype=np.int64)
-        rank[order] = np.arange(len(names))
-        distinct = [_distinct(rank[grams], of, len(names)) for grams, of in sequences]
+        rank = np.empty(len(names), dtype=np.int32)
+        rank[order] = np.arange(len(names), dtype=np.int32)
+        # one block at a time, its raw sequence dropped as soon as it is counted: the
+        # character block of the shipped knowledge is three quarters of a million pieces
+        distinct = [_distinct(rank[word_grams], word_text, len(names))]
+        del word_grams, word_text
+        if pieces is not None:
+            char_grams, char_text = pieces.sequence(rank, token, text_of)
+            distinct.append(_distinct(char_grams, char_text, len(names)))
+            del char_grams, char_text
         grams, counts, blocks = _interleave(distinct, len(lengths))
         return cls(
             names=[names[i] for i in order],
@@ -280,9 +285,9 @@ def _numbered(items: list[str], distinct: list[str]) -> npt.NDArray[np.int64]:
 def _word_block(
     words: list[str],
     token: npt.NDArray[np.int64],
-    text_of: npt.NDArray[np.int64],
+    text_of: npt.NDArray[np.int32],
     lengths: list[int],
-) -> tuple[list[str], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+) -> tuple[list[str], tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]]:
     """The word n-grams' names (each word, then each pair of neighbouring words) and
     every text's word block in `word_grams`' order: its words, then its pairs."""
     together = text_of[1:] == text_of[:-1]  # neighbours in one text
@@ -305,14 +310,38 @@ def _word_block(
     grams[block_start[pair_text] + size[pair_text] + at - token_start[pair_text]] = len(
         words
     ) + pair_number.reshape(-1)
-    return names, (grams, np.repeat(np.arange(len(lengths), dtype=np.int64), block))
+    return names, (grams, np.repeat(np.arange(len(lengths), dtype=np.int32), block))
 
 
-def _char_block(
-    words: list[str], token: npt.NDArray[np.int64], text_of: npt.NDArray[np.int64], first: int
-) -> tuple[list[str], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
-    """The character pieces' names (numbered from `first`) and every text's character
-    block: the pieces of each of its words, in order."""
+@dataclass
+class _CharPieces:
+    """The distinct words' character pieces: their names (numbered from `first`), each
+    word's pieces as numbers, one word after another, and how many each word has."""
+
+    names: list[str]
+    numbered: npt.NDArray[np.int64]
+    per_word: npt.NDArray[np.int64]
+
+    def sequence(
+        self,
+        rank: npt.NDArray[np.int32],
+        token: npt.NDArray[np.int64],
+        text_of: npt.NDArray[np.int32],
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """Every text's character block (the pieces of each of its words, in order, as
+        `rank`s), and the text of each piece."""
+        ranked = rank[self.numbered]
+        start = (np.cumsum(self.per_word) - self.per_word).astype(np.int32)
+        per_token = self.per_word[token]
+        # each token's pieces: its word's run in `ranked`, one after another
+        offset = np.repeat(
+            start[token] - (np.cumsum(per_token) - per_token).astype(np.int32), per_token
+        )
+        offset += np.arange(len(offset), dtype=np.int32)
+        return ranked[offset], np.repeat(text_of, per_token)
+
+
+def _char_pieces(words: list[str], first: int) -> _CharPieces:
     pieces: list[str] = []
     count: list[int] = []
     for word in words:
@@ -320,44 +349,43 @@ def _char_block(
         pieces += own
         count.append(len(own))
     names = list(dict.fromkeys(pieces))
-    numbered = _numbered(pieces, names) + first
-    per_word = np.asarray(count, dtype=np.int64)
-    start = np.cumsum(per_word) - per_word
-    per_token = per_word[token]
-    # each token's pieces: its word's run in `numbered`, one after another
-    offset = np.repeat(start[token] - (np.cumsum(per_token) - per_token), per_token)
-    grams = numbered[offset + np.arange(int(per_token.sum()))]
-    return names, (grams, np.repeat(text_of, per_token))
+    return _CharPieces(names, _numbered(pieces, names) + first, np.asarray(count, dtype=np.int64))
 
 
 def _distinct(
-    grams: npt.NDArray[np.int64], text_of: npt.NDArray[np.int64], n_grams: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    grams: npt.NDArray[np.integer], text_of: npt.NDArray[np.int32], n_grams: int
+) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Each text's distinct n-grams in the order of their first occurrence (what a
-    Counter keeps), how often each occurs, and their texts."""
+    Counter keeps), how often each occurs, and their texts. In place where it can be:
+    the arrays are as long as all the texts' n-grams together."""
     n = len(grams)
     if n == 0:
-        return grams, grams, text_of
-    group = text_of * n_grams + grams
+        return grams, np.zeros(0, dtype=np.int32), text_of
+    group = text_of.astype(np.int64) * n_grams
+    group += grams
     if int(text_of[-1] + 1) * n_grams * n < 2**62:
         # one sort of plain numbers: a group, then its positions in order
-        packed = np.sort(group * n + np.arange(n))
-        group, position = packed // n, packed % n
+        group *= n
+        group += np.arange(n)
+        group.sort()
+        position = group % n
+        group //= n
     else:
         position = np.argsort(group, kind="stable")
         group = group[position]
     starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
-    firsts = position[starts]
-    count = np.zeros(n, dtype=np.int64)
-    count[firsts] = np.diff(np.append(starts, n))
+    del group
+    count = np.zeros(n, dtype=np.int32)
+    count[position[starts]] = np.diff(np.append(starts, n))
+    del position
     keep = count > 0
     return grams[keep], count[keep], text_of[keep]
 
 
 def _interleave(
-    blocks: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    blocks: list[tuple[npt.NDArray[np.integer], npt.NDArray[np.int32], npt.NDArray[np.int32]]],
     n_texts: int,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int32], npt.NDArray[np.intp]]:
     """The blocks' distinct n-grams laid out text after text, block after block, and
     where each (text, block) starts (two blocks a text, the second empty without
     characters)."""
@@ -366,7 +394,7 @@ def _interleave(
         sizes[:, b] = np.bincount(text_of, minlength=n_texts)
     bounds = np.concatenate(([0], np.cumsum(sizes.reshape(-1))))
     grams = np.empty(int(bounds[-1]), dtype=np.intp)
-    counts = np.empty(int(bounds[-1]), dtype=np.int64)
+    counts = np.empty(int(bounds[-1]), dtype=np.int32)
     for b, (block_grams, block_counts, text_of) in enumerate(blocks):
         text_start = np.cumsum(sizes[:, b]) - sizes[:, b]
         at = bounds[2 * text_of + b] + np.arange(len(text_of)) - text_start[text_of]
