@@ -11,9 +11,12 @@ does not share its interpreter (GIL) with the HTTP server that answers it.
 
 Systems, measured in the same run, alternating (bot, echo, ...):
 
-* bot: `bot.telegram.app.build_application(settings, Explainer.load(), Store(":memory:"),
+* bot: `bot.telegram.app.build_application(settings, Explainer.load(), store,
   rate_limiter=False)`, polling with the bot's own fetcher (bot/telegram/polling.py, as
-  `python -m bot run` polls: at most 32 updates in progress); everything as
+  `python -m bot run` polls: at most 32 updates in progress). The store is what `python -m
+  bot run` opens, `Store.in_dir` on a data directory (a temporary one per run): SQLite in a
+  file, each question counted by the counter thread (bot/storage.py), not in the event loop
+  as an in-memory store does. Everything as
   build_application sets it up (its aiohttp Bot API client, bot/telegram/request.py, and
   16 chats at a time with each chat in order, bot/telegram/updates.py); only the rate
   limits and the per-chat flood throttle are off (50 chats ask 40 questions each).
@@ -50,6 +53,7 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -183,13 +187,17 @@ class StandInProcess:
 # ------------------------------------------------------------------ the two systems
 
 
-def bot_application(token: str, base_url: str, explainer: Any) -> Any:
+def bot_application(token: str, base_url: str, explainer: Any, stores: contextlib.ExitStack) -> Any:
+    """The bot as `python -m bot run` builds it, on a store in a new temporary data
+    directory (closed and deleted by `stores`)."""
     from bot.storage import Store
     from bot.telegram.app import build_application
     from bot.telegram.settings import Settings
 
+    data_dir = Path(stores.enter_context(tempfile.TemporaryDirectory(prefix="throughput-")))
+    store = stores.enter_context(contextlib.closing(Store.in_dir(data_dir)))
     settings = Settings(token=token, api_base_url=base_url)
-    return build_application(settings, explainer, Store(":memory:"), rate_limiter=False)
+    return build_application(settings, explainer, store, rate_limiter=False)
 
 
 def echo_application(
@@ -269,8 +277,9 @@ def telegram_throughput(
     explainer = Explainer.load()
     specs = make_specs(questions, updates)
     warmup = make_specs(questions, WARMUP, offset=7)
+    stores = contextlib.ExitStack()
     systems: dict[str, Any] = {
-        "bot": lambda t, u: bot_application(t, u, explainer),
+        "bot": lambda t, u: bot_application(t, u, explainer, stores),
         "echo": lambda t, u: echo_application(t, u),
     }
     if plumbing:
@@ -290,6 +299,7 @@ def telegram_throughput(
                 runs[name].append(result)
     finally:
         standin.close()
+        stores.close()
     medians = {name: statistics.median(r["per_second"] for r in rs) for name, rs in runs.items()}
     return {
         "updates": updates,
