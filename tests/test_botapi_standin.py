@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -410,19 +411,30 @@ def test_raw_http_errors(standin: BotApiStandIn) -> None:
     assert status == 200 and payload["result"]["username"] == "ryf_test_bot"
 
 
+HANG_GUARD_S = 30  # only fails a test that would otherwise hang; never what is asserted
+
+
+def _push_once_polling(standin: BotApiStandIn, polls_before: int, text: str) -> None:
+    """Push a message once a long poll has started after `polls_before` polls."""
+    deadline = time.monotonic() + HANG_GUARD_S
+    while standin.long_polls_started <= polls_before and time.monotonic() < deadline:
+        time.sleep(0.005)
+    standin.push_update(text_message(text))
+
+
 async def test_long_polling_wakes_up_on_push_and_honours_offset(standin: BotApiStandIn) -> None:
     async with Bot(standin.token, base_url=standin.base_url) as bot:
         assert await bot.get_updates(timeout=0) == ()
-        timer = threading.Timer(0.3, standin.push_update, args=(text_message("/start"),))
-        started = time.monotonic()
-        timer.start()
+        polls = standin.long_polls_started
+        pusher = threading.Thread(target=_push_once_polling, args=(standin, polls, "/start"))
+        pusher.start()
         try:
-            updates = await bot.get_updates(timeout=8)
+            # a poll that did not wake up on the push would wait its whole 300 s
+            async with asyncio.timeout(HANG_GUARD_S):
+                updates = await bot.get_updates(timeout=300)
         finally:
-            timer.join()
-        elapsed = time.monotonic() - started
-        assert 0.25 <= elapsed < 3, elapsed
-        assert [u.message.text for u in updates] == ["/start"]
+            pusher.join()
+        assert [u.message.text for u in updates] == ["/start"]  # waited for it, not empty
         first = updates[0].update_id
         again = await bot.get_updates(timeout=0)  # not confirmed yet
         assert [u.update_id for u in again] == [first]

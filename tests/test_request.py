@@ -163,7 +163,8 @@ async def test_errors_never_carry_the_token(server: Server) -> None:
     await client.initialize()
     try:
         busy = asyncio.create_task(client.do_request(f"{server.url}/bot{token}/slow", "POST"))
-        await asyncio.sleep(0.1)  # the only connection is taken
+        while not server.hits.get("slow"):  # until the only connection is taken
+            await asyncio.sleep(0.005)
         with pytest.raises(TimedOut) as raised:
             await client.do_request(f"{server.url}/bot{token}/echo", "POST")
         busy.cancel()

@@ -7,6 +7,7 @@ so they pass through the update processor that `build_application` installs.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -16,24 +17,31 @@ from bot.storage import Store
 from bot.telegram.app import build_application
 from bot.telegram.settings import Settings
 from bot.telegram.updates import ChatOrderedUpdateProcessor, chat_key
-from tests.support.botapi import DEFAULT_TOKEN, FakeBotApi, inline_query, text_message
+from tests.support.botapi import (
+    DEFAULT_TOKEN,
+    Call,
+    FakeBotApi,
+    Response,
+    inline_query,
+    text_message,
+)
 from tests.support.recording_request import RecordingRequest, make_update
 
-SLOW_S = 0.4
+HANG_GUARD_S = 10  # only fails a test that would otherwise hang; never what is asserted
 
 
 async def _deliver(explainer: Explainer, updates: list[dict[str, Any]], api: FakeBotApi) -> None:
     store = Store(":memory:")
     app = build_application(
-        Settings(token=DEFAULT_TOKEN), explainer, store, request=RecordingRequest(api),
-        rate_limiter=False,
+        Settings(token=DEFAULT_TOKEN), explainer, store,
+        request=RecordingRequest(api, read_timeout=HANG_GUARD_S), rate_limiter=False,
     )  # fmt: skip
     try:
         async with app:
             await app.start()
             for update in updates:
                 await app.update_queue.put(make_update(api, update, app.bot))
-            await asyncio.wait_for(_sent(api, len(updates)), timeout=10)
+            await asyncio.wait_for(_sent(api, len(updates)), timeout=HANG_GUARD_S)
             await app.stop()
     finally:
         store.close()
@@ -44,15 +52,43 @@ def _heading(explainer: Explainer, topic: str) -> str:
 
 
 async def _sent(api: FakeBotApi, count: int) -> None:
-    while len(api.sent_messages()) < count:
-        await asyncio.sleep(0.01)
+    await _until(lambda: len(api.sent_messages()) >= count)
+
+
+async def _until(happened: Callable[[], bool]) -> None:
+    while not happened():
+        await asyncio.sleep(0.005)
+
+
+class HeldFirstAnswer(FakeBotApi):
+    """Holds chat `held_chat`'s first sendMessage until another chat has been answered: a
+    slow chat for as long as the test needs, not for a fixed time."""
+
+    def __init__(self, held_chat: int) -> None:
+        super().__init__(token=DEFAULT_TOKEN)
+        self.held_chat = held_chat
+        self.holding = True
+
+    async def aserve(
+        self, token: str, method: str, params: Mapping[str, Any] | None = None
+    ) -> Response:
+        if self.holding and method == "sendMessage" and self._to_held(params or {}):
+            self.holding = False
+            # WaitTimeout (the answer fails) if no other chat overtakes it
+            await self.async_wait_for(self._to_another_chat, timeout=HANG_GUARD_S)
+        return await super().aserve(token, method, params)
+
+    def _to_held(self, params: Mapping[str, Any]) -> bool:
+        return params.get("chat_id") == self.held_chat
+
+    def _to_another_chat(self, call: Call) -> bool:
+        return call.method == "sendMessage" and not self._to_held(call.params)
 
 
 async def test_a_slow_chat_does_not_hold_up_others_and_keeps_its_order(
     explainer: Explainer,
 ) -> None:
-    api = FakeBotApi(token=DEFAULT_TOKEN)
-    api.fail_next("sendMessage", "slow", seconds=SLOW_S)  # the first answer takes a while
+    api = HeldFirstAnswer(101)  # chat 101's first answer waits until another chat's is sent
     first = text_message("what is facial recognition", user_id=101)
     second = text_message("what are fingerprints", user_id=101)
     other = text_message("what is biometric data", user_id=202)
@@ -84,7 +120,7 @@ async def test_many_updates_of_one_chat_take_one_slot() -> None:
         for i, u in enumerate(busy)
     ]
     tasks.append(asyncio.create_task(processor.process_update(free, work("free"))))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(_until(lambda: "free" in done), HANG_GUARD_S)
     assert done == ["free"]  # chat 1 holds one slot while its first update waits
     release.set()
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)

@@ -1328,6 +1328,12 @@ class FakeBotApi:
         with self._cond:
             return len(self._updates)
 
+    @property
+    def long_polls_started(self) -> int:
+        """getUpdates calls that have begun waiting (a test can push once one waits)."""
+        with self._cond:
+            return self._poll_generation
+
     def _allowed(self, update: Mapping[str, Any]) -> bool:
         return any(key in self._allowed_updates for key in update if key != "update_id")
 
