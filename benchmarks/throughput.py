@@ -38,9 +38,10 @@ update (matching, building and (de)serialising a richer message). `--latency-ms 
 every sendMessage answer in the stand-in, as Telegram's round trip would; both bots then wait
 on the network most of the time (use a few hundred updates: about 1000/40 per second).
 
-Note: with `rate_limiter=True` (what `python -m bot run` uses) PTB's AIORateLimiter also caps
-sending at 30 messages per second overall (Telegram's documented limit), so in production
-the bot never sends faster than that whatever this benchmark says.
+Note: with `rate_limiter=True` (what `python -m bot run` uses) the bot's own limiter
+(bot/telegram/ratelimit.py) also caps sending at 30 messages per second overall (Telegram's
+documented limit), so in production the bot never sends faster than that whatever this
+benchmark says.
 """
 
 from __future__ import annotations
