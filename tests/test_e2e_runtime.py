@@ -84,7 +84,11 @@ def update_ids_handed_out(standin: BotApiStandIn, since: int = 0) -> set[int]:
 
 def start_bot(standin: BotApiStandIn, base: Path, **env: str) -> BotProcess:
     bot = BotProcess(standin, base / "data", base / f"bot-{time.monotonic_ns()}.log", env=env)
-    bot.start().wait_ready()
+    try:
+        bot.start().wait_ready()
+    except BaseException:
+        bot.stop()
+        raise
     return bot
 
 
@@ -307,7 +311,7 @@ def test_sigterm_does_not_wait_out_the_backlog_and_leaves_it_for_the_next_start(
         for chat in others:
             bot.wait_sends(chat, since=mark)
         wait_until(bot, "the 429", lambda: any(a.status == 429 for a in api.attempts[attempts:]))
-        code = bot.stop(timeout=START_TIMEOUT)  # a hang guard only (then SIGKILL)
+        code = bot.stop()  # its timeout is a hang guard only (then SIGKILL)
         exited = time.monotonic()
         assert code == 0, bot.describe(f"exit code {code}")
         assert exited < api.refused_until(stalled), bot.describe("it waited out the 429")
