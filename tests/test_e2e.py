@@ -255,6 +255,9 @@ def _vague_question(explainer: Explainer) -> str:
         "cameras?",
         "tell me about the rules",
         "what can the police do",
+        "what about cameras",
+        "cameras and the law",
+        "what are the rules",
     ]
     for question in candidates:
         match = explainer.ask(question)
