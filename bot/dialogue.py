@@ -38,7 +38,7 @@ class Turn:
         return reply_language(
             self.explainer.languages,
             question_lang=question_lang,
-            chosen=self.store.language(self.chat_id),
+            chosen=lambda: self.store.language(self.chat_id),
             client_code=self.client_code,
         )
 

@@ -6,7 +6,7 @@ the chat's chosen language > Telegram's `language_code` > English.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.i18n import DEFAULT_LANG, negotiate
 
@@ -15,10 +15,15 @@ def reply_language(
     available: Sequence[str],
     *,
     question_lang: str | None = None,
-    chosen: str | None = None,
+    chosen: str | Callable[[], str | None] | None = None,
     client_code: str | None = None,
 ) -> str:
-    for candidate in (question_lang, chosen):
-        if candidate and candidate in available:
-            return candidate
+    """`chosen` may be a function that looks the chat's choice up: it is called only
+    when the question's language does not decide (the look-up is a database query)."""
+    if question_lang and question_lang in available:
+        return question_lang
+    if callable(chosen):
+        chosen = chosen()
+    if chosen and chosen in available:
+        return chosen
     return negotiate(client_code, available) or DEFAULT_LANG
