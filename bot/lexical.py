@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -162,6 +162,11 @@ class LexicalEvidence:
     # (function words aside) that the language's texts know, exactly or as a typo: an
     # off-topic question ("what's the weather") is mostly words no topic uses.
     known_share: float
+    # `scores` as an array over every language's topics (`LexicalIndex.slots`): 0 where
+    # a topic has no score, and one 0 more at the end for the topics a language lacks
+    by_slot: npt.NDArray[np.float64] = field(
+        default_factory=lambda: np.zeros(1), repr=False, compare=False
+    )
 
 
 class LexicalIndex:
@@ -227,7 +232,21 @@ class LexicalIndex:
             resolved = _resolved_terms(index, asked, known)
             share = max(share, _known_share(resolved))
             additions.add_language(index, resolved)
-        return LexicalEvidence(_scores(self._layout, additions), share)
+        scores, by_slot = _scores(self._layout, additions)
+        return LexicalEvidence(scores, share, by_slot)
+
+    def slots(self, topics: Sequence[str]) -> npt.NDArray[np.intp]:
+        """For each of `topics`, where each language's score for it is in
+        `LexicalEvidence.by_slot` (its last place when the language lacks the topic):
+        `by_slot[slots].max(axis=1)` is every topic's best score in one step."""
+        table = np.full((len(topics), len(self._indexes)), len(self._layout.slot_topic))
+        number = {topic: n for n, topic in enumerate(topics)}
+        for slot, topic in enumerate(self._layout.slot_topic):
+            if topic in number:
+                table[number[topic], self._indexes[self._layout.slot_language[slot]].position] = (
+                    slot
+                )
+        return table.astype(np.intp)
 
     def _prepared(
         self, question: str, languages: Iterable[str] | None
@@ -566,19 +585,22 @@ class _Additions:
         self.similarities.append(similarity)
 
 
-def _scores(layout: _Layout, additions: _Additions) -> Mapping[str, Mapping[str, float]]:
+def _scores(
+    layout: _Layout, additions: _Additions
+) -> tuple[Mapping[str, Mapping[str, float]], npt.NDArray[np.float64]]:
     """Topic scores (0-100) per language: PHRASE_SHARE of the best phrasing's score,
     the rest from how much of the question the topic explains. Topics explaining none
-    of it are left out."""
+    of it are left out. Also as an array (`LexicalEvidence.by_slot`)."""
     by_topic: dict[str, dict[str, float]] = defaultdict(dict)
     if not additions.searched:
-        return by_topic
+        return by_topic, np.zeros(len(layout.slot_topic) + 1)
     covered = _topic_coverage(layout, additions)
     explained = additions.explained[layout.slot_position]
     scores = 100.0 * (
         PHRASE_SHARE * _phrase_scores(layout, additions)
         + (1 - PHRASE_SHARE) * np.minimum(covered / explained, 1.0)
     )
+    by_slot = np.append(np.where(covered > 0.0, scores, 0.0), 0.0)
     values = scores.tolist()
     slots = (covered > 0.0).nonzero()[0].tolist()
     if additions.positions != sorted(additions.positions):  # as the caller listed them
@@ -586,7 +608,7 @@ def _scores(layout: _Layout, additions: _Additions) -> Mapping[str, Mapping[str,
         slots.sort(key=lambda slot: order[layout.slot_language[slot]])  # stable: topic order
     for slot in slots:
         by_topic[layout.slot_topic[slot]][layout.slot_language[slot]] = values[slot]
-    return by_topic
+    return by_topic, by_slot
 
 
 def _phrase_scores(layout: _Layout, additions: _Additions) -> npt.NDArray[np.float64]:

@@ -49,7 +49,7 @@ import numpy.typing as npt
 from bot import decision, modelcache
 from bot.classifier import LinearModel
 from bot.features import SparseRow, Vectorizer
-from bot.lexical import LANG_MARGIN, LexicalIndex, Phrasing
+from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
 
 __all__ = ["Match", "Matcher", "Phrasing"]
 
@@ -143,7 +143,7 @@ class Matcher:
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
-        self._number = {topic: i for i, topic in enumerate(self._topics)}
+        self._slots = self._lexical.slots(self._topics)
         examples = [*items, *answer_sentences(context, listed)]
         self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
 
@@ -186,7 +186,7 @@ class Matcher:
         if not len(row.columns) and not lexical.scores:
             return None
         model = self._model_scores(row)
-        combined = model + LEXICAL_WEIGHT * self._lexical_scores(lexical.scores)
+        combined = model + LEXICAL_WEIGHT * self._lexical_scores(lexical)
         return _Evidence(
             confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
             model=model,
@@ -199,16 +199,11 @@ class Matcher:
         """Step 1: the classifier's decision value for every topic."""
         return self._model.scores(row)
 
-    def _lexical_scores(self, lexical: Mapping[str, Mapping[str, float]]) -> FloatArray:
+    def _lexical_scores(self, lexical: LexicalEvidence) -> FloatArray:
         """Step 2: each topic's best lexical score over the languages, 0-1."""
-        scores = np.zeros(len(self._topics), dtype=np.float32)
-        numbers, best = [], []
-        for topic, by_lang in lexical.items():  # the topics with a score (answers: any topic)
-            number = self._number.get(topic)
-            if number is not None and by_lang:
-                numbers.append(number)
-                best.append(max(by_lang.values()) / 100.0)
-        scores[numbers] = best
+        # scores are never negative: `initial` changes nothing but allows no languages
+        best = lexical.by_slot[self._slots].max(axis=1, initial=0.0) / 100.0
+        scores: FloatArray = best.astype(np.float32)
         return scores
 
     def _ranking(
