@@ -66,7 +66,7 @@ UNKNOWN_SHARE = 0.7  # an unknown word weighs this share of a one-topic word
 QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words
 LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
 TYPO_CACHE = 50_000  # typo lookups remembered per language
-WORD_CACHE = 50_000  # question words remembered per language, with what they stand for
+WORD_CACHE = 50_000  # question words remembered, with how each language reads them
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
 
 
@@ -108,19 +108,9 @@ class _LanguageIndex:
     # answer does
     covers: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
     typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
-    readings: dict[str, _Reading] = field(default_factory=dict)  # question word -> reading
 
     def length_starts(self, size: int) -> int:
         return self.starts[min(max(size, 0), len(self.starts) - 1)]
-
-    def reading(self, word: str) -> _Reading:
-        """A question word as this language reads it, remembered (words repeat a lot)."""
-        found = self.readings.get(word)
-        if found is None:
-            found = _Reading(self, word)
-            if len(self.readings) < WORD_CACHE:
-                self.readings[word] = found
-        return found
 
 
 class _Term(NamedTuple):
@@ -199,6 +189,9 @@ class LexicalIndex:
             phrasings_before += len(index.phrasings)
             slots_before += len(index.topics)
         self._layout = _Layout.of(list(self._indexes.values()))
+        # question word -> how each language reads it (by position), remembered: words
+        # repeat a lot, and each is read in every language for every question
+        self._words: dict[str, tuple[_Reading, ...]] = {}
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -206,12 +199,20 @@ class LexicalIndex:
 
     def known_words(self, question: str) -> dict[str, int]:
         """Per language, how many of the question's distinct terms its texts have."""
-        tokens = words(question)  # split once, read per language
-        counts = {}
-        for code, index in self._indexes.items():
-            readings = [index.reading(w) for w in tokens]
-            counts[code] = len({r.term for r in readings if r.exact})
-        return counts
+        read = [self._read(w) for w in words(question)]  # split once, read per language
+        return {
+            code: len({row[index.position].term for row in read if row[index.position].exact})
+            for code, index in self._indexes.items()
+        }
+
+    def _read(self, word: str) -> tuple[_Reading, ...]:
+        """How each language reads a question word (in the languages' order)."""
+        found = self._words.get(word)
+        if found is None:
+            found = tuple(_Reading(index, word) for index in self._indexes.values())
+            if len(self._words) < WORD_CACHE:
+                self._words[word] = found
+        return found
 
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
         """True unless another language knows as many of the question's words: "help me"
@@ -250,15 +251,20 @@ class LexicalIndex:
 
     def _prepared(
         self, question: str, languages: Iterable[str] | None
-    ) -> list[tuple[_LanguageIndex, list[str], set[str]]]:
+    ) -> list[tuple[_LanguageIndex, list[tuple[_Reading, ...]], set[str]]]:
         searched = [
             self._indexes[lang]
             for lang in dict.fromkeys(languages or self._indexes)  # each language once
             if lang in self._indexes
         ]
-        asked = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
+        distinct = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
+        asked = [self._read(w) for w in distinct]
         # A word that is an exact word of one language is not a typo in another.
-        known = {w for w in asked if any(i.reading(w).exact for i in searched)}
+        known = {
+            word
+            for word, row in zip(distinct, asked, strict=True)
+            if any(row[i.position].exact for i in searched)
+        }
         return [(index, asked, known) for index in searched]
 
 
@@ -443,16 +449,19 @@ def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
 Resolved = list[_Term]  # per distinct question term
 
 
-def _resolved_terms(index: _LanguageIndex, asked: list[str], known: set[str]) -> Resolved:
+def _resolved_terms(
+    index: _LanguageIndex, asked: list[tuple[_Reading, ...]], known: set[str]
+) -> Resolved:
     """Each distinct question term with its weight and the vocabulary terms it stands
-    for (itself, or typo candidates); `known` words (exact in some language) are no typos.
-    A term is read as its first word."""
+    for (itself, or typo candidates); `asked`: the question's words as `_read` gives
+    them; `known` words (exact in some language) are no typos. A term is read as its
+    first word."""
     first: dict[str, _Reading] = {}
     exact: set[str] = set()
-    for word in asked:
-        reading = index.reading(word)
+    for row in asked:
+        reading = row[index.position]
         first.setdefault(reading.term, reading)
-        if word in known:
+        if reading.word in known:
             exact.add(reading.term)
     return [
         r.alone if r.term in exact and not r.exact else r.as_typo(index) for r in first.values()
