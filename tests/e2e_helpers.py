@@ -33,7 +33,7 @@ from tests.support.botapi import DEFAULT_BOT_USERNAME, BotApiStandIn, Call, Wait
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_ID = 777_001
-START_TIMEOUT = 60.0  # an upper bound only: python start-up, loading knowledge and training the model on a busy CI machine
+START_TIMEOUT = 120.0  # a hang guard only: python start-up, loading knowledge and training the model took over 60 s on a starved machine (nice 10 beside two busy loops)
 WAIT = 30.0  # an upper bound only: a reply normally comes within milliseconds, but a loaded machine can stall a process for seconds
 STOP_TIMEOUT = 60.0  # a hang guard only (SIGKILL after it): a clean stop takes ~3 s, far more on a starved machine
 LOG_TAIL_LINES = 60
