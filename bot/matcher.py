@@ -260,6 +260,7 @@ def _trained(
         len(topics),
         keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
     )
+    del rows  # not needed any more: freed before writing the cache copies the weights
     if cache_dir is not None and key is not None:
         modelcache.save(cache_dir, key, vectorizer, model)
     return vectorizer, model
