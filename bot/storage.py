@@ -316,6 +316,8 @@ class _CounterWriter:
         db = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         failing = False
         try:
+            # per connection, as the Store's own: without it every batch was a full sync
+            db.execute("PRAGMA synchronous=NORMAL")
             while True:
                 with self._wake:
                     while not self._pending and not self._closing:
