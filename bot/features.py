@@ -156,7 +156,8 @@ class Vectorizer:
         return found
 
     def _vector_of_columns(self, *blocks: Counter[int]) -> SparseRow:
-        """What `vector` makes of the same counts, keyed by column instead of n-gram."""
+        """Each block's tf-idf scaled to unit length (a block's counts keyed by column, in
+        the order of first occurrence), merged and sorted by column."""
         columns, values = [], []
         for counts in blocks:
             if not counts:
@@ -165,6 +166,7 @@ class Vectorizer:
             vals = np.fromiter(counts.values(), np.float32, len(counts))
             vals *= self.idf[cols]
             columns.append(cols)
+            # what np.linalg.norm computes for a 1-D array, without its checks
             values.append(vals / np.float32(np.sqrt(vals.dot(vals))))
         if not columns:
             return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -173,28 +175,17 @@ class Vectorizer:
         return SparseRow(merged[order], np.concatenate(values)[order])
 
     def vector(self, *blocks: Counter[str], keep_grams: bool = False) -> SparseRow:
-        """The vector of a text's n-gram counts, one Counter per block."""
-        columns, values, names = [], [], []
-        for counts in blocks:
-            known = [g for g in counts if g in self.columns]
-            if not known:
-                continue
-            cols = np.fromiter(map(self.columns.__getitem__, known), np.int32, len(known))
-            vals = np.fromiter(map(counts.__getitem__, known), np.float32, len(known))
-            vals *= self.idf[cols]
-            columns.append(cols)
-            # what np.linalg.norm computes for a 1-D array, without its checks
-            values.append(vals / np.float32(np.sqrt(vals.dot(vals))))
-            names += known
-        if not columns:
-            return SparseRow(np.zeros(0, np.int32), np.zeros(0, np.float32))
-        merged = np.concatenate(columns)
-        order = np.argsort(merged)
-        return SparseRow(
-            merged[order],
-            np.concatenate(values)[order],
-            tuple(names[i] for i in order) if keep_grams else (),
-        )
+        """The vector of a text's n-gram counts, one Counter per block (n-grams without
+        a column left out); `keep_grams` names each column's n-gram."""
+        by_column = [
+            Counter({self.columns[g]: n for g, n in counts.items() if g in self.columns})
+            for counts in blocks
+        ]
+        row = self._vector_of_columns(*by_column)
+        if not keep_grams:
+            return row
+        name_of = {self.columns[g]: g for counts in blocks for g in counts if g in self.columns}
+        return SparseRow(row.columns, row.values, tuple(name_of[int(c)] for c in row.columns))
 
 
 @dataclass

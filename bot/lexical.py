@@ -65,7 +65,6 @@ STOP_WEIGHT = 0.3  # the most a function word ("what", "is") can weigh
 UNKNOWN_SHARE = 0.7  # an unknown word weighs this share of a one-topic word
 QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words
 LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
-TYPO_CACHE = 50_000  # typo lookups remembered per language
 WORD_CACHE = 50_000  # question words remembered, with how each language reads them
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
 
@@ -107,7 +106,6 @@ class _LanguageIndex:
     # counts for each: 1 when a phrasing of the topic has it, CONTEXT_SIM when only its
     # answer does
     covers: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
-    typo_cache: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def length_starts(self, size: int) -> int:
         return self.starts[min(max(size, 0), len(self.starts) - 1)]
@@ -428,22 +426,16 @@ def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
     written = strip_accents(word)
     if len(written) < TYPO_MIN_LEN or not index.vocabulary:
         return {}
-    cached = index.typo_cache.get(written)
-    if cached is None:
-        size = len(written)
-        lo, hi = (
-            index.length_starts(size - TYPO_LENGTH),
-            index.length_starts(size + TYPO_LENGTH + 1),
-        )
-        cached = {}
-        for candidate, score, _ in process.extract(
-            written, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
-        ):
-            found = index.surface[candidate]
-            cached[found] = max(cached.get(found, 0.0), score / 100.0)
-        if len(index.typo_cache) < TYPO_CACHE:
-            index.typo_cache[written] = cached
-    return cached
+    # remembered per question word with the rest of its reading (`LexicalIndex._read`)
+    size = len(written)
+    lo, hi = index.length_starts(size - TYPO_LENGTH), index.length_starts(size + TYPO_LENGTH + 1)
+    found: dict[str, float] = {}
+    for candidate, score, _ in process.extract(
+        written, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
+    ):
+        stands_for = index.surface[candidate]
+        found[stands_for] = max(found.get(stands_for, 0.0), score / 100.0)
+    return found
 
 
 Resolved = list[_Term]  # per distinct question term
