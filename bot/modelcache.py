@@ -18,9 +18,11 @@ or mismatched file is trained anew and replaced; a directory that cannot be
 written only means training at every start. Each is one INFO log line without
 any question or knowledge text. Writing goes through a temporary file and a
 rename (a reader never sees half a file), in a directory and with files only
-the bot's user can read; files for other keys are deleted when a new one is
-written, so the directory holds one model (about 14 MB for the shipped
-knowledge).
+the bot's user can read. A file is marked used (its modification time) when it
+is read; when a new one is written, all but the `KEEP` most recently used are
+deleted, so a bot and a translator's `chat` with edited knowledge, or two
+branches, do not replace each other's model at every start (about 14 MB each
+for the shipped knowledge).
 
 Where: `BOT_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/reclaim-your-face-bot`,
 else `~/.cache/reclaim-your-face-bot`.
@@ -28,6 +30,7 @@ else `~/.cache/reclaim-your-face-bot`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -51,6 +54,7 @@ APP_DIR = "reclaim-your-face-bot"
 FORMAT = 1  # bump when the file's layout changes
 MAX_BYTES = 512 * 2**20  # a larger file (or member) is not read: not one we wrote
 _PREFIX, _SUFFIX = "model-", ".npz"
+KEEP = 3  # models kept: the most recently used
 _STALE_SECONDS = 3600  # a temporary file this old was left by a crash: deleted
 # the code that decides the trained numbers
 _TRAINING_CODE = (features.__file__, classifier.__file__, textnorm.__file__, __file__)
@@ -102,7 +106,9 @@ def load(
     path = directory / f"{_PREFIX}{key}{_SUFFIX}"
     try:
         arrays = _read(path)
-        return _model(arrays, key, n_classes, chars)
+        found = _model(arrays, key, n_classes, chars)
+        _mark_used(path)
+        return found
     except FileNotFoundError:
         log.info("no cached model for this knowledge: training it")
     except Exception as exc:  # a damaged or foreign file, whatever the damage: train
@@ -111,8 +117,8 @@ def load(
 
 
 def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) -> None:
-    """Keep the model under `key` and delete the other models; a directory that cannot
-    be written is only logged."""
+    """Keep the model under `key` and delete all but the `KEEP` most recently used
+    models; a directory that cannot be written is only logged."""
     temporary: str | None = None
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -129,7 +135,7 @@ def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) 
             )
         os.replace(temporary, directory / f"{_PREFIX}{key}{_SUFFIX}")
         temporary = None
-        _delete_others(directory, key)
+        _delete_unused(directory, key)
     except OSError as exc:
         log.info(
             "model cache not written (%s): training again at the next start", type(exc).__name__
@@ -171,12 +177,25 @@ def _model(
     return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights))
 
 
-def _delete_others(directory: Path, key: str) -> None:
-    """Models for other keys, and temporary files a crash left behind."""
-    keep = f"{_PREFIX}{key}{_SUFFIX}"
+def _mark_used(path: Path) -> None:
+    """Make `path` the most recently used model; a read-only directory is no error."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _delete_unused(directory: Path, key: str) -> None:
+    """Models beyond the `KEEP` most recently used (`key`'s, just written, among them),
+    and temporary files a crash left behind."""
+    models = []
     for path in directory.glob(f"{_PREFIX}*{_SUFFIX}"):
-        if path.name != keep:
-            path.unlink(missing_ok=True)
+        if path.name == f"{_PREFIX}{key}{_SUFFIX}":
+            continue
+        try:
+            models.append((path.stat().st_mtime, path.name, path))
+        except OSError:  # deleted meanwhile by another process
+            continue
+    for _, _, path in sorted(models, reverse=True)[KEEP - 1 :]:
+        path.unlink(missing_ok=True)
     for path in directory.glob(f".{_PREFIX}*.tmp"):
         try:
             if time.time() - path.stat().st_mtime > _STALE_SECONDS:

@@ -36,6 +36,13 @@ def _models(directory: Path) -> list[Path]:
     return sorted(directory.glob("model-*.npz"))
 
 
+def _age_models(directory: Path, seconds: float) -> None:
+    """Make every model file `seconds` older than now, as if used that long ago."""
+    for path in _models(directory):
+        when = path.stat().st_mtime - seconds
+        os.utime(path, (when, when))
+
+
 def _verdicts(matcher: Matcher, questions: list[str]) -> list[tuple[object, ...]]:
     out = []
     for question in questions:
@@ -50,10 +57,10 @@ def test_a_cached_model_gives_exactly_the_verdicts_of_a_fresh_build(
     caplog.set_level(logging.INFO, logger="bot.modelcache")
     cold = build_matcher(explainer.knowledge, cache_dir=tmp_path)  # trains, writes
     [written] = _models(tmp_path)
-    before = written.stat().st_mtime_ns
+    before = written.stat().st_ino  # a rewrite is a new file (a rename): a new inode
     caplog.clear()
     warm = build_matcher(explainer.knowledge, cache_dir=tmp_path)  # reads
-    assert _logged(caplog) == [] and written.stat().st_mtime_ns == before  # not trained again
+    assert _logged(caplog) == [] and written.stat().st_ino == before  # not trained again
     fresh = explainer.matcher  # built without a cache
     for built in (cold, warm):
         assert np.array_equal(built._model.weights, fresh._model.weights)
@@ -114,15 +121,28 @@ def test_a_damaged_cache_file_is_ignored_and_replaced(
     assert _models(tmp_path) == [path]
 
 
-def test_an_edited_way_of_asking_changes_the_key_and_replaces_the_old_model(
+def test_an_edited_way_of_asking_changes_the_key_and_the_least_recently_used_model_goes(
     tmp_path: Path,
 ) -> None:
-    edited = [*PHRASINGS[:-1], Phrasing("film", "en", "where can I watch the film")]
+    editions = [
+        [*PHRASINGS[:-1], Phrasing("film", "en", f"where can I watch the film, take {n}")]
+        for n in range(modelcache.KEEP)
+    ]
     Matcher(PHRASINGS, cache_dir=tmp_path)
     [first] = _models(tmp_path)
-    Matcher(edited, cache_dir=tmp_path)
-    [second] = _models(tmp_path)  # the other key's file is gone: one model kept
-    assert first != second
+    file_of = {}
+    for n, edition in enumerate(editions):  # each a new key: a new file
+        _age_models(tmp_path, 1000 - n)
+        before = set(_models(tmp_path))
+        Matcher(edition, cache_dir=tmp_path)
+        [file_of[n]] = set(_models(tmp_path)) - before
+    assert sorted(file_of.values()) == _models(tmp_path) and first not in _models(tmp_path)
+    _age_models(tmp_path, 1000)
+    Matcher(editions[0], cache_dir=tmp_path)  # read, not trained: now the most recent
+    assert sorted(file_of.values()) == _models(tmp_path)
+    Matcher(PHRASINGS, cache_dir=tmp_path)  # trained again: the least recently used goes
+    assert file_of[0] in _models(tmp_path) and file_of[1] not in _models(tmp_path)
+    assert len(_models(tmp_path)) == modelcache.KEEP
     examples = [(p.topic_id, p.lang, p.text) for p in PHRASINGS]
     key = modelcache.training_key(examples, ["prints", "faces", "film"], {"chars": True})
     assert key != modelcache.training_key(
