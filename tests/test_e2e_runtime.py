@@ -196,6 +196,42 @@ def test_groups_waiting_in_the_rate_limiter_do_not_hold_up_a_private_question(
         assert sent.startswith(heading(explainer))
 
 
+def test_groups_waiting_out_429s_do_not_keep_a_private_question_from_being_fetched(
+    bot: BotProcess, chaos: ChaosStandIn, explainer: Explainer
+) -> None:
+    """Polling takes in at most FETCH_AHEAD updates at a time. Here more group questions
+    than that wait behind their groups' 429s (two per group: the second waits in its
+    chat's queue behind the first). A private question asked meanwhile is still fetched
+    and answered while every one of those 429s is in force, on the stand-in's clock; then
+    each group gets its two answers, in the order asked, and every update is confirmed.
+    (Event order only; PAUSE_S just has to outlast answering one question.)"""
+    groups = [-1_004_000_000_000 - i for i in range(FETCH_AHEAD // 2 + 1)]
+    for group in groups:
+        chaos.fail_chat(group, "429", retry_after=PAUSE_S)
+    mark, attempts = chaos.mark(), len(chaos.attempts)
+    for text in (QUESTION, "what is biometric data"):
+        for group in groups:
+            chaos.push_update(text_message(f"@{BOT} {text}", chat_id=group,
+                                           chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
+    wait_until(bot, "429 for every group", lambda: refused(chaos, attempts) >= set(groups))
+    private = new_user_id()
+    chaos.push_update(text_message("what is biometric data", user_id=private))
+    (answer,) = bot.wait_sends(private, since=mark, timeout=PAUSE_S + WAIT)
+    first_lapse = min(chaos.refused_until(group) for group in groups)
+    assert chaos.recorded_at(answer) < first_lapse, bot.describe(
+        "the private question was answered only after a group's 429 lapsed: the groups' "
+        "waiting questions kept it from being fetched"
+    )
+    assert answer.params["text"].startswith(heading(explainer, "biometric-data"))
+    bot.wait_for(lambda c: to_any(c, groups), 2 * len(groups), since=mark, timeout=PAUSE_S + WAIT)
+    for group in groups:
+        got = answers_to(chaos, group, mark)
+        assert len(got) == 2, bot.describe(f"{len(got)} answers to one group")
+        assert got[0].startswith(heading(explainer)), "a group's answers out of order"
+        assert got[1].startswith(heading(explainer, "biometric-data"))
+    wait_until(bot, "confirmation of every update", lambda: chaos.pending_updates() == 0)
+
+
 def test_a_flooding_chat_gets_a_few_answers_one_notice_then_silence(
     bot: BotProcess, chaos: ChaosStandIn, explainer: Explainer
 ) -> None:

@@ -15,8 +15,10 @@ import pytest
 from bot.explainer import Explainer
 from bot.storage import Store
 from bot.telegram.app import build_application
+from bot.telegram.polling import FETCH_AHEAD, HELD_MAX, UpdateFetcher
 from bot.telegram.settings import Settings
-from bot.telegram.updates import ChatOrderedUpdateProcessor, chat_key
+from bot.telegram.updates import ChatOrderedUpdateProcessor, chat_key, slot_released
+from bot.throttle import Admission
 from tests.support.botapi import (
     DEFAULT_TOKEN,
     Call,
@@ -125,6 +127,100 @@ async def test_many_updates_of_one_chat_take_one_slot() -> None:
     release.set()
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
     assert done == ["free", "busy0", "busy1", "busy2", "busy3", "busy4"]
+
+
+async def test_a_chat_waiting_out_its_own_limit_is_parked_with_its_queue() -> None:
+    """Chat 1 waits out its own limit (a 429): it and the two updates queued behind it are
+    parked, and the fetcher is told. Chat 2 waits for the overall limit, which everybody
+    shares: not parked. When the waits end, nothing is parked and all four are finished."""
+    processor = ChatOrderedUpdateProcessor(max_concurrent_updates=2)
+    api, finished, told = FakeBotApi(), [], []
+    processor.on_finished = finished.append
+    processor.on_parked = lambda: told.append(processor.parked())
+    own_limit, overall = asyncio.Event(), asyncio.Event()
+
+    async def wait(event: asyncio.Event, parked: bool) -> None:
+        async with slot_released(parked=parked):
+            await event.wait()
+
+    async def nothing() -> None:
+        pass
+
+    ones = [make_update(api, text_message(f"q{i}", user_id=1), None) for i in range(3)]
+    two = make_update(api, text_message("q", user_id=2), None)
+    tasks = [asyncio.create_task(processor.process_update(ones[0], wait(own_limit, True)))]
+    tasks.append(asyncio.create_task(processor.process_update(two, wait(overall, False))))
+    await asyncio.wait_for(_until(lambda: processor.parked() == 1), HANG_GUARD_S)
+    tasks += [asyncio.create_task(processor.process_update(u, nothing())) for u in ones[1:]]
+    await asyncio.wait_for(_until(lambda: processor.parked() == 3), HANG_GUARD_S)
+    assert told == [1, 2, 3] and finished == []
+    own_limit.set()
+    overall.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), HANG_GUARD_S)
+    assert processor.parked() == 0
+    assert [u for u in finished if u is not two] == ones and two in finished
+
+
+class DropSecond:
+    """A flood gate that drops the second update it sees and answers the others."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def admit(self, update: object) -> Admission:
+        self.seen += 1
+        return Admission.DROP if self.seen == 2 else Admission.ANSWER
+
+    async def notice(self, update: object) -> None:
+        raise AssertionError("no notice expected")
+
+
+async def test_a_dropped_update_is_finished_at_once_not_queued_behind_its_chat() -> None:
+    """A flooding chat's dropped question has nothing to do: it must not wait (and be held
+    unconfirmed) behind the chat's question in progress."""
+    processor = ChatOrderedUpdateProcessor(max_concurrent_updates=2, gate=DropSecond())
+    api, finished, release = FakeBotApi(), [], asyncio.Event()
+    processor.on_finished = finished.append
+    first, dropped = (make_update(api, text_message(f"q{i}", user_id=1), None) for i in range(2))
+
+    async def dropped_work() -> None:
+        raise AssertionError("a dropped update was processed")
+
+    busy = asyncio.create_task(processor.process_update(first, release.wait()))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(processor.process_update(dropped, dropped_work()), HANG_GUARD_S)
+    assert finished == [dropped]
+    release.set()
+    await asyncio.wait_for(busy, HANG_GUARD_S)
+    assert finished == [dropped, first]
+
+
+class _Parked:
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def parked(self) -> int:
+        return self.count
+
+
+@pytest.mark.parametrize(
+    ("unfinished", "parked", "room"),
+    [
+        (0, 0, FETCH_AHEAD),
+        (FETCH_AHEAD, 0, 0),  # all being worked on: nothing more
+        (FETCH_AHEAD + 2, FETCH_AHEAD + 2, FETCH_AHEAD),  # all parked: a full fetch-ahead
+        (FETCH_AHEAD + 10, 30, FETCH_AHEAD - 12),
+        (HELD_MAX - 5, HELD_MAX - 5, 5),  # parked ones still bound what is in the bot
+        (HELD_MAX, HELD_MAX, 0),
+    ],
+)
+def test_the_fetch_ahead_counts_updates_being_worked_on_and_memory_is_bounded(
+    unfinished: int, parked: int, room: int
+) -> None:
+    fetcher = UpdateFetcher.__new__(UpdateFetcher)  # only the counts are needed
+    fetcher.unfinished = set(range(1, unfinished + 1))
+    fetcher.processor = _Parked(parked)  # type: ignore[assignment]
+    assert fetcher.room == room
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,12 @@ it could not read stopped polling for good, and the batch was logged in full.
 
 Here:
 
-* at most `FETCH_AHEAD` updates are in the bot at once; the next `getUpdates` waits
-  until fewer are (the rest waits at Telegram);
+* at most `FETCH_AHEAD` updates are being worked on at once; the next `getUpdates`
+  waits until fewer are (the rest waits at Telegram). Updates parked behind a chat that
+  waits out Telegram's rate limit or a 429 (bot/telegram/updates.py) do not count: they
+  wait on Telegram, not on the bot, and counted they let a dozen groups in a long 429
+  keep every other chat's question from being fetched. `HELD_MAX` bounds all updates in
+  the bot, parked ones included, so memory stays bounded all the same;
 * the offset sent is the oldest update not yet done, so what is unfinished when the
   bot stops (or crashes) comes again after a restart. An update stuck for long (a
   chat waiting out Telegram's rate limit) is confirmed anyway once `SPAN` newer ones
@@ -49,6 +53,8 @@ FETCH_AHEAD = 32
 # fetch again once 8 are done: fetching in bigger steps let the slots run dry on a busy
 # machine (the bot was 20-40% slower than with python-telegram-bot's Updater)
 REFILL_AT = FETCH_AHEAD - 8
+# updates in the bot at most, parked ones included (each a few kB of objects)
+HELD_MAX = 8 * FETCH_AHEAD
 SPAN = 64
 LONG_POLL_S = 10
 BUSY_POLL_S = 0.25
@@ -72,6 +78,7 @@ class UpdateFetcher:
         if not isinstance(processor, ChatOrderedUpdateProcessor):
             raise TypeError("UpdateFetcher needs the ChatOrderedUpdateProcessor")
         processor.on_finished = self._finished
+        processor.on_parked = self._parked
         self.application = application
         self.processor = processor
         self.allowed_updates = list(allowed_updates)
@@ -92,6 +99,17 @@ class UpdateFetcher:
             return 0
         oldest = min(self.unfinished) if self.unfinished else self.newest + 1
         return max(oldest, self.newest + 1 - SPAN)
+
+    @property
+    def active(self) -> int:
+        """Updates in the bot that are being worked on (or wait for a processing slot):
+        the unfinished ones less those parked behind a chat waiting on Telegram."""
+        return max(0, len(self.unfinished) - self.processor.parked())
+
+    @property
+    def room(self) -> int:
+        """How many more updates may be taken in now."""
+        return min(FETCH_AHEAD - self.active, HELD_MAX - len(self.unfinished))
 
     async def run(self) -> None:
         """Fetch and hand over updates until cancelled; raises InvalidToken."""
@@ -119,10 +137,9 @@ class UpdateFetcher:
     async def _get_updates(self) -> list[Any]:
         offset = self.offset
         known = self.newest - offset + 1 if self.newest else 0
-        room = FETCH_AHEAD - len(self.unfinished)
         data = {
             "offset": offset,
-            "limit": max(1, min(100, known + room)),
+            "limit": max(1, min(100, known + max(0, self.room))),
             "timeout": LONG_POLL_S,
             "allowed_updates": self.allowed_updates,
         }
@@ -141,7 +158,7 @@ class UpdateFetcher:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if not isinstance(update_id, int) or update_id <= self.newest:
                 continue  # in progress or done already (or without an id: nothing to do)
-            if len(self.unfinished) >= FETCH_AHEAD:
+            if self.room <= 0:
                 break  # fetched with the rest; taken next time
             self.newest = update_id
             self._taken.append(update_id)
@@ -160,8 +177,11 @@ class UpdateFetcher:
             self.unfinished.discard(update.update_id)
         self._progress.set()
 
+    def _parked(self) -> None:
+        self._progress.set()  # room, perhaps: parked updates do not count as active
+
     async def _wait_for_room(self) -> None:
-        while len(self.unfinished) > REFILL_AT and not self.stopped:
+        while not self.stopped and self.room < FETCH_AHEAD - REFILL_AT:
             await self._wait_for_progress(None)
 
     async def _wait_for_progress(self, timeout: float | None) -> None:

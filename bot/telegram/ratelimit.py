@@ -12,7 +12,8 @@ slot. Here:
   have to wait for it, they go one chat after another (`FairTurns`), so sixteen busy
   groups delay a private answer by a few turns, not by their whole backlog;
 * while it waits, the request gives its processing slot back
-  (`bot.telegram.updates.slot_released`);
+  (`bot.telegram.updates.slot_released`); while it waits for its chat's own limit
+  (or a 429), polling does not count its chat's updates against its fetch-ahead;
 * a 429 delays that chat only (its next reservation starts after `retry_after`) and
   the request is tried again, at most `max_retries` times; a 429 for a request
   without a chat delays that request only. A wait longer than `MAX_WAIT_S` is not
@@ -136,7 +137,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             if delay > MAX_WAIT_S:  # paused for long by Telegram: give up, free the update
                 raise RetryAfter(dtm.timedelta(seconds=round(delay)))
             if delay > 0:
-                async with slot_released():
+                async with slot_released(parked=True):
                     await asyncio.sleep(delay)
             await self._overall.turn(chat)
             try:
@@ -148,7 +149,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                     raise
                 log.warning("Telegram asked to slow down for %.0f s (%s)", pause, endpoint)
                 if chat is None:
-                    async with slot_released():
+                    async with slot_released(parked=True):
                         await asyncio.sleep(pause)
                 else:
                     self.pause(chat, pause)

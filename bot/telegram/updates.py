@@ -13,6 +13,12 @@ to wait for Telegram's rate limits gives its slot back while it waits
 (`slot_released`, used by bot/telegram/ratelimit.py), so sixteen slow groups cannot
 hold up everybody else. Updates without a chat or user run at once.
 
+When the wait is the chat's own (its limit, a 429 for it), its updates (the one
+waiting and those queued behind it) are `parked`: they wait on Telegram, not on the
+bot, and polling does not count them against its fetch-ahead (bot/telegram/polling.py),
+so chats waiting out long 429s cannot keep other chats' updates from being fetched.
+`on_parked` is told when more are parked.
+
 On arrival each update passes the `gate` (bot/telegram/flood.py): a flooding chat's
 extra questions are dropped before they queue, so they neither wait nor hold
 memory. `on_finished` is told about every update that is done (processed or
@@ -48,11 +54,16 @@ class Gate(Protocol):
 
 
 class Slot:
-    """One processing slot, held by the task processing an update."""
+    """One processing slot, held by the task processing an update; `waiting` is told
+    when the task gives it back to wait out its chat's own limit (True) and when that
+    wait is over (False)."""
 
-    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+    def __init__(
+        self, semaphore: asyncio.Semaphore, waiting: Callable[[bool], None] | None = None
+    ) -> None:
         self._semaphore = semaphore
         self.held = False
+        self.waiting = waiting
 
     async def take(self) -> None:
         await self._semaphore.acquire()
@@ -68,16 +79,26 @@ _SLOT: ContextVar[Slot | None] = ContextVar("processing_slot", default=None)
 
 
 @contextlib.asynccontextmanager
-async def slot_released() -> AsyncIterator[None]:
-    """Give the current task's processing slot back while waiting (for a rate limit)."""
+async def slot_released(*, parked: bool = False) -> AsyncIterator[None]:
+    """Give the current task's processing slot back while waiting (for a rate limit).
+
+    `parked`: the wait is this chat's alone (its own limit, a 429 for it), so its updates
+    wait on Telegram, not on the bot, while it lasts (`ChatOrderedUpdateProcessor.parked`).
+    A wait for the overall limit is not: everybody waits for it, so fetching more
+    updates meanwhile would only pile them up in the bot."""
     slot = _SLOT.get()
     if slot is None or not slot.held:
         yield
         return
     slot.give()
+    waiting = slot.waiting if parked else None
+    if waiting is not None:
+        waiting(True)
     try:
         yield
     finally:
+        if waiting is not None:
+            waiting(False)
         await slot.take()
 
 
@@ -102,7 +123,9 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         self.slots = max_concurrent_updates
         self.gate = gate
         self.on_finished: Callable[[object], None] | None = None
+        self.on_parked: Callable[[], None] | None = None
         self._waiting: dict[int, deque[Work]] = {}
+        self._parked_chats: set[int] = set()  # chats waiting on Telegram (see `parked`)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
 
@@ -111,31 +134,37 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             if isinstance(coroutine, Coroutine):
                 coroutine.close()
             return
-        coroutine = self._admitted(update, coroutine)
+        work = self._admitted(update, coroutine)
+        if work is None:  # dropped: nothing to do, so nothing to wait for
+            self._finished(update)
+            return
         key = chat_key(update)
         queue = self._waiting.get(key) if key is not None else None
         if queue is not None:  # this chat is being served: wait behind it
-            queue.append((update, coroutine))
+            queue.append((update, work))
+            if key in self._parked_chats and self.on_parked is not None:
+                self.on_parked()
             return
-        queue = deque([(update, coroutine)])
+        queue = deque([(update, work)])
         if key is not None:
             self._waiting[key] = queue
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
         try:
-            await self._serve(queue)
+            await self._serve(queue, key)
         finally:
             if key is not None:
                 del self._waiting[key]
+                self._parked_chats.discard(key)
             if task is not None:
                 self._tasks.discard(task)
             for _update, left in queue:  # cancelled: do not leak coroutines
                 if isinstance(left, Coroutine):
                     left.close()
 
-    def _admitted(self, update: object, coroutine: Awaitable[Any]) -> Awaitable[Any]:
-        """The work to do for `update`: itself, the flood notice, or nothing."""
+    def _admitted(self, update: object, coroutine: Awaitable[Any]) -> Awaitable[Any] | None:
+        """The work to do for `update`: itself, the flood notice, or None (dropped)."""
         admission = self.gate.admit(update) if self.gate is not None else Admission.ANSWER
         if admission is Admission.ANSWER:
             return coroutine
@@ -143,12 +172,33 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             coroutine.close()
         if admission is Admission.NOTICE and self.gate is not None:
             return self.gate.notice(update)
-        return asyncio.sleep(0)
+        return None
 
-    async def _serve(self, queue: deque[Work]) -> None:
+    def parked(self) -> int:
+        """How many updates wait on Telegram rather than on the bot: those of chats whose
+        task gave its slot back to wait out a rate limit or a 429, queued ones included."""
+        return sum(len(self._waiting[key]) for key in self._parked_chats)
+
+    def _park(self, key: int | None) -> Callable[[bool], None] | None:
+        """What a chat's slot tells when the chat starts and stops waiting on Telegram."""
+        if key is None:
+            return None
+
+        def waiting(parked: bool) -> None:
+            if not parked:
+                self._parked_chats.discard(key)
+                return
+            self._parked_chats.add(key)
+            if self.on_parked is not None:
+                self.on_parked()
+
+        return waiting
+
+    async def _serve(self, queue: deque[Work], key: int | None) -> None:
+        waiting = self._park(key)
         while queue:
             update, work = queue[0]
-            slot = Slot(self._slots)
+            slot = Slot(self._slots, waiting)
             await slot.take()
             token = _SLOT.set(slot)
             try:
@@ -159,8 +209,11 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
                 _SLOT.reset(token)
                 slot.give()
             queue.popleft()
-            if self.on_finished is not None:
-                self.on_finished(update)
+            self._finished(update)
+
+    def _finished(self, update: object) -> None:
+        if self.on_finished is not None:
+            self.on_finished(update)
 
     def close(self) -> None:
         """Stopping: updates that arrive from now on are not processed."""
