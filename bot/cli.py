@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import markup
-from bot.decision import ANSWER_AT, probability
+from bot.decision import probability
 from bot.dialogue import Turn, reply_to
 from bot.explainer import Explainer
 from bot.features import readable
@@ -169,14 +169,14 @@ def explanation(explainer: Explainer, text: str) -> str:
         weighed = ", ".join(f"{name} {value:.2f}" for name, value in match.signals.values().items())
         lines.append(
             f"probability the best topic is right: {probability(match.signals):.2f}"
-            f" (answers at {ANSWER_AT:.2f}; {weighed})"
+            f" (answers at {match.answer_at:.2f}; {weighed})"
         )
     else:
         lines.append("declined before weighing: most of the words are unknown to the knowledge")
     for c in explainer.matcher.explain(text):
         lines.append(
             f"{c.topic_id}: confidence {c.confidence:.1f}, model {c.model:+.3f}, "
-            f"lexical {c.lexical:.1f}"
+            f"lexical {c.lexical:.1f}" + ("" if c.meaning is None else f", meaning {c.meaning:.1f}")
         )
         lines += [f"    {push:+.3f}  {readable(gram)}" for gram, push in c.pushes]
     return "\n".join(lines)

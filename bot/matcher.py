@@ -26,6 +26,14 @@ One scoring path, in named steps (`Matcher.match`):
    agrees. Else up to three topics with a confidence of `SUGGEST_AT` and a
    lexical score of `SUGGEST_LEXICAL_AT` or more are offered as "did you
    mean", else nothing.
+6. A second look (`_second_look`), only for a question step 5 did not
+   answer: the meaning scores of `bot.semantic` (a sentence encoder's cosine
+   with each topic's nearest ways of asking, in any language) join the
+   combined scores, `MEANING_WEIGHT` x each topic's distance from the best
+   one, and steps 3-5 run again on them, answering only at the stricter
+   `MEANING_ANSWER_AT`. Questions the n-grams settle are answered in under a
+   millisecond; the encoder (a few milliseconds) is asked only about the
+   others, real people's questions worded unlike our ways of asking above all.
 
 The constants were tuned on the labelled dev questions, the blind set and the
 tune half of the real questions, the decision's weights fitted on dev and the
@@ -40,13 +48,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from bot import decision, modelcache
+from bot import decision, modelcache, semantic
 from bot.classifier import LinearModel
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
@@ -67,6 +75,13 @@ MAX_WEIGHTS = 2**25  # model weights (4 bytes each): with many topics, only comm
 # languages x 10: 50 million) the model learns from word n-grams alone, ten times fewer
 # than with character pieces; typos are then left to the lexical matcher.
 MAX_CHAR_WORK = 5_000_000
+# The second look (step 6): chosen on the tune half of the real questions, scored as
+# strangers (`benchmarks/stranger.py`), with dev and the blind set as floors.
+MEANING_WEIGHT = 8.0  # what a topic's meaning score, minus the best topic's, adds
+MEANING_ANSWER_AT = 0.65  # the decision's probability a second-look answer needs
+# Encoding every way of asking costs ~0.7 ms each when the knowledge is built (the
+# shipped ~7,000: ~5 s, then cached); above this many the second look is left out.
+MAX_MEANING_TEXTS = 20_000
 
 SENTENCE_MIN = 4  # words an answer's sentence needs to become a training example
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -88,6 +103,7 @@ class Match:
     signpost: str | None = None
     # what the decision weighed (None when the question was declined before: unknown words)
     signals: decision.Signals | None = field(default=None, repr=False, compare=False)
+    answer_at: float = decision.ANSWER_AT  # the probability the decision needed
 
     def likely(self, limit: int) -> list[str]:
         """Up to `limit` topics that score at least SUGGEST_AT, best first."""
@@ -107,6 +123,7 @@ class Candidate:
     model: float  # the classifier's decision value
     lexical: float  # 0-100, best language
     pushes: tuple[tuple[str, float], ...]  # (n-gram, what it added to the model score)
+    meaning: float | None = None  # 0-100, the meaning score (None: no second look)
 
 
 @dataclass(frozen=True)
@@ -114,10 +131,12 @@ class _Evidence:
     """Everything known about one question before deciding."""
 
     confidence: FloatArray  # per topic, 0-100
+    combined: FloatArray  # per topic, what `confidence` is the softmax of
     model: FloatArray  # per topic, the classifier's decision value
     lexical: Mapping[str, Mapping[str, float]]  # topic -> language -> 0-100
     known_share: float
     order: list[int]  # topic numbers, best first
+    meaning: FloatArray | None = None  # per topic, cosine (step 6 only)
 
 
 class Matcher:
@@ -145,20 +164,43 @@ class Matcher:
         self._topics = order + sorted(listed - set(order))
         self._slots = self._lexical.slots(self._topics)
         examples = [*items, *answer_sentences(context, listed)]
-        self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
+        meant = len(items) if len(items) <= MAX_MEANING_TEXTS else 0
+        self._vectorizer, self._model, vectors = _trained(examples, self._topics, cache_dir, meant)
+        number = {topic: i for i, topic in enumerate(self._topics)}
+        self._meaning = (
+            semantic.MeaningIndex(vectors, [number[p.topic_id] for p in items], len(self._topics))
+            if meant
+            else None
+        )
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
         """The verdict on `question`; `languages` limits the lexical search (default: all)."""
+        verdict, _ = self._verdict(question, languages)
+        return verdict
+
+    def _verdict(
+        self, question: str, languages: Iterable[str] | None
+    ) -> tuple[Match, _Evidence | None]:
+        """The verdict, and the evidence it rests on (None for an empty text)."""
         evidence = self._evidence(question, languages)
         if evidence is None:
-            return Match(None, 0.0, None)
-        known = self._lexical.known_words(question)  # for both steps 3 and 4, made once
+            return Match(None, 0.0, None), None
+        known = self._lexical.known_words(question)  # for steps 3, 4 and 6, made once
+        verdict = self._decided(question, evidence, known, decision.ANSWER_AT)
+        if verdict.topic_id is not None or self._meaning is None:
+            return verdict, evidence
+        return self._second_look(question, evidence, known)
+
+    def _decided(
+        self, question: str, evidence: _Evidence, known: Mapping[str, int], at: float
+    ) -> Match:
+        """Steps 3-5 on `evidence`: rank, find the language, decide at probability `at`."""
         ranked = self._ranking(evidence, known)
-        return _decide(evidence, ranked, self._language(question, evidence, known))
+        return _decide(evidence, ranked, self._language(question, evidence, known), at)
 
     def explain(self, question: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` topics with their scores and the n-grams that pushed each."""
-        evidence = self._evidence(question, None)
+        _, evidence = self._verdict(question, None)
         if evidence is None:
             return []
         row = self._vectorizer.row(question, keep_grams=True)
@@ -174,6 +216,7 @@ class Matcher:
                     float(self._model.scores(row)[number]),
                     max(evidence.lexical.get(topic, {}).values(), default=0.0),
                     tuple((row.grams[i], float(pushed[i])) for i in strongest),
+                    None if evidence.meaning is None else 100.0 * float(evidence.meaning[number]),
                 )
             )
         return out
@@ -189,11 +232,28 @@ class Matcher:
         combined = model + LEXICAL_WEIGHT * self._lexical_scores(lexical)
         return _Evidence(
             confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
+            combined=combined,
             model=model,
             lexical=lexical.scores,
             known_share=lexical.known_share,
             order=np.argsort(-combined, kind="stable").tolist(),
         )
+
+    def _second_look(
+        self, question: str, evidence: _Evidence, known: Mapping[str, int]
+    ) -> tuple[Match, _Evidence]:
+        """Step 6: the meaning scores join the combined scores; decide again, stricter."""
+        assert self._meaning is not None
+        meaning = self._meaning.scores(semantic.encode([question])[0])
+        combined = evidence.combined + MEANING_WEIGHT * (meaning - meaning.max())
+        looked = replace(
+            evidence,
+            confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
+            combined=combined,
+            order=np.argsort(-combined, kind="stable").tolist(),
+            meaning=meaning,
+        )
+        return self._decided(question, looked, known, MEANING_ANSWER_AT), looked
 
     def _model_scores(self, row: SparseRow) -> FloatArray:
         """Step 1: the classifier's decision value for every topic."""
@@ -234,19 +294,24 @@ class Matcher:
 
 
 def _trained(
-    examples: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None
-) -> tuple[Vectorizer, LinearModel]:
+    examples: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None, meant: int
+) -> tuple[Vectorizer, LinearModel, FloatArray]:
     """The vectorizer and model trained on `examples` (label: the topic's place in
-    `topics`): from the cache in `cache_dir` when it has them, else trained and kept."""
+    `topics`) and the meaning vectors of the first `meant` examples: from the cache in
+    `cache_dir` when it has them, else made and kept."""
     max_columns = MAX_WEIGHTS // max(len(topics), 1)
     chars = len(examples) * len(topics) <= MAX_CHAR_WORK
     key = None
     if cache_dir is not None:
         as_written = [(p.topic_id, p.lang, p.text) for p in examples]
-        settings = {"max_columns": max_columns, "chars": chars}
+        settings = {
+            "max_columns": max_columns,
+            "chars": chars,
+            "meaning": [semantic.ENCODER, meant],
+        }
         key = modelcache.training_key(as_written, topics, settings)
     if cache_dir is not None and key is not None:
-        cached = modelcache.load(cache_dir, key, len(topics), chars)
+        cached = modelcache.load(cache_dir, key, len(topics), chars, meant)
         if cached is not None:
             return cached
     vectorizer, rows = Vectorizer.fit(
@@ -261,9 +326,10 @@ def _trained(
         keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
     )
     del rows  # not needed any more: freed before writing the cache copies the weights
+    vectors = semantic.encode([p.text for p in examples[:meant]])
     if cache_dir is not None and key is not None:
-        modelcache.save(cache_dir, key, vectorizer, model)
-    return vectorizer, model
+        modelcache.save(cache_dir, key, vectorizer, model, vectors)
+    return vectorizer, model, vectors
 
 
 def _language_of_words(known: Mapping[str, int]) -> str | None:
@@ -295,23 +361,25 @@ def _without_last_paragraph(text: str) -> str:
     return "\n\n".join(paragraphs[:-1] if len(paragraphs) > 1 else paragraphs)
 
 
-def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str | None) -> Match:
-    """Step 5: answer, suggest or decline."""
+def _decide(
+    evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str | None, at: float
+) -> Match:
+    """Step 5: answer, suggest or decline; answer at probability `at`."""
     top_topic, top_score, _ = ranked[0]
     everything = tuple(ranked)
     if evidence.known_share < KNOWN_MIN:
         return Match(None, top_score, lang, (), everything)
     lexical = max(evidence.lexical.get(top_topic, {}).values(), default=0.0)
     signals = _signals(evidence, lexical)
-    if decision.should_answer(signals):
-        return Match(top_topic, top_score, lang, (), everything, signals=signals)
+    if decision.should_answer(signals, at=at):
+        return Match(top_topic, top_score, lang, (), everything, signals=signals, answer_at=at)
     suggestions = tuple(
         topic
         for topic, score, _ in ranked[:MAX_SUGGESTIONS]
         if score >= SUGGEST_AT
         and max(evidence.lexical.get(topic, {}).values(), default=0.0) >= SUGGEST_LEXICAL_AT
     )
-    return Match(None, top_score, lang, suggestions, everything, signals=signals)
+    return Match(None, top_score, lang, suggestions, everything, signals=signals, answer_at=at)
 
 
 def _signals(evidence: _Evidence, lexical: float) -> decision.Signals:

@@ -44,20 +44,26 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import classifier, features, textnorm
+from bot import classifier, features, semantic, textnorm
 from bot.classifier import LinearModel
 from bot.features import Vectorizer
 
 log = logging.getLogger(__name__)
 
 APP_DIR = "reclaim-your-face-bot"
-FORMAT = 1  # bump when the file's layout changes
+FORMAT = 2  # bump when the file's layout changes
 MAX_BYTES = 512 * 2**20  # a larger file (or member) is not read: not one we wrote
 _PREFIX, _SUFFIX = "model-", ".npz"
 KEEP = 3  # models kept: the most recently used
 _STALE_SECONDS = 3600  # a temporary file this old was left by a crash: deleted
 # the code that decides the trained numbers
-_TRAINING_CODE = (features.__file__, classifier.__file__, textnorm.__file__, __file__)
+_TRAINING_CODE = (
+    features.__file__,
+    classifier.__file__,
+    textnorm.__file__,
+    semantic.__file__,
+    __file__,
+)
 
 
 def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path | None:
@@ -100,13 +106,13 @@ def training_key(
 
 
 def load(
-    directory: Path, key: str, n_classes: int, chars: bool
-) -> tuple[Vectorizer, LinearModel] | None:
-    """The model cached under `key`, if there is a sound one."""
+    directory: Path, key: str, n_classes: int, chars: bool, meant: int
+) -> tuple[Vectorizer, LinearModel, np.ndarray] | None:
+    """The model and `meant` meaning vectors cached under `key`, if there is a sound one."""
     path = directory / f"{_PREFIX}{key}{_SUFFIX}"
     try:
         arrays = _read(path)
-        found = _model(arrays, key, n_classes, chars)
+        found = _model(arrays, key, n_classes, chars, meant)
         _mark_used(path)
         return found
     except FileNotFoundError:
@@ -116,7 +122,9 @@ def load(
     return None
 
 
-def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) -> None:
+def save(
+    directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel, meaning: np.ndarray
+) -> None:
     """Keep the model under `key` and delete all but the `KEEP` most recently used
     models; a directory that cannot be written is only logged."""
     temporary: str | None = None
@@ -132,6 +140,7 @@ def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) 
                 idf=vectorizer.idf,
                 chars=np.array(vectorizer.chars),
                 weights=model.weights,
+                meaning=meaning,
             )
         os.replace(temporary, directory / f"{_PREFIX}{key}{_SUFFIX}")
         temporary = None
@@ -157,10 +166,10 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 
 def _model(
-    arrays: Mapping[str, np.ndarray], key: str, n_classes: int, chars: bool
-) -> tuple[Vectorizer, LinearModel]:
-    """The vectorizer and model in `arrays`, once they are checked to be what `save`
-    wrote for `key`: types, shapes, and one column per distinct n-gram."""
+    arrays: Mapping[str, np.ndarray], key: str, n_classes: int, chars: bool, meant: int
+) -> tuple[Vectorizer, LinearModel, np.ndarray]:
+    """The vectorizer, model and meaning vectors in `arrays`, once they are checked to be
+    what `save` wrote for `key`: types, shapes, and one column per distinct n-gram."""
     if int(arrays["format"]) != FORMAT or str(arrays["key"]) != key:
         raise ValueError("another format or key")
     blob, idf, weights = arrays["grams"], arrays["idf"], arrays["weights"]
@@ -171,10 +180,13 @@ def _model(
         raise ValueError("idf")
     if weights.dtype != np.float32 or weights.shape != (len(grams) + 1, n_classes):
         raise ValueError("weights")
+    meaning = arrays["meaning"]
+    if meaning.dtype != np.float32 or meaning.shape != (meant, semantic.DIMENSIONS):
+        raise ValueError("meaning")
     vectorizer = Vectorizer(grams, idf, chars)
     if vectorizer.size != len(grams):
         raise ValueError("repeated n-grams")
-    return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights))
+    return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights)), meaning
 
 
 def _mark_used(path: Path) -> None:

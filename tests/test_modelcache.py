@@ -66,6 +66,8 @@ def test_a_cached_model_gives_exactly_the_verdicts_of_a_fresh_build(
         assert np.array_equal(built._model.weights, fresh._model.weights)
         assert np.array_equal(built._vectorizer.idf, fresh._vectorizer.idf)
         assert built._vectorizer.columns == fresh._vectorizer.columns
+        assert built._meaning is not None and fresh._meaning is not None
+        assert np.array_equal(built._meaning.vectors, fresh._meaning.vectors)
     questions = [row["text"] for row in read_set(DATA / "dev.jsonl")]
     questions += [row["text"] for row in read_set(DATA / "real-tune.jsonl")][:100]
     assert _verdicts(warm, questions) == _verdicts(fresh, questions)
@@ -87,6 +89,14 @@ def _wrong_shape(path: Path) -> None:
         np.savez(out, **arrays)
 
 
+def _meaning_of_another_size(path: Path) -> None:
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["meaning"] = arrays["meaning"][:-1]  # one way of asking's vector missing
+    with path.open("wb") as out:
+        np.savez(out, **arrays)
+
+
 def _pickled_object(path: Path) -> None:
     marker = path.parent / "code-ran"
     with path.open("wb") as out:  # an object array is pickled: loading it would run code
@@ -101,7 +111,9 @@ class _RunsCode:
         return (os.mkdir, (str(self.marker),))
 
 
-@pytest.mark.parametrize("damage", [_corrupt, _truncated, _wrong_shape, _pickled_object])
+@pytest.mark.parametrize(
+    "damage", [_corrupt, _truncated, _wrong_shape, _meaning_of_another_size, _pickled_object]
+)
 def test_a_damaged_cache_file_is_ignored_and_replaced(
     tmp_path: Path, damage: object, caplog: pytest.LogCaptureFixture
 ) -> None:

