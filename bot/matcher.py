@@ -164,14 +164,8 @@ class Matcher:
         self._topics = order + sorted(listed - set(order))
         self._slots = self._lexical.slots(self._topics)
         examples = [*items, *answer_sentences(context, listed)]
-        meant = len(items) if len(items) <= MAX_MEANING_TEXTS else 0
-        self._vectorizer, self._model, vectors = _trained(examples, self._topics, cache_dir, meant)
-        number = {topic: i for i, topic in enumerate(self._topics)}
-        self._meaning = (
-            semantic.MeaningIndex(vectors, [number[p.topic_id] for p in items], len(self._topics))
-            if meant
-            else None
-        )
+        self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
+        self._meaning = _meaning_index(items, self._topics, cache_dir)
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
         """The verdict on `question`; `languages` limits the lexical search (default: all)."""
@@ -294,24 +288,19 @@ class Matcher:
 
 
 def _trained(
-    examples: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None, meant: int
-) -> tuple[Vectorizer, LinearModel, FloatArray]:
+    examples: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None
+) -> tuple[Vectorizer, LinearModel]:
     """The vectorizer and model trained on `examples` (label: the topic's place in
-    `topics`) and the meaning vectors of the first `meant` examples: from the cache in
-    `cache_dir` when it has them, else made and kept."""
+    `topics`): from the cache in `cache_dir` when it has them, else trained and kept."""
     max_columns = MAX_WEIGHTS // max(len(topics), 1)
     chars = len(examples) * len(topics) <= MAX_CHAR_WORK
     key = None
     if cache_dir is not None:
         as_written = [(p.topic_id, p.lang, p.text) for p in examples]
-        settings = {
-            "max_columns": max_columns,
-            "chars": chars,
-            "meaning": [semantic.ENCODER, meant],
-        }
+        settings = {"max_columns": max_columns, "chars": chars}
         key = modelcache.training_key(as_written, topics, settings)
     if cache_dir is not None and key is not None:
-        cached = modelcache.load(cache_dir, key, len(topics), chars, meant)
+        cached = modelcache.load(cache_dir, key, len(topics), chars)
         if cached is not None:
             return cached
     vectorizer, rows = Vectorizer.fit(
@@ -326,10 +315,20 @@ def _trained(
         keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
     )
     del rows  # not needed any more: freed before writing the cache copies the weights
-    vectors = semantic.encode([p.text for p in examples[:meant]])
     if cache_dir is not None and key is not None:
-        modelcache.save(cache_dir, key, vectorizer, model, vectors)
-    return vectorizer, model, vectors
+        modelcache.save(cache_dir, key, vectorizer, model)
+    return vectorizer, model
+
+
+def _meaning_index(
+    items: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None
+) -> semantic.MeaningIndex | None:
+    """The ways of asking's meaning vectors by topic; None above `MAX_MEANING_TEXTS`."""
+    if not items or len(items) > MAX_MEANING_TEXTS:
+        return None
+    number = {topic: i for i, topic in enumerate(topics)}
+    vectors = semantic.STORE.vectors([p.text for p in items], cache_dir)
+    return semantic.MeaningIndex(vectors, [number[p.topic_id] for p in items], len(topics))
 
 
 def _language_of_words(known: Mapping[str, int]) -> str | None:

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import classifier, features, semantic, textnorm
+from bot import classifier, features, textnorm
 from bot.classifier import LinearModel
 from bot.features import Vectorizer
 
@@ -57,13 +57,7 @@ _PREFIX, _SUFFIX = "model-", ".npz"
 KEEP = 3  # models kept: the most recently used
 _STALE_SECONDS = 3600  # a temporary file this old was left by a crash: deleted
 # the code that decides the trained numbers
-_TRAINING_CODE = (
-    features.__file__,
-    classifier.__file__,
-    textnorm.__file__,
-    semantic.__file__,
-    __file__,
-)
+_TRAINING_CODE = (features.__file__, classifier.__file__, textnorm.__file__, __file__)
 
 
 def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path | None:
@@ -106,13 +100,13 @@ def training_key(
 
 
 def load(
-    directory: Path, key: str, n_classes: int, chars: bool, meant: int
-) -> tuple[Vectorizer, LinearModel, np.ndarray] | None:
-    """The model and `meant` meaning vectors cached under `key`, if there is a sound one."""
+    directory: Path, key: str, n_classes: int, chars: bool
+) -> tuple[Vectorizer, LinearModel] | None:
+    """The model cached under `key`, if there is a sound one."""
     path = directory / f"{_PREFIX}{key}{_SUFFIX}"
     try:
-        arrays = _read(path)
-        found = _model(arrays, key, n_classes, chars, meant)
+        arrays = read_arrays(path)
+        found = _model(arrays, key, n_classes, chars)
         _mark_used(path)
         return found
     except FileNotFoundError:
@@ -122,40 +116,44 @@ def load(
     return None
 
 
-def save(
-    directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel, meaning: np.ndarray
-) -> None:
+def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) -> None:
     """Keep the model under `key` and delete all but the `KEEP` most recently used
     models; a directory that cannot be written is only logged."""
+    arrays = {
+        "format": np.array(FORMAT),
+        "key": np.array(key),
+        "grams": np.frombuffer("\n".join(vectorizer.columns).encode(), dtype=np.uint8),
+        "idf": vectorizer.idf,
+        "chars": np.array(vectorizer.chars),
+        "weights": model.weights,
+    }
+    if write_arrays(directory, f"{_PREFIX}{key}{_SUFFIX}", arrays):
+        _delete_unused(directory, key)
+    else:
+        log.info("model cache not written: training again at the next start")
+
+
+def write_arrays(directory: Path, name: str, arrays: Mapping[str, np.ndarray]) -> bool:
+    """Write `arrays` (plain: nothing pickled) to `directory`/`name` whole or not at all,
+    readable by this user only; False when the directory cannot be written."""
     temporary: str | None = None
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{_PREFIX}", suffix=".tmp", dir=directory)
         with os.fdopen(handle, "wb") as out:  # mkstemp: readable by this user only
-            np.savez(  # plain arrays: nothing is pickled
-                out,
-                format=np.array(FORMAT),
-                key=np.array(key),
-                grams=np.frombuffer("\n".join(vectorizer.columns).encode(), dtype=np.uint8),
-                idf=vectorizer.idf,
-                chars=np.array(vectorizer.chars),
-                weights=model.weights,
-                meaning=meaning,
-            )
-        os.replace(temporary, directory / f"{_PREFIX}{key}{_SUFFIX}")
+            np.savez(out, allow_pickle=False, **arrays)
+        os.replace(temporary, directory / name)
         temporary = None
-        _delete_unused(directory, key)
-    except OSError as exc:
-        log.info(
-            "model cache not written (%s): training again at the next start", type(exc).__name__
-        )
+        return True
+    except OSError:
+        return False
     finally:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
-    """Every array of the file, refusing pickled objects and sizes no model of ours has."""
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the file, refusing pickled objects and sizes no file of ours has."""
     if path.stat().st_size > MAX_BYTES:
         raise ValueError("file too large")
     with zipfile.ZipFile(path) as archive:
@@ -166,10 +164,10 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 
 def _model(
-    arrays: Mapping[str, np.ndarray], key: str, n_classes: int, chars: bool, meant: int
-) -> tuple[Vectorizer, LinearModel, np.ndarray]:
-    """The vectorizer, model and meaning vectors in `arrays`, once they are checked to be
-    what `save` wrote for `key`: types, shapes, and one column per distinct n-gram."""
+    arrays: Mapping[str, np.ndarray], key: str, n_classes: int, chars: bool
+) -> tuple[Vectorizer, LinearModel]:
+    """The vectorizer and model in `arrays`, once they are checked to be what `save`
+    wrote for `key`: types, shapes, and one column per distinct n-gram."""
     if int(arrays["format"]) != FORMAT or str(arrays["key"]) != key:
         raise ValueError("another format or key")
     blob, idf, weights = arrays["grams"], arrays["idf"], arrays["weights"]
@@ -180,13 +178,10 @@ def _model(
         raise ValueError("idf")
     if weights.dtype != np.float32 or weights.shape != (len(grams) + 1, n_classes):
         raise ValueError("weights")
-    meaning = arrays["meaning"]
-    if meaning.dtype != np.float32 or meaning.shape != (meant, semantic.DIMENSIONS):
-        raise ValueError("meaning")
     vectorizer = Vectorizer(grams, idf, chars)
     if vectorizer.size != len(grams):
         raise ValueError("repeated n-grams")
-    return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights)), meaning
+    return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights))
 
 
 def _mark_used(path: Path) -> None:

@@ -3,6 +3,8 @@ not settle (bot/semantic.py, step 6 of bot/matcher.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -63,3 +65,43 @@ def test_off_topic_questions_stay_declined_after_the_second_look(
     explainer: Explainer, question: str
 ) -> None:
     assert explainer.ask(question).topic_id is None
+
+
+def test_a_text_is_encoded_once_and_remembered_in_the_cache_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[str] = []
+    real_encode = semantic.encode
+
+    def counting(texts: list[str]) -> np.ndarray:
+        encoded.extend(texts)
+        return real_encode(texts)
+
+    monkeypatch.setattr(semantic, "encode", counting)
+    texts = ["fingerprints at work", "cameras in the street", "fingerprints at work"]
+    first = semantic.VectorStore().vectors(texts, tmp_path)
+    assert encoded == texts[:2] and first.shape == (3, semantic.DIMENSIONS)
+    assert np.array_equal(first[0], first[2])
+
+    edited = [*texts[:2], "a film about Belgrade"]  # a new process, one line edited
+    again = semantic.VectorStore().vectors(edited, tmp_path)
+    assert encoded == [*texts[:2], "a film about Belgrade"]  # only the new line encoded
+    assert np.array_equal(again[:2], first[:2])
+
+
+def test_a_damaged_vector_file_is_ignored_and_replaced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    texts = ["fingerprints at work", "cameras in the street"]
+    expected = semantic.VectorStore().vectors(texts, tmp_path)
+    path = tmp_path / semantic.STORE_FILE
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["vectors"] = arrays["vectors"][:, :-1]  # vectors of another size
+    with path.open("wb") as out:
+        np.savez(out, **arrays)
+    caplog.set_level("INFO", logger="bot.semantic")
+    assert np.array_equal(semantic.VectorStore().vectors(texts, tmp_path), expected)
+    assert any("not used (ValueError)" in r.getMessage() for r in caplog.records)
+    with np.load(path, allow_pickle=False) as data:
+        assert data["vectors"].shape == (2, semantic.DIMENSIONS)  # replaced by a sound one
