@@ -166,6 +166,7 @@ class Matcher:
         examples = [*items, *answer_sentences(context, listed)]
         self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
         self._meaning = _meaning_index(items, self._topics, cache_dir)
+        self._cache_dir = cache_dir
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
         """The verdict on `question`; `languages` limits the lexical search (default: all)."""
@@ -238,7 +239,7 @@ class Matcher:
     ) -> tuple[Match, _Evidence]:
         """Step 6: the meaning scores join the combined scores; decide again, stricter."""
         assert self._meaning is not None
-        meaning = self._meaning.scores(semantic.encode([question])[0])
+        meaning = self._meaning.scores(semantic.encode([question], self._cache_dir)[0])
         combined = evidence.combined + MEANING_WEIGHT * (meaning - meaning.max())
         looked = replace(
             evidence,

