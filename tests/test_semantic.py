@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot import decision, semantic
 from bot import matcher as matcher_module
-from bot import semantic
 from bot.explainer import Explainer, build_matcher
 
 
@@ -45,6 +45,9 @@ GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf d
 def test_a_question_in_other_words_is_answered_on_the_second_look(
     explainer: Explainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The first look may not answer, whatever the knowledge: richer ways of asking kept
+    # moving this question across its threshold (0.58), which is not what is tested here.
+    monkeypatch.setattr(decision, "ANSWER_AT", 1.01)
     match = explainer.matcher.match(GERMAN_IN_OTHER_WORDS)
     assert match.topic_id in {"work-school", "emotion-recognition"}
     assert match.answer_at == matcher_module.MEANING_ANSWER_AT and match.lang == "de"
