@@ -173,6 +173,12 @@ class Matcher:
         verdict, _ = self._verdict(question, languages)
         return verdict
 
+    def prepare(self) -> None:
+        """Load what the second look needs now rather than at the first question that
+        needs it (the bot at start: a second's wait there would hold every chat)."""
+        if self._meaning is not None:
+            semantic.load(self._cache_dir)
+
     def _verdict(
         self, question: str, languages: Iterable[str] | None
     ) -> tuple[Match, _Evidence | None]:

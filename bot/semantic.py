@@ -71,6 +71,12 @@ def encode(texts: Sequence[str], directory: Path | None = None) -> FloatArray:
     return vectors
 
 
+def load(directory: Path | None = None) -> None:
+    """Load the encoder now (about 0.3-1 s), so that the first question that needs it
+    does not wait for it: the bot does this at start."""
+    _encoder(directory)
+
+
 def _encoder(directory: Path | None) -> Any:
     """The package's forward pass, loaded on first use (about 0.3 s)."""
     global _forward

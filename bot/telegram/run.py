@@ -40,6 +40,7 @@ def run_bot(log_level: str | None = None) -> int:
     configure_logging(settings.log_level, [settings.token, settings.webhook_secret])
     try:
         explainer = Explainer.load(settings.knowledge_dir, settings.locales_dir, settings.cache_dir)
+        explainer.matcher.prepare()
     except DataError as exc:
         print(f"Cannot start: the knowledge or catalogs have errors:\n{exc}", file=sys.stderr)
         return EXIT_BAD_DATA
