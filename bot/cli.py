@@ -54,6 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.evaluate import run_eval
 
         return run_eval(explainer, args.file)
+    if args.command == "meaning-seed":
+        from bot import semantic
+        from bot.explainer import ways_of_asking
+
+        count = semantic.write_seed([p.text for p in ways_of_asking(explainer.knowledge)])
+        print(f"wrote the meaning vectors of {count} ways of asking to {semantic.SEED}")
+        return 0
     if args.command == "share":
         from bot.team_tools import run_share
 
@@ -89,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("check", parents=[common], help="validate knowledge and catalogs, show coverage")
     chat = sub.add_parser("chat", parents=[common], help="talk to the bot in the terminal")
+    sub.add_parser(
+        "meaning-seed",
+        parents=[common],
+        help="store the ways of asking's meaning vectors in the package (maintainers)",
+    )
     chat.add_argument("--lang", default=None, help="your language, as Telegram would report it")
     run = sub.add_parser("run", help="run the Telegram bot (configured by environment variables)")
     run.add_argument(

