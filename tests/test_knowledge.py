@@ -49,6 +49,8 @@ REQUIRED = [
     "other-privacy",
     # issue 9: real questions about face-scan age checks
     "age-checks",
+    # issue 9: real questions about digital-ID apps and cards with face checks
+    "digital-id",
 ]
 
 
