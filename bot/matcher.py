@@ -188,8 +188,8 @@ class Matcher:
             return Match(None, 0.0, None), None
         known = self._lexical.known_words(question)  # for steps 3, 4 and 6, made once
         verdict = self._decided(question, evidence, known, decision.ANSWER_AT)
-        if verdict.topic_id is not None or self._meaning is None:
-            return verdict, evidence
+        if verdict.topic_id is not None or self._meaning is None or verdict.signals is None:
+            return verdict, evidence  # answered, no encoder, or declined for unknown words
         return self._second_look(question, evidence, known)
 
     def _decided(
