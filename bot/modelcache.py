@@ -39,7 +39,7 @@ import tempfile
 import time
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -136,20 +136,28 @@ def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) 
 def write_arrays(directory: Path, name: str, arrays: Mapping[str, np.ndarray]) -> bool:
     """Write `arrays` (plain: nothing pickled) to `directory`/`name` whole or not at all,
     readable by this user only; False when the directory cannot be written."""
-    temporary: str | None = None
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{_PREFIX}", suffix=".tmp", dir=directory)
-        with os.fdopen(handle, "wb") as out:  # mkstemp: readable by this user only
+        with atomic_file(directory, name) as temporary, temporary.open("wb") as out:
             np.savez(out, allow_pickle=False, **arrays)
-        os.replace(temporary, directory / name)
-        temporary = None
         return True
     except OSError:
         return False
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_file(directory: Path, name: str) -> Iterator[Path]:
+    """A new temporary file in `directory` (created, like the directory, readable by
+    this user only) for the block to write; renamed to `name` when the block ends, so a
+    reader never sees half a file; deleted if it fails. OSError: cannot be written."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{_PREFIX}", suffix=".tmp", dir=directory)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, directory / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def read_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -228,33 +226,25 @@ def _mapped_table(directory: Path) -> np.ndarray | None:
             pass
         except Exception as exc:  # damaged or foreign: written again
             log.info("word-piece table not used (%s): writing it again", type(exc).__name__)
-        if not _write_table(directory, path, shape, use_numpy._NUM_CHUNKS):
+        if not _write_table(directory, TABLE_FILE, shape, use_numpy._NUM_CHUNKS):
             return None
     return None
 
 
-def _write_table(directory: Path, path: Path, shape: tuple[int, int], chunks: int) -> bool:
-    """Assemble the table from the package's chunks into `path`, as the package does."""
-    temporary: Path | None = None
+def _write_table(directory: Path, name: str, shape: tuple[int, int], chunks: int) -> bool:
+    """Assemble the table from the package's chunks into `directory`/`name`, as the
+    package does (`bot.modelcache.atomic_file`: whole or not at all)."""
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".meaning-", suffix=".tmp", dir=directory)
-        os.close(handle)
-        temporary = Path(name)
-        table = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=shape)
-        with np.load(_weights_path(), allow_pickle=False) as weights:
-            for i in range(chunks):
-                table[i::chunks] = weights[f"q{i + 1}"]
-        table.flush()
-        del table
-        os.replace(temporary, path)
-        temporary = None
+        with modelcache.atomic_file(directory, name) as temporary:
+            table = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=shape)
+            with np.load(_weights_path(), allow_pickle=False) as weights:
+                for i in range(chunks):
+                    table[i::chunks] = weights[f"q{i + 1}"]
+            table.flush()
+            del table
         return True
     except OSError:
         return False
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
 
 
 def _mapped_backend(table: np.ndarray, tokenizer: Any) -> Any:

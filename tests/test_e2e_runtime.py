@@ -174,13 +174,7 @@ def test_groups_waiting_in_the_rate_limiter_do_not_hold_up_a_private_question(
     those answers goes out, so none of the waits held a slot; then each group gets its
     answer once. (Event order only; PAUSE_S just has to outlast answering one question.)"""
     groups = [-1_003_000_000_000 - i for i in range(CONCURRENT_CHATS)]
-    for group in groups:
-        chaos.fail_chat(group, "429", retry_after=PAUSE_S)
-    mark, attempts = chaos.mark(), len(chaos.attempts)
-    for group in groups:
-        chaos.push_update(text_message(f"@{BOT} {QUESTION}", chat_id=group,
-                                       chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
-    wait_until(bot, "429 for every group", lambda: refused(chaos, attempts) >= set(groups))
+    mark = _groups_wait_out_429s(bot, chaos, groups, [QUESTION])
     private = new_user_id()
     chaos.push_update(text_message("what is biometric data", user_id=private))
     (answer,) = bot.wait_sends(private, since=mark)
@@ -196,6 +190,22 @@ def test_groups_waiting_in_the_rate_limiter_do_not_hold_up_a_private_question(
         assert sent.startswith(heading(explainer))
 
 
+def _groups_wait_out_429s(
+    bot: BotProcess, chaos: ChaosStandIn, groups: list[int], texts: list[str]
+) -> int:
+    """Each group's replies get a PAUSE_S 429; each group asks `texts` (in turn, each text
+    to every group); returns the stand-in's mark from before, once every group was refused."""
+    for group in groups:
+        chaos.fail_chat(group, "429", retry_after=PAUSE_S)
+    mark, attempts = chaos.mark(), len(chaos.attempts)
+    for text in texts:
+        for group in groups:
+            chaos.push_update(text_message(f"@{BOT} {text}", chat_id=group,
+                                           chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
+    wait_until(bot, "429 for every group", lambda: refused(chaos, attempts) >= set(groups))
+    return mark
+
+
 def test_groups_waiting_out_429s_do_not_keep_a_private_question_from_being_fetched(
     bot: BotProcess, chaos: ChaosStandIn, explainer: Explainer
 ) -> None:
@@ -206,14 +216,7 @@ def test_groups_waiting_out_429s_do_not_keep_a_private_question_from_being_fetch
     each group gets its two answers, in the order asked, and every update is confirmed.
     (Event order only; PAUSE_S just has to outlast answering one question.)"""
     groups = [-1_004_000_000_000 - i for i in range(FETCH_AHEAD // 2 + 1)]
-    for group in groups:
-        chaos.fail_chat(group, "429", retry_after=PAUSE_S)
-    mark, attempts = chaos.mark(), len(chaos.attempts)
-    for text in (QUESTION, "what is biometric data"):
-        for group in groups:
-            chaos.push_update(text_message(f"@{BOT} {text}", chat_id=group,
-                                           chat_type="supergroup", user_id=new_user_id()))  # fmt: skip
-    wait_until(bot, "429 for every group", lambda: refused(chaos, attempts) >= set(groups))
+    mark = _groups_wait_out_429s(bot, chaos, groups, [QUESTION, "what is biometric data"])
     private = new_user_id()
     chaos.push_update(text_message("what is biometric data", user_id=private))
     (answer,) = bot.wait_sends(private, since=mark, timeout=PAUSE_S + WAIT)
