@@ -20,7 +20,7 @@ from bot.paths import KNOWLEDGE_DIR
 
 DATA = Path(__file__).parent / "data"
 HALVES = ("real-tune.jsonl", "real-test.jsonl")
-KINDS = {"faq", "forum", "parliament", "press", "other"}
+KINDS = {"faq", "forum", "parliament", "press", "qa", "foi", "review", "other"}
 
 
 def rows_of(name: str) -> list[tuple[int, dict[str, Any]]]:
