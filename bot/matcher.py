@@ -31,7 +31,9 @@ One scoring path, in named steps (`Matcher.match`):
    with each topic's nearest ways of asking, in any language) join the
    combined scores, `MEANING_WEIGHT` x each topic's distance from the best
    one, and steps 3-5 run again on them, answering only at the stricter
-   `MEANING_ANSWER_AT`. Questions the n-grams settle are answered in under a
+   `MEANING_ANSWER_AT`. Not for a question in a language the encoder was
+   not trained on (`semantic.LANGUAGES`; all of the bot's are): its vectors are
+   noise there. Questions the n-grams settle are answered in under a
    millisecond; the encoder (a few milliseconds) is asked only about the
    others, real people's questions worded unlike our ways of asking above all.
 
@@ -190,6 +192,8 @@ class Matcher:
         verdict = self._decided(question, evidence, known, decision.ANSWER_AT)
         if verdict.topic_id is not None or self._meaning is None or verdict.signals is None:
             return verdict, evidence  # answered, no encoder, or declined for unknown words
+        if not _encoder_reads(languages, verdict.lang):
+            return verdict, evidence
         return self._second_look(question, evidence, known)
 
     def _decided(
@@ -336,6 +340,14 @@ def _meaning_index(
     number = {topic: i for i, topic in enumerate(topics)}
     vectors = semantic.STORE.vectors([p.text for p in items], cache_dir)
     return semantic.MeaningIndex(vectors, [number[p.topic_id] for p in items], len(topics))
+
+
+def _encoder_reads(languages: Iterable[str] | None, lang: str | None) -> bool:
+    """Whether the question is in a language the encoder knows: one of `languages` when
+    the search is limited to them, else the language step 4 found (or none found)."""
+    if languages is not None:
+        return any(code in semantic.LANGUAGES for code in languages)
+    return lang is None or lang in semantic.LANGUAGES
 
 
 def _language_of_words(known: Mapping[str, int]) -> str | None:

