@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot import decision, modelcache, semantic
+from bot import decision, memory, modelcache, semantic
 from bot.classifier import LinearModel
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
@@ -328,6 +328,7 @@ def _trained(
     del rows  # not needed any more: freed before writing the cache copies the weights
     if cache_dir is not None and key is not None:
         modelcache.save(cache_dir, key, vectorizer, model)
+    memory.return_freed()  # training's temporary arrays
     return vectorizer, model
 
 
@@ -339,7 +340,9 @@ def _meaning_index(
         return None
     number = {topic: i for i, topic in enumerate(topics)}
     vectors = semantic.STORE.vectors([p.text for p in items], cache_dir)
-    return semantic.MeaningIndex(vectors, [number[p.topic_id] for p in items], len(topics))
+    index = semantic.MeaningIndex(vectors, [number[p.topic_id] for p in items], len(topics))
+    memory.return_freed()  # the vector files' arrays, read and gathered
+    return index
 
 
 def _encoder_reads(languages: Iterable[str] | None, lang: str | None) -> bool:

