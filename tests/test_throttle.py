@@ -77,6 +77,18 @@ def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert group[:20] == [0.0] * 20 and group[20] == 3.0
 
 
+@pytest.mark.parametrize("now", [100.5, 1000.0, 4279.660099852, 4321.123])
+def test_the_whole_burst_goes_at_once_whatever_the_clock_reads(now: float) -> None:
+    """Rounding in the sum of intervals does not cut a burst by one (it did at some
+    clock readings: 29 of 30 at once when the machine had been up for 4321 s)."""
+    pace = Pace(OVERALL_PER_S, OVERALL_BURST)
+    went = 0
+    while pace.earliest(now) <= now:
+        pace.book(now)
+        went += 1
+    assert went == OVERALL_BURST
+
+
 async def test_the_overall_limit_takes_one_request_per_chat_in_turn() -> None:
     """A busy chat's backlog in the overall limit does not delay another chat's one
     message by more than a turn."""

@@ -53,7 +53,10 @@ class Pace:
         self.next_at = 0.0  # theoretical arrival time of the next request
 
     def earliest(self, at: float) -> float:
-        return max(at, self.next_at - self.tolerance)
+        start = self.next_at - self.tolerance
+        # within a nanosecond is now: next_at is a sum of intervals, whose rounding could
+        # put a burst's last request a hair after `at` and cut the burst by one
+        return start if start > at + 1e-9 else at
 
     def book(self, start: float) -> None:
         self.next_at = max(self.next_at, start) + self.interval
