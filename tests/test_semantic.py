@@ -3,6 +3,8 @@ not settle (bot/semantic.py, step 6 of bot/matcher.py)."""
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -219,3 +221,35 @@ def test_the_package_holds_the_meaning_vectors_of_the_shipped_ways_of_asking(
     texts = {p.text for p in ways_of_asking(explainer.knowledge)}
     missing = [t for t in texts if semantic._digest(t) not in stored]
     assert len(missing) <= 0.1 * len(texts), f"{len(missing)} ways of asking not in the seed"
+
+
+def test_a_prepared_build_answers_at_once_and_the_second_look_once_ready(
+    explainer: Explainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's start (`prepare=True`): the encoder loads in a thread; a question the
+    first look settles is answered meanwhile, one that needs the second look waits for
+    it and gets the answer it would have had."""
+    loaded = semantic._encoder(None)
+    expected = explainer.matcher.match(GERMAN_IN_OTHER_WORDS)
+    released = threading.Event()
+    events: list[str] = []
+
+    def slow_backend(directory: Path | None) -> object:
+        assert released.wait(timeout=300)
+        events.append("encoder loaded")
+        return loaded
+
+    monkeypatch.setattr(semantic, "_forward", None)
+    monkeypatch.setattr(semantic, "_backend", slow_backend)
+    cache = Path(os.environ["BOT_CACHE_DIR"])  # this session's (tests/conftest.py)
+    matcher = build_matcher(explainer.knowledge, cache_dir=cache, prepare=True)
+    first_look = matcher.match("What is facial recognition?")  # while the encoder waits
+    assert first_look.topic_id == "facial-recognition" and events == []
+
+    second: list[matcher_module.Match] = []
+    asking = threading.Thread(target=lambda: second.append(matcher.match(GERMAN_IN_OTHER_WORDS)))
+    asking.start()
+    released.set()
+    asking.join(timeout=300)
+    matcher.prepare()  # returns once ready
+    assert events == ["encoder loaded"] and second == [expected]

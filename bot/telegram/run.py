@@ -39,8 +39,10 @@ def run_bot(log_level: str | None = None) -> int:
     # every log line from here on is redacted: no token, no webhook secret
     configure_logging(settings.log_level, [settings.token, settings.webhook_secret])
     try:
-        explainer = Explainer.load(settings.knowledge_dir, settings.locales_dir, settings.cache_dir)
-        explainer.matcher.prepare()
+        # the second look's encoder loads in the background: answering starts at once
+        explainer = Explainer.load(
+            settings.knowledge_dir, settings.locales_dir, settings.cache_dir, prepare=True
+        )
     except DataError as exc:
         print(f"Cannot start: the knowledge or catalogs have errors:\n{exc}", file=sys.stderr)
         return EXIT_BAD_DATA
