@@ -77,7 +77,9 @@ def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert group[:20] == [0.0] * 20 and group[20] == 3.0
 
 
-@pytest.mark.parametrize("now", [100.5, 1000.0, 4279.660099852, 4321.123])
+@pytest.mark.parametrize(
+    "now", [100.5, 1000.0, 4279.660099852, 4321.123, 1_234_567.891, 31_536_000.75]
+)
 def test_the_whole_burst_goes_at_once_whatever_the_clock_reads(now: float) -> None:
     """Rounding in the sum of intervals does not cut a burst by one (it did at some
     clock readings: 29 of 30 at once when the machine had been up for 4321 s)."""

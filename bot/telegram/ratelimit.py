@@ -54,9 +54,11 @@ class Pace:
 
     def earliest(self, at: float) -> float:
         start = self.next_at - self.tolerance
-        # within a nanosecond is now: next_at is a sum of intervals, whose rounding could
-        # put a burst's last request a hair after `at` and cut the burst by one
-        return start if start > at + 1e-9 else at
+        # within a microsecond is now: next_at is a sum of intervals, whose rounding could
+        # put a burst's last request a hair after `at` and cut the burst by one; the hair
+        # grows with the clock (a nanosecond was too little once it read over ~1e6 s, after
+        # 12 days up), a microsecond covers years and is far below any interval
+        return start if start > at + 1e-6 else at
 
     def book(self, start: float) -> None:
         self.next_at = max(self.next_at, start) + self.interval
