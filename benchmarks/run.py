@@ -356,32 +356,12 @@ def table(r: dict[str, Any]) -> str:
             ">= 0.60" if full else "",
         )
         row(f"{label} threshold (tuned on val)", m["threshold"], (*c, "threshold"), ".2f")
-        pt = m["point_rule"]
-        row(
-            f"{label} point rule: in-scope acc.",
-            pt["accuracy_with_decline"],
-            (*c, "point_rule", "accuracy_with_decline"),
-            ".3f",
-        )
-        row(
-            f"{label} point rule: oos recall",
-            pt["oos_recall"],
-            (*c, "point_rule", "oos_recall"),
-            ".3f",
-        )
-        mx = m["max_sum_rule"]
-        row(
-            f"{label} max-sum rule: in-scope acc.",
-            mx["accuracy_with_decline"],
-            (*c, "max_sum_rule", "accuracy_with_decline"),
-            ".3f",
-        )
-        row(
-            f"{label} max-sum rule: oos recall",
-            mx["oos_recall"],
-            (*c, "max_sum_rule", "oos_recall"),
-            ".3f",
-        )
+        for name, key in (("point rule", "point_rule"), ("max-sum rule", "max_sum_rule")):
+            for shown, figure in (
+                ("in-scope acc.", "accuracy_with_decline"),
+                ("oos recall", "oos_recall"),
+            ):
+                row(f"{label} {name}: {shown}", m[key][figure], (*c, key, figure), ".3f")
         row(
             f"{label} bot's own rule: in-scope acc.",
             m["own_rule"]["accuracy_with_decline"],
