@@ -390,7 +390,8 @@ _Index = semantic.MeaningIndex | None
 
 class _Later:
     """The meaning index, made in a thread of its own or at once: `get` waits for it. If
-    the thread failed (logged), `get` makes it again in the caller, which then sees why."""
+    the thread failed (logged), the next `get` makes it again in the caller, which then
+    sees why, and keeps it once made."""
 
     def __init__(self, make: Callable[[], _Index], at_once: bool = False) -> None:
         self._make = make
@@ -414,7 +415,10 @@ class _Later:
 
     def get(self) -> _Index:
         self._done.wait()
-        return self._make() if self._failed else self._value
+        if self._failed:
+            self._value = self._make()  # raises again if it still cannot be made
+            self._failed = False
+        return self._value
 
 
 def _has_meaning(items: Sequence[Phrasing]) -> bool:

@@ -253,3 +253,16 @@ def test_a_prepared_build_answers_at_once_and_the_second_look_once_ready(
     asking.join(timeout=300)
     matcher.prepare()  # returns once ready
     assert events == ["encoder loaded"] and second == [expected]
+
+
+def test_a_second_look_that_failed_in_its_thread_is_made_once_by_the_next_question() -> None:
+    made: list[int] = []
+
+    def make() -> None:
+        made.append(1)
+        if len(made) == 1:
+            raise RuntimeError("the encoder could not load")
+
+    later = matcher_module._Later(make)
+    assert later.get() is None and later.get() is None
+    assert len(made) == 2  # the thread's failed try, then one more: not one per question
