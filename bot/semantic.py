@@ -178,27 +178,57 @@ def _pieces_and_scores(data: bytes) -> tuple[list[str], array[float], int] | Non
 
 
 class MeaningIndex:
-    """The ways of asking's vectors, grouped by topic, to score a question's vector."""
+    """The ways of asking's vectors, grouped by topic, to score a question's vector.
+
+    A topic's rows are contiguous (in topic order), so that scoring a few topics reads
+    only their rows: the matcher scores the first look's best topics
+    (`bot.matcher.MEANING_CANDIDATES`), not all of them. Reading every row, ~20 MB for
+    the shipped knowledge, cost more than the encoder; a candidate's rows fit in the
+    processor's cache."""
 
     def __init__(self, vectors: FloatArray, topic_numbers: Sequence[int], n_topics: int) -> None:
-        """`vectors`: one row per way of asking; `topic_numbers`: each one's topic."""
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        """`vectors`: one row per way of asking; `topic_numbers`: each one's topic. Rows
+        already grouped by topic (as `bot.matcher` passes them) are not copied."""
         numbers = np.asarray(topic_numbers, dtype=np.int64)
+        if np.any(numbers[1:] < numbers[:-1]):
+            grouped = np.argsort(numbers, kind="stable")
+            vectors, numbers = vectors[grouped], numbers[grouped]
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # topic t's rows: bounds[t] up to bounds[t + 1]
+        self._bounds = np.searchsorted(numbers, np.arange(n_topics + 1)).tolist()
+        counts = np.diff(self._bounds)
         # slots[t]: the rows of topic t, padded with -1 (a row of -1 cosines, below any)
-        counts = np.bincount(numbers, minlength=n_topics)
-        self._slots = np.full((n_topics, max(int(counts.max(initial=0)), TOP)), -1)
+        width = max(int(counts.max(initial=0)), TOP)
+        self._slots = np.full((n_topics, width), -1)
         for topic in range(n_topics):
-            rows = np.flatnonzero(numbers == topic)
-            self._slots[topic, : len(rows)] = rows
+            start, end = self._bounds[topic], self._bounds[topic + 1]
+            self._slots[topic, : end - start] = np.arange(start, end)
 
-    def scores(self, vector: FloatArray) -> FloatArray:
+    def scores(self, vector: FloatArray, topics: Sequence[int] | None = None) -> FloatArray:
         """Per topic, the mean cosine of `vector` with its `TOP` nearest ways of asking
-        (-1 for a topic without any)."""
-        cosines = np.append(self.vectors @ vector, np.float32(-1.0))  # index -1: padding
-        grid = cosines[self._slots]
-        nearest = -np.partition(-grid, TOP - 1, axis=1)[:, :TOP]
-        result: FloatArray = nearest.mean(axis=1).astype(np.float32)
+        (-1 for a topic without any). Only `topics` are scored when given: every other
+        topic gets the lowest of their scores: no closer in meaning than the weakest
+        one scored."""
+        if topics is None:
+            cosines = np.append(self.vectors @ vector, np.float32(-1.0))  # -1: padding
+            return _nearest_mean(cosines[self._slots])
+        chosen = list(topics)
+        cosines = np.full(len(self.vectors) + 1, -1.0, dtype=np.float32)
+        for topic in chosen:
+            start, end = self._bounds[topic], self._bounds[topic + 1]
+            np.dot(self.vectors[start:end], vector, out=cosines[start:end])
+        scored = _nearest_mean(cosines[self._slots[chosen]])
+        lowest = scored.min() if len(scored) else np.float32(-1.0)
+        result = np.full(len(self._slots), lowest, dtype=np.float32)
+        result[chosen] = scored
         return result
+
+
+def _nearest_mean(grid: FloatArray) -> FloatArray:
+    """Per row of `grid` (a topic's cosines), the mean of its `TOP` largest."""
+    nearest = -np.partition(-grid, TOP - 1, axis=1)[:, :TOP]
+    result: FloatArray = nearest.mean(axis=1).astype(np.float32)
+    return result
 
 
 class VectorStore:

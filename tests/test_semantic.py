@@ -41,6 +41,25 @@ def test_a_topic_scores_the_mean_of_its_nearest_ways_of_asking() -> None:
     assert scores[2] == pytest.approx(-1.0)  # none at all
 
 
+def test_only_the_candidate_topics_are_scored_the_others_as_the_weakest_of_them() -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((40, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    topics = rng.integers(0, 5, size=40).tolist()  # not grouped: the index groups them
+    index = semantic.MeaningIndex(vectors, topics, n_topics=6)  # topic 5: no rows
+    question = vectors[0]
+    every = index.scores(question)
+    for t in range(5):
+        cosines = np.sort(vectors[[i for i, n in enumerate(topics) if n == t]] @ question)
+        assert every[t] == pytest.approx(cosines[-semantic.TOP :].mean(), abs=1e-6)
+    assert every[5] == -1.0
+    some = index.scores(question, [3, 1])
+    assert some[[3, 1]] == pytest.approx(every[[3, 1]], abs=1e-6)
+    others = [0, 2, 4, 5]
+    assert (some[others] == min(some[3], some[1])).all()
+    assert index.scores(question, range(6)) == pytest.approx(every, abs=1e-6)
+
+
 GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
 
 
