@@ -19,7 +19,8 @@ topic of its best phrasing):
   tf-idf of word 1-2-grams and `char_wb` 3-5-grams (accents stripped, lower
   case) side by side, `LinearSVC(C=1)` trained on every phrasing (label =
   topic); its score is the best class's decision value. The matcher's own
-  model (`bot.classifier`) is trained the same way with numpy alone.
+  model (`bot.classifier`) is trained the same way with numpy alone, with
+  its classes half balanced (`bot.classifier.BALANCE`).
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot import classifier
 from bot.classifier import LinearModel, visit_orders
 from bot.evaluate import DATA, read_set
 from bot.explainer import Explainer, build_matcher, ways_of_asking
-from bot.features import Vectorizer, char_grams, folded_words, readable, word_grams
+from bot.features import SparseRow, Vectorizer, char_grams, folded_words, readable, word_grams
 from bot.matcher import Phrasing
 
 TRAIN = [
@@ -99,14 +100,20 @@ def test_pushes_add_up_to_the_score_without_the_intercept() -> None:
     assert np.isclose(model.pushes(row, 0).sum() + bias, model.scores(row)[0], atol=1e-5)
 
 
-def test_same_decisions_as_scikit_learn_linearsvc() -> None:
-    """The numpy model is trained as LinearSVC(C=1) on the same features: on data where
-    both are sure, they agree."""
-    svm = pytest.importorskip("sklearn.svm")
-    vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
-    dense = np.zeros((len(rows), vectorizer.size), dtype=np.float64)
+def _dense(rows: list[SparseRow], size: int) -> np.ndarray:
+    dense = np.zeros((len(rows), size), dtype=np.float64)
     for i, row in enumerate(rows):
         dense[i, row.columns] = row.values
+    return dense
+
+
+def test_same_decisions_as_scikit_learn_linearsvc() -> None:
+    """The numpy model is trained as LinearSVC(C=1) on the same features (its classes of
+    one size here, so their weighting changes nothing): on data where both are sure,
+    they agree."""
+    svm = pytest.importorskip("sklearn.svm")
+    vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
+    dense = _dense(rows, vectorizer.size)
     labels = [TOPICS.index(topic) for topic, _ in TRAIN]
     reference = svm.LinearSVC(C=1.0).fit(dense, labels)
     ours = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
@@ -115,6 +122,33 @@ def test_same_decisions_as_scikit_learn_linearsvc() -> None:
         query = np.zeros((1, vectorizer.size))
         query[0, row.columns] = row.values
         assert int(np.argmax(ours.scores(row))) == int(reference.predict(query)[0])
+
+
+def test_converged_weights_are_scikit_learns_with_classes_half_balanced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With topics of unequal size and enough passes, the weights are LinearSVC's with
+    each topic's own texts weighted (n / (topics x n_topic)) ** BALANCE, not those of
+    the unweighted model."""
+    svm = pytest.importorskip("sklearn.svm")
+    examples = [*TRAIN, ("prints", "can the police take my fingerprints")]
+    examples += [("prints", "fingerprints in passports"), ("faces", "cameras in the metro")]
+    vectorizer, rows = Vectorizer.fit(text for _, text in examples)
+    labels = [TOPICS.index(topic) for topic, _ in examples]
+    monkeypatch.setattr(classifier, "EPOCHS", 500)
+    ours = LinearModel(rows, labels, vectorizer.size, len(TOPICS)).weights
+    dense = _dense(rows, vectorizer.size)
+    sizes = np.bincount(labels)
+    share = {
+        k: (len(labels) / (len(TOPICS) * n)) ** classifier.BALANCE for k, n in enumerate(sizes)
+    }
+    weights = {}
+    for name, weighting in (("weighted", share), ("plain", None)):
+        svc = svm.LinearSVC(C=1.0, class_weight=weighting, tol=1e-8, max_iter=100_000)
+        svc.fit(dense, labels)
+        weights[name] = np.vstack([svc.coef_.T, svc.intercept_])  # bias last, as ours
+    assert np.abs(ours - weights["weighted"]).max() < 1e-5
+    assert np.abs(ours - weights["plain"]).max() > 1e-3
 
 
 def test_adding_a_text_leaves_the_visiting_order_of_the_others_as_it_was() -> None:
