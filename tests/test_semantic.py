@@ -12,7 +12,9 @@ import pytest
 
 from bot import decision, semantic
 from bot import matcher as matcher_module
-from bot.explainer import Explainer, build_matcher
+from bot.explainer import Explainer, build_matcher, ways_of_asking
+from bot.knowledge import load_knowledge
+from bot.paths import KNOWLEDGE_DIR
 
 
 def test_sentences_meaning_the_same_are_close_in_any_language() -> None:
@@ -174,11 +176,16 @@ def test_the_tokenizer_is_built_as_the_package_builds_it() -> None:
     assert Path(embedder._RES) == _sp_model().parent
     assert vars(fast).keys() == vars(own).keys()
     for name, value in vars(own).items():
-        if name != "_normalizer":
+        if name not in ("_normalizer", "_prefixes"):
             assert getattr(fast, name) == value, name
     assert vars(fast._normalizer) == vars(own._normalizer)
-    question = "Darf die Polizei mein Gesicht scannen? ¿Y en España?"
-    assert fast.encode(question) == own.encode(question)
+    table = own._prefixes  # every prefix of every piece: the lookup answers as the table
+    assert [fast._prefixes.get(text) for text in table] == list(table.values())
+    others = {text + tail for text in list(table)[::97] for tail in ("\x00", "zq", "\U0010fffd")}
+    assert [fast._prefixes.get(t) for t in others] == [table.get(t) for t in others]
+    texts = [p.text for p in ways_of_asking(load_knowledge(KNOWLEDGE_DIR))][::7]
+    texts += ["Darf die Polizei mein Gesicht scannen? ¿Y en España?", "ǅ ﬁ ①  x\u0301"]
+    assert fast.encode(texts) == own.encode(texts)
 
 
 def _sp_model() -> Path:
