@@ -31,7 +31,7 @@ from bot.textnorm import strip_accents, words
 
 CHAR_SIZES = (3, 4, 5)
 WORD_PREFIX, CHAR_PREFIX = "w ", "c "  # keeps a word and a character piece apart
-WORD_CACHE = 50_000  # words whose columns a vectorizer remembers
+WORD_CACHE = 4_096  # question words whose columns a vectorizer remembers (recent ones)
 
 
 def folded_words(text: str) -> list[str]:
@@ -151,8 +151,9 @@ class Vectorizer:
                 self.columns.get(WORD_PREFIX + token, -1),
                 tuple(self.columns[p] for p in pieces if p in self.columns),
             )
-            if len(self._word_columns) < WORD_CACHE:
-                self._word_columns[token] = found
+            if len(self._word_columns) >= WORD_CACHE:
+                self._word_columns.clear()  # bounded: the words of recent questions
+            self._word_columns[token] = found
         return found
 
     def _vector_of_columns(self, *blocks: Counter[int]) -> SparseRow:

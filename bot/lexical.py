@@ -65,7 +65,9 @@ STOP_WEIGHT = 0.3  # the most a function word ("what", "is") can weigh
 UNKNOWN_SHARE = 0.7  # an unknown word weighs this share of a one-topic word
 QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words
 LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
-WORD_CACHE = 50_000  # question words remembered, with how each language reads them
+# question words remembered, with how each language reads them (~3-4 KB a word: a flood
+# of made-up words must not grow the bot by hundreds of MB)
+WORD_CACHE = 4_096
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
 
 
@@ -208,8 +210,9 @@ class LexicalIndex:
         found = self._words.get(word)
         if found is None:
             found = tuple(_Reading(index, word) for index in self._indexes.values())
-            if len(self._words) < WORD_CACHE:
-                self._words[word] = found
+            if len(self._words) >= WORD_CACHE:
+                self._words.clear()  # bounded: the words of recent questions
+            self._words[word] = found
         return found
 
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:

@@ -150,3 +150,23 @@ def test_an_opinion_question_is_answered_in_its_language(
     """The question our guide names as typical of real users: it was a 'did you mean'."""
     match = explainer.ask(question)
     assert (match.topic_id, match.lang) == ("facial-recognition", lang), question
+
+
+def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
+    two_languages: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each question word's readings are remembered (KBs a word): past the cap the caches
+    start again, and answers are as without them."""
+    from bot import features, lexical
+
+    questions = [f"qx{n}zz fingerprints database wz{n}q" for n in range(40)]
+    questions += ["Wie funktioniert Gesichtserkennung?", "documentary belgrade"]
+    fresh = [Matcher(EN_DE, topic_order=["prints", "faces", "film"]).match(q) for q in questions]
+    monkeypatch.setattr(lexical, "WORD_CACHE", 8)
+    monkeypatch.setattr(features, "WORD_CACHE", 8)
+    sizes = []
+    for question, expected in zip(questions, fresh, strict=True):
+        assert two_languages.match(question) == expected
+        sizes.append(len(two_languages._lexical._words))
+        sizes.append(len(two_languages._vectorizer._word_columns))
+    assert max(sizes) == 8
