@@ -156,12 +156,14 @@ def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
     two_languages: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each question word's readings are remembered (KBs a word): past the cap the caches
-    start again, and answers are as without them."""
+    start again, so the last questions' words are the ones kept, and answers are as with
+    caches that never fill."""
     from bot import features, lexical
 
     questions = [f"qx{n}zz fingerprints database wz{n}q" for n in range(40)]
     questions += ["Wie funktioniert Gesichtserkennung?", "documentary belgrade"]
-    fresh = [Matcher(EN_DE, topic_order=["prints", "faces", "film"]).match(q) for q in questions]
+    unbounded = Matcher(EN_DE, topic_order=["prints", "faces", "film"])  # caps not reached
+    fresh = [unbounded.match(q) for q in questions]
     monkeypatch.setattr(lexical, "WORD_CACHE", 8)
     monkeypatch.setattr(features, "WORD_CACHE", 8)
     sizes = []
@@ -170,3 +172,4 @@ def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
         sizes.append(len(two_languages._lexical._words))
         sizes.append(len(two_languages._vectorizer._word_columns))
     assert max(sizes) == 8
+    assert {"documentary", "belgrade"} <= two_languages._lexical._words.keys()  # recent kept
