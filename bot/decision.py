@@ -1,26 +1,35 @@
-"""Whether the best topic is right: a probability from four signals, to answer or not.
+"""Whether the best topic is right: a probability from its signals, to answer or not.
 
 The matcher ranks topics; this module decides whether the best one is right
 enough to answer. A question that is a way of asking as written (`EXACT`) is
-always answered. It is a logistic regression over four signals of the best
-topic, each of which is evidence on its own:
+always answered. Otherwise a logistic regression over signals of the best
+topic, each of which is evidence on its own, gives the probability that it is
+right:
 
 - `confidence`: its share of the softmax over the combined scores (0-1);
 - `lexical`: how well its ways of asking match the words (0-1, `bot.lexical`);
 - `margin`: how far the classifier puts it ahead of the runner-up;
-- `agrees`: whether the classifier alone ranks it first too.
+- `agrees`: whether the classifier alone ranks it first too;
+- `meaning` (the second look only): the sentence encoder's cosine between the
+  question and the topic's nearest ways of asking (`bot.semantic`).
+
+Each look has its own weights and threshold (`FIRST_LOOK`, `SECOND_LOOK`):
+the second look's scores include the meaning scores, so its signals have
+other scales, and it sees the questions the first look left, real people's
+questions worded unlike our ways of asking above all.
 
 The weights were fitted by `benchmarks/fit_decision.py` on the labelled dev
 questions and the tune half of the real questions (never on the test half),
-scored as if the knowledge had not been written from them: for each question
-the matcher is rebuilt without the ways of asking most like it (tf-idf cosine
->= 0.6), so that the signals look like those of a question nobody has seen.
-Fitted on the questions as they are, the signals of questions the ways of
-asking were written from would look more certain than a stranger's, and the
-bot would answer real people too timidly. `ANSWER_AT` is the probability,
-chosen by cross-validation there, that keeps wrong answers rare without
-declining more off-topic questions. Refit after changing the classifier or
-its features: the signals' scales move with them.
+scored as strangers' would be: in five folds by source, the matcher is
+rebuilt without every way of asking that shares much vocabulary with a
+question of the fold (tf-idf cosine >= 0.3), so that the signals look like
+those of a question nobody has seen. Fitted on the questions as they are,
+the signals of questions the ways of asking were written from would look
+more certain than a stranger's, and the bot would answer real people too
+timidly. The thresholds are the pair that, cross-validated there, answers the
+most questions rightly while keeping wrong answers rare and off-topic
+questions declined. Refit after changing the classifier, its features or the
+second look: the signals' scales move with them.
 """
 
 from __future__ import annotations
@@ -28,13 +37,38 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# Fitted 2026-12-02 by `python benchmarks/fit_decision.py` (dev + real-tune, 346 questions).
-# Then no way of asking had yet been written from real-tune's last 108 rows (new that day). Kept
-# since: a refit at 04:35, after ways of asking were written from them, gave other weights
-# (confidence 0.67, lexical 3.48, margin 0.65, agrees 0.72, bias -2.67) at the same 0.58.
-WEIGHTS = {"confidence": 1.153, "lexical": 3.5, "margin": 0.571, "agrees": 0.314}
-BIAS = -2.554
-ANSWER_AT = 0.58  # answer when the best topic is right with at least this probability
+
+@dataclass(frozen=True)
+class Look:
+    """One look's logistic regression and the probability it answers at."""
+
+    weights: dict[str, float]
+    bias: float
+    answer_at: float
+
+
+# The signals each look weighs are the keys of its weights.
+# Fitted 2026-12-02 by `python benchmarks/fit_decision.py` (dev + real-tune, 759 questions).
+FIRST_LOOK = Look(
+    weights={
+        "confidence": 1.325,
+        "lexical": 4.299,
+        "margin": 1.072,
+        "agrees": 0.395,
+    },
+    bias=-2.964,
+    answer_at=0.7,
+)
+SECOND_LOOK = Look(
+    weights={
+        "confidence": 2.818,
+        "lexical": 1.826,
+        "margin": 0.755,
+        "meaning": 2.453,
+    },
+    bias=-4.093,
+    answer_at=0.65,
+)
 EXACT = 0.95  # a lexical score this high is a way of asking as written: always answered
 
 
@@ -46,23 +80,35 @@ class Signals:
     lexical: float  # 0-1
     margin: float  # classifier score of the best topic minus the runner-up's
     agrees: bool  # the classifier alone ranks the best topic first
+    meaning: float | None = None  # cosine, 0-1 (None: the first look)
 
     def values(self) -> dict[str, float]:
-        return {
+        values = {
             "confidence": self.confidence,
             "lexical": self.lexical,
             "margin": self.margin,
             "agrees": float(self.agrees),
         }
+        if self.meaning is not None:
+            values["meaning"] = self.meaning
+        return values
+
+    @property
+    def look(self) -> Look:
+        """The look these signals come from, whose weights weigh them."""
+        return FIRST_LOOK if self.meaning is None else SECOND_LOOK
 
 
 def probability(signals: Signals) -> float:
     """The estimated probability that the best topic is the right answer."""
-    z = BIAS + sum(WEIGHTS[name] * value for name, value in signals.values().items())
+    look, values = signals.look, signals.values()
+    z = look.bias + sum(weight * values[name] for name, weight in look.weights.items())
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def should_answer(signals: Signals, chance: float | None = None, at: float = ANSWER_AT) -> bool:
-    """Answer a way of asking as written (`EXACT`), else when the probability reaches `at`.
-    `chance` replaces `probability(signals)`: the fit tries its cross-validated ones."""
+def should_answer(signals: Signals, chance: float | None = None, at: float | None = None) -> bool:
+    """Answer a way of asking as written (`EXACT`), else when the probability reaches `at`
+    (default: the look's threshold). `chance` replaces `probability(signals)`: the fit
+    tries its cross-validated ones."""
+    at = signals.look.answer_at if at is None else at
     return signals.lexical >= EXACT or (probability(signals) if chance is None else chance) >= at

@@ -31,8 +31,9 @@ One scoring path, in named steps (`Matcher.match`):
    with each topic's nearest ways of asking, in any language; for the first
    look's best `MEANING_CANDIDATES` topics, the others counting as the weakest
    of them) join the combined scores, `MEANING_WEIGHT` x each topic's distance
-   from the best one, and steps 3-5 run again on them, answering only at the stricter
-   `MEANING_ANSWER_AT`. Not for a question in a language the encoder was
+   from the best one, and steps 3-5 run again on them, decided by the second
+   look's own weights (`bot.decision.SECOND_LOOK`), which weigh the best
+   topic's meaning score too. Not for a question in a language the encoder was
    not trained on (`semantic.LANGUAGES`; all of the bot's are): its vectors are
    noise there. Questions the n-grams settle are answered in under a
    millisecond; the encoder (a few milliseconds) is asked only about the
@@ -87,7 +88,6 @@ MAX_CHAR_WORK = 5_000_000
 # The second look (step 6): chosen on the tune half of the real questions, scored as
 # strangers (`benchmarks/stranger.py`), with dev and the blind set as floors.
 MEANING_WEIGHT = 8.0  # what a topic's meaning score, minus the best topic's, adds
-MEANING_ANSWER_AT = 0.65  # the decision's probability a second-look answer needs
 # Topics whose meaning is scored: the first look's best `MEANING_CANDIDATES`, or its best
 # quarter of the topics when that is more; the others count as no closer than the weakest
 # of them. The shipped knowledge's best 16 of 39 changed no verdict on the labelled sets
@@ -118,7 +118,7 @@ class Match:
     signpost: str | None = None
     # what the decision weighed (None when the question was declined before: unknown words)
     signals: decision.Signals | None = field(default=None, repr=False, compare=False)
-    answer_at: float = decision.ANSWER_AT  # the probability the decision needed
+    answer_at: float = decision.FIRST_LOOK.answer_at  # the probability the decision needed
 
     def likely(self, limit: int) -> list[str]:
         """Up to `limit` topics that score at least SUGGEST_AT, best first."""
@@ -229,19 +229,30 @@ class Matcher:
         if evidence is None:
             return Match(None, 0.0, None), None
         known = self._lexical.known_words(question)  # for steps 3, 4 and 6, made once
-        verdict = self._decided(question, evidence, known, decision.ANSWER_AT)
+        verdict = self._decided(question, evidence, known)
         if verdict.topic_id is not None or not self._second_looks or verdict.signals is None:
             return verdict, evidence  # answered, no encoder, or declined for unknown words
         if not _encoder_reads(languages, verdict.lang):
             return verdict, evidence
         return self._second_look(question, evidence, known)
 
-    def _decided(
-        self, question: str, evidence: _Evidence, known: Mapping[str, int], at: float
-    ) -> Match:
-        """Steps 3-5 on `evidence`: rank, find the language, decide at probability `at`."""
+    def _decided(self, question: str, evidence: _Evidence, known: Mapping[str, int]) -> Match:
+        """Steps 3-5 on `evidence`: rank, find the language, decide."""
         ranked = self._ranking(evidence, known)
-        return _decide(evidence, ranked, self._language(question, evidence, known), at)
+        return _decide(evidence, ranked, self._language(question, evidence, known))
+
+    def looks(self, question: str) -> tuple[Match | None, Match | None]:
+        """What each look alone would decide: the first look's verdict, and the second
+        look's whatever the first decided (None where it has none: an empty text, no
+        encoder, or declined for unknown words). The decision's fit weighs both."""
+        evidence = self._evidence(question, None)
+        if evidence is None:
+            return None, None
+        known = self._lexical.known_words(question)
+        first = self._decided(question, evidence, known)
+        if not self._second_looks or first.signals is None or not _encoder_reads(None, first.lang):
+            return first, None
+        return first, self._second_look(question, evidence, known)[0]
 
     def explain(self, question: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` topics with their scores and the n-grams that pushed each."""
@@ -300,7 +311,7 @@ class Matcher:
             order=np.argsort(-combined, kind="stable").tolist(),
             meaning=meaning,
         )
-        return self._decided(question, looked, known, MEANING_ANSWER_AT), looked
+        return self._decided(question, looked, known), looked
 
     def _model_scores(self, row: SparseRow) -> FloatArray:
         """Step 1: the classifier's decision value for every topic."""
@@ -466,17 +477,17 @@ def _without_last_paragraph(text: str) -> str:
     return "\n\n".join(paragraphs[:-1] if len(paragraphs) > 1 else paragraphs)
 
 
-def _decide(
-    evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str | None, at: float
-) -> Match:
-    """Step 5: answer, suggest or decline; answer at probability `at`."""
+def _decide(evidence: _Evidence, ranked: list[tuple[str, float, str]], lang: str | None) -> Match:
+    """Step 5: answer, suggest or decline (at the probability of the look `evidence`
+    comes from)."""
     top_topic, top_score, _ = ranked[0]
     everything = tuple(ranked)
     if evidence.known_share < KNOWN_MIN:
         return Match(None, top_score, lang, (), everything)
     lexical = max(evidence.lexical.get(top_topic, {}).values(), default=0.0)
     signals = _signals(evidence, lexical)
-    if decision.should_answer(signals, at=at):
+    at = signals.look.answer_at
+    if decision.should_answer(signals):
         return Match(top_topic, top_score, lang, (), everything, signals=signals, answer_at=at)
     suggestions = tuple(
         topic
@@ -488,7 +499,8 @@ def _decide(
 
 
 def _signals(evidence: _Evidence, lexical: float) -> decision.Signals:
-    """What `bot.decision` weighs about the best topic (`lexical`: its score, 0-100)."""
+    """What `bot.decision` weighs about the best topic (`lexical`: its score, 0-100; its
+    meaning score on the second look)."""
     best = evidence.order[0]
     runner_up = evidence.order[1] if len(evidence.order) > 1 else best
     return decision.Signals(
@@ -496,6 +508,7 @@ def _signals(evidence: _Evidence, lexical: float) -> decision.Signals:
         lexical=lexical / 100.0,
         margin=float(evidence.model[best] - evidence.model[runner_up]),
         agrees=int(np.argmax(evidence.model)) == best,
+        meaning=None if evidence.meaning is None else float(evidence.meaning[best]),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -12,28 +12,47 @@ from bot.decision import Signals
 from bot.explainer import Explainer
 
 MIDDLING = Signals(confidence=0.5, lexical=0.4, margin=0.5, agrees=False)
+LOOKED_AGAIN = replace(MIDDLING, meaning=0.5)  # the second look's signals
+STRONGER = {
+    "confidence": 0.9,
+    "lexical": 0.8,
+    "margin": 1.5,
+    "agrees": True,
+    "meaning": 0.8,
+}
 
 
 @pytest.mark.parametrize(
-    "stronger",
-    [
-        replace(MIDDLING, confidence=0.9),
-        replace(MIDDLING, lexical=0.8),
-        replace(MIDDLING, margin=1.5),
-        replace(MIDDLING, agrees=True),
-    ],
+    ("middling", "name"),
+    [(MIDDLING, name) for name in decision.FIRST_LOOK.weights]
+    + [(LOOKED_AGAIN, name) for name in decision.SECOND_LOOK.weights],
 )
 def test_more_evidence_for_the_best_topic_never_lowers_the_probability(
-    stronger: Signals,
+    middling: Signals, name: str
 ) -> None:
-    # a refit that gave any signal a negative weight would answer against the evidence
-    assert decision.probability(stronger) > decision.probability(MIDDLING)
+    # a refit that gave any signal a look weighs a negative weight would answer against
+    # the evidence
+    stronger = replace(middling, **{name: STRONGER[name]})
+    assert decision.probability(stronger) > decision.probability(middling)
 
 
-def test_the_threshold_is_a_probability_the_signals_can_reach_and_miss() -> None:
-    weakest = Signals(confidence=0.0, lexical=0.0, margin=0.0, agrees=False)
-    strongest = Signals(confidence=1.0, lexical=1.0, margin=2.0, agrees=True)
-    assert decision.probability(weakest) < decision.ANSWER_AT < decision.probability(strongest)
+def test_each_look_weighs_its_own_signals() -> None:
+    assert MIDDLING.look is decision.FIRST_LOOK
+    assert LOOKED_AGAIN.look is decision.SECOND_LOOK
+    assert "meaning" in decision.SECOND_LOOK.weights
+    assert "meaning" not in decision.FIRST_LOOK.weights
+
+
+@pytest.mark.parametrize("meaning", [None, 0.0])
+def test_the_threshold_is_a_probability_the_signals_can_reach_and_miss(
+    meaning: float | None,
+) -> None:
+    weakest = Signals(confidence=0.0, lexical=0.0, margin=0.0, agrees=False, meaning=meaning)
+    strongest = replace(weakest, confidence=1.0, lexical=0.9, margin=2.0, agrees=True)
+    if meaning is not None:
+        strongest = replace(strongest, meaning=1.0)
+    at = weakest.look.answer_at
+    assert decision.probability(weakest) < at < decision.probability(strongest)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +74,7 @@ def test_the_matcher_answers_exactly_when_the_decision_says_so(explainer: Explai
             assert match.topic_id is None
             continue
         assert (match.topic_id is not None) == decision.should_answer(match.signals)
+        assert match.answer_at == match.signals.look.answer_at
 
 
 def test_the_fit_refuses_the_held_out_half() -> None:
@@ -78,16 +98,20 @@ def test_the_fit_writes_its_constants_into_the_module(
     copy = tmp_path / "bot" / "decision.py"
     copy.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(fit_decision, "ROOT", tmp_path)
-    weights = {"confidence": 1.0, "lexical": 2.0, "margin": 0.5, "agrees": 0.25}
-    fit_decision.write(weights, -1.5, 0.66, 100, ["dev", "real-tune"])
+    first = decision.Look({"confidence": 1.0, "lexical": 2.0}, -1.5, 0.66)
+    second = decision.Look({"confidence": 3.0, "meaning": 0.5}, -2.5, 0.55)
+    fit_decision.write(first, second, 100, ["dev", "real-tune"])
+    fit_decision.write(first, second, 100, ["dev", "real-tune"])  # found again where written
     text = copy.read_text(encoding="utf-8")
-    assert 'WEIGHTS = {"confidence": 1.0, "lexical": 2.0, "margin": 0.5, "agrees": 0.25}' in text
-    assert "BIAS = -1.5\nANSWER_AT = 0.66" in text
-    assert "(dev + real-tune, 100 questions)" in text
+    assert text.count("(dev + real-tune, 100 questions)") == 1
+    namespace: dict[str, object] = {}
+    exec(compile(text, str(copy), "exec"), namespace)  # the written module, as Python reads it
+    assert asdict(namespace["FIRST_LOOK"]) == asdict(first)  # type: ignore[call-overload]
+    assert asdict(namespace["SECOND_LOOK"]) == asdict(second)  # type: ignore[call-overload]
 
 
 def test_a_way_of_asking_as_written_is_answered_whatever_the_probability() -> None:
     # the classifier prefers another topic, but the question is a way of asking as written
     exact = Signals(confidence=0.0, lexical=decision.EXACT, margin=-3.0, agrees=False)
-    assert decision.probability(exact) < decision.ANSWER_AT
+    assert decision.probability(exact) < decision.FIRST_LOOK.answer_at
     assert decision.should_answer(exact)

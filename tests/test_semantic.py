@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -70,10 +71,10 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
 ) -> None:
     # The first look may not answer, whatever the knowledge: richer ways of asking kept
     # moving this question across its threshold (0.58), which is not what is tested here.
-    monkeypatch.setattr(decision, "ANSWER_AT", 1.01)
+    monkeypatch.setattr(decision, "FIRST_LOOK", replace(decision.FIRST_LOOK, answer_at=1.01))
     match = explainer.matcher.match(GERMAN_IN_OTHER_WORDS)
     assert match.topic_id in {"work-school", "emotion-recognition"}
-    assert match.answer_at == matcher_module.MEANING_ANSWER_AT and match.lang == "de"
+    assert match.answer_at == decision.SECOND_LOOK.answer_at and match.lang == "de"
     [best, *_] = explainer.matcher.explain(GERMAN_IN_OTHER_WORDS)
     assert best.topic_id == match.topic_id and best.meaning is not None
 
@@ -86,7 +87,8 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
 def test_no_second_look_for_a_language_the_encoder_was_not_trained_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(decision, "ANSWER_AT", 1.01)  # the first look never answers
+    never = replace(decision.FIRST_LOOK, answer_at=1.01)  # the first look never answers
+    monkeypatch.setattr(decision, "FIRST_LOOK", never)
     asked = {
         "delete": ["hvordan sletter jeg mine data", "slet min konto og mine data"],
         "faces": ["hvad er ansigtsgenkendelse", "hvordan virker ansigtsgenkendelse"],
@@ -100,7 +102,7 @@ def test_no_second_look_for_a_language_the_encoder_was_not_trained_on(
         verdicts[lang] = matcher.match(question)
     assert "da" not in semantic.LANGUAGES and verdicts["da"].lang == "da"
     assert verdicts["da"].answer_at == 1.01 and verdicts["da"].topic_id is None
-    assert verdicts["en"].answer_at == matcher_module.MEANING_ANSWER_AT  # looked again
+    assert verdicts["en"].answer_at == decision.SECOND_LOOK.answer_at  # looked again
 
 
 @pytest.mark.parametrize(
