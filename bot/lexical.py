@@ -22,6 +22,7 @@ How a question is scored, for each language that has phrasings:
    written (not their stems), of a length within `TYPO_LENGTH`; a close enough
    word (at least `TYPO_CUTOFF`, words of 4+ letters) counts for its term with
    similarity ratio/100. A word known exactly in another language is no typo.
+   (rapidfuzz is shown only the words whose letters could reach the cutoff.)
 4. Phrasing score. For a phrasing p and question q: `covered_q` = share of
    the question's weight found in p, `covered_p` = share of p's weight found
    in q; the score is their F-beta mean (`BETA`). A long message is measured
@@ -69,6 +70,7 @@ LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it 
 # of made-up words must not grow the bot by hundreds of MB)
 WORD_CACHE = 4_096
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
+SIFT_FROM = 300  # typo candidates sifted by their letters first from this many on
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class _LanguageIndex:
     surface: dict[str, str]  # every word of the language's texts (no accents) -> its term
     vocabulary: list[str]  # those words sorted by length, for typo lookups by length
     starts: list[int]  # starts[n]: first vocabulary index of a word of length >= n
+    letters: npt.NDArray[np.uint64]  # per vocabulary word, its `_letter_masks`
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: npt.NDArray[np.float64]
     caps: npt.NDArray[np.float64]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
@@ -365,6 +368,7 @@ def _build(
         # by length, then alphabetically (a stable sort by length of the sorted words)
         vocabulary=(vocabulary := sorted(sorted(surface), key=len)),
         starts=_length_starts(vocabulary),
+        letters=_letter_masks(vocabulary),
         stops=stops,
         function_words=function_words,
         typical_weight=typical,
@@ -389,6 +393,35 @@ def _length_starts(vocabulary: list[str]) -> list[int]:
     of n letters or more."""
     lengths = [len(word) for word in vocabulary]
     return [bisect_left(lengths, n) for n in range(max(lengths, default=0) + 2)]
+
+
+def _letter_masks(words: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Per word, which of 64 buckets its letters fall in (by code point), as the bits of
+    one number: what `_near_enough` compares."""
+    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(words)), [len(word) for word in words])
+    masks = np.zeros(len(words), dtype=np.uint64)
+    np.bitwise_or.at(masks, owner, np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64)))
+    return masks
+
+
+def _near_enough(index: _LanguageIndex, written: str, lo: int, hi: int) -> list[str]:
+    """The words of `index.vocabulary[lo:hi]`, in order, that could score `TYPO_CUTOFF`
+    with `written`; rapidfuzz is spared the others (its time per word is mostly
+    Python's, not the comparison's). `fuzz.ratio` is 100 x (1 - d / (a + b)) for words
+    of a and b letters, d the fewest insertions and deletions that turn one into the
+    other. A letter bucket that only one of the two words has takes at least one of
+    them, so d is at least the number of such buckets (the bits that differ in the
+    words' `_letter_masks`); a word with more than the cutoff allows the slice's
+    longest words cannot reach it. A short slice is passed whole: looking is dearer."""
+    if hi - lo < SIFT_FROM:
+        return index.vocabulary[lo:hi]
+    mine = 0
+    for code in map(ord, written):
+        mine |= 1 << (code % 64)
+    apart = np.bitwise_count(index.letters[lo:hi] ^ np.uint64(mine))
+    allowed = (1 - TYPO_CUTOFF / 100) * (2 * len(written) + TYPO_LENGTH)
+    return [index.vocabulary[lo + i] for i in np.flatnonzero(apart <= allowed + 0.5).tolist()]
 
 
 def _covers(
@@ -434,7 +467,11 @@ def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
     lo, hi = index.length_starts(size - TYPO_LENGTH), index.length_starts(size + TYPO_LENGTH + 1)
     found: dict[str, float] = {}
     for candidate, score, _ in process.extract(
-        written, index.vocabulary[lo:hi], scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=3
+        written,
+        _near_enough(index, written, lo, hi),
+        scorer=fuzz.ratio,
+        score_cutoff=TYPO_CUTOFF,
+        limit=3,
     ):
         stands_for = index.surface[candidate]
         found[stands_for] = max(found.get(stands_for, 0.0), score / 100.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.explainer import Explainer
@@ -173,3 +175,44 @@ def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
         sizes.append(len(two_languages._vectorizer._word_columns))
     assert max(sizes) == 8
     assert {"documentary", "belgrade"} <= two_languages._lexical._words.keys()  # recent kept
+
+
+def test_typo_candidates_sifted_by_letters_are_the_ones_rapidfuzz_finds_in_all(
+    explainer: Explainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typo lookup passes rapidfuzz only the vocabulary words whose letters could
+    reach the cutoff (`lexical._near_enough`); the best three and their scores must be
+    those of the whole slice, for words of every kind: exact, a letter dropped, added,
+    swapped, and letters scrambled (mostly nothing close). Sifting is on for every
+    slice here, however short."""
+    from rapidfuzz import fuzz, process
+
+    from bot import lexical
+
+    monkeypatch.setattr(lexical, "SIFT_FROM", 0)
+    rng = random.Random(7)
+    compared = 0
+    for index in explainer.matcher._lexical._indexes.values():
+        for word in rng.sample(index.vocabulary, 150):
+            i = rng.randrange(len(word))
+            for asked in (
+                word,
+                word[:i] + word[i + 1 :],
+                word[:i] + rng.choice("aeinrstßé") + word[i:],
+                word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :],
+                "".join(rng.sample(word, len(word))),
+            ):
+                if len(asked) < lexical.TYPO_MIN_LEN:
+                    continue
+                lo = index.length_starts(len(asked) - lexical.TYPO_LENGTH)
+                hi = index.length_starts(len(asked) + lexical.TYPO_LENGTH + 1)
+                found = [
+                    process.extract(asked, choices, scorer=fuzz.ratio, score_cutoff=80.0, limit=3)
+                    for choices in (
+                        index.vocabulary[lo:hi],
+                        lexical._near_enough(index, asked, lo, hi),
+                    )
+                ]
+                assert [r[:2] for r in found[0]] == [r[:2] for r in found[1]], asked
+                compared += 1
+    assert compared > 3000
