@@ -180,7 +180,10 @@ class Matcher:
         models are kept (`bot.modelcache`; None: train every time); `prepare` (the bot's
         start): the second look's index and encoder made in a thread once the model is
         trained: questions the n-grams settle are answered meanwhile, and one that needs
-        the second look waits for it, so no answer differs (`prepare()` waits too)."""
+        the second look waits for it, so no answer differs (`prepare()` waits too).
+        Without `prepare` (`ask`, `eval`, a reload, the tests) the second look's index is
+        made by the first question that needs it, or by `prepare()`: `ask` about a
+        question the n-grams settle reads no meaning vectors and encodes nothing."""
         if prepare:
             memory.own_pages_for_large()  # the bot's process, from its start on
         items = [p for p in phrasings if p.text.strip()]
@@ -197,8 +200,9 @@ class Matcher:
         if prepare and self._second_looks:  # answering from here on; the second look later
             self._meaning_later = _Later(lambda: self._ready(items))
         else:
-            index = _meaning_index(items, self._topics, cache_dir)
-            self._meaning_later = _Later(lambda: index, at_once=True)
+            self._meaning_later = _Later(
+                lambda: _meaning_index(items, self._topics, cache_dir), background=False
+            )
 
     def match(self, question: str, languages: Iterable[str] | None = None) -> Match:
         """The verdict on `question`; `languages` limits the lexical search (default: all)."""
@@ -417,35 +421,35 @@ _Index = semantic.MeaningIndex | None
 
 
 class _Later:
-    """The meaning index, made in a thread of its own or at once: `get` waits for it. If
-    the thread failed (logged), the next `get` makes it again in the caller, which then
-    sees why, and keeps it once made."""
+    """The meaning index, made in a thread of its own (`background`) or by the first
+    `get`: `get` waits for it. If the thread failed (logged), the next `get` makes it
+    again in the caller, which then sees why, and keeps it once made."""
 
-    def __init__(self, make: Callable[[], _Index], at_once: bool = False) -> None:
-        self._make = make
-        self._done = threading.Event()
+    def __init__(self, make: Callable[[], _Index], background: bool = True) -> None:
+        self._make: Callable[[], _Index] | None = make
+        self._lock = threading.Lock()  # one `get` makes it, others wait for that one
+        self._done = threading.Event()  # the thread has ended (set at once without one)
         self._value: _Index = None
-        self._failed = False
-        if at_once:
-            self._value = make()
-            self._done.set()
+        if background:
+            threading.Thread(target=self._run, args=(make,), daemon=True).start()
         else:
-            threading.Thread(target=self._run, daemon=True).start()
+            self._done.set()
 
-    def _run(self) -> None:
+    def _run(self, make: Callable[[], _Index]) -> None:
         try:
-            self._value = self._make()
+            self._value = make()
+            self._make = None  # made: what it needed can go
         except Exception:
             log.exception("the second look could not be prepared")
-            self._failed = True
         finally:
             self._done.set()
 
     def get(self) -> _Index:
         self._done.wait()
-        if self._failed:
-            self._value = self._make()  # raises again if it still cannot be made
-            self._failed = False
+        with self._lock:
+            if self._make is not None:
+                self._value = self._make()  # raises again if it still cannot be made
+                self._make = None
         return self._value
 
 

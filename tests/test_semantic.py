@@ -283,6 +283,32 @@ def test_a_prepared_build_answers_at_once_and_the_second_look_once_ready(
     assert events == ["encoder loaded"] and second == [expected]
 
 
+def test_without_prepare_the_meaning_index_is_made_by_the_first_question_needing_it(
+    explainer: Explainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ask` and `eval` build without `prepare`: the meaning vectors are read (and texts
+    the files lack encoded) only when a question needs the second look, once, and that
+    question gets the answer an index made at once gives."""
+    explainer.matcher.prepare()  # the reference's index, made before counting
+    made: list[int] = []
+    make = matcher_module._meaning_index
+
+    def counted(*args: object) -> semantic.MeaningIndex | None:
+        made.append(1)
+        return make(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher_module, "_meaning_index", counted)
+    matcher = build_matcher(explainer.knowledge)
+    settled = matcher.match("What is facial recognition?")  # by the first look
+    assert settled.topic_id == "facial-recognition" and made == []
+    monkeypatch.setattr(decision, "FIRST_LOOK", replace(decision.FIRST_LOOK, answer_at=1.01))
+    expected = explainer.matcher.match(GERMAN_IN_OTHER_WORDS)
+    assert matcher.match(GERMAN_IN_OTHER_WORDS) == expected and made == [1]
+    assert matcher.match(GERMAN_IN_OTHER_WORDS) == expected
+    matcher.prepare()
+    assert made == [1]
+
+
 def test_a_second_look_that_failed_in_its_thread_is_made_once_by_the_next_question() -> None:
     made: list[int] = []
 

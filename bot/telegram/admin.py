@@ -23,18 +23,24 @@ SHARED_FILES = ("topics.yaml", "links.yaml")
 LISTED_CHARS = 3000  # escaped, the list stays well under Telegram's 4,096 characters
 
 
+def _load_ready(svc: Services) -> Explainer:
+    """The knowledge and catalogs loaded again, with the second look's meaning index made
+    here, in the reload's thread, not by the first question that needs it (in the event
+    loop, holding every chat)."""
+    fresh = Explainer.load(
+        svc.settings.knowledge_dir, svc.settings.locales_dir, svc.settings.cache_dir
+    )
+    fresh.matcher.prepare()
+    return fresh
+
+
 async def reload_explainer(svc: Services) -> list[str]:
     """Load knowledge and catalogs again; on any error keep serving the old ones.
 
     Returns the problems (empty when the new version is live).
     """
     try:
-        fresh = await asyncio.to_thread(
-            Explainer.load,
-            svc.settings.knowledge_dir,
-            svc.settings.locales_dir,
-            svc.settings.cache_dir,
-        )
+        fresh = await asyncio.to_thread(_load_ready, svc)
     except DataError as exc:
         problems = [str(p) for p in exc.errors]
         # the first few only: a file full of problems must not make a huge log record
