@@ -115,3 +115,32 @@ def test_a_way_of_asking_as_written_is_answered_whatever_the_probability() -> No
     exact = Signals(confidence=0.0, lexical=decision.EXACT, margin=-3.0, agrees=False)
     assert decision.probability(exact) < decision.FIRST_LOOK.answer_at
     assert decision.should_answer(exact)
+
+
+def test_the_fit_chooses_the_thresholds_that_answer_most_within_the_limits() -> None:
+    pytest.importorskip("sklearn")
+    from benchmarks import fit_decision
+    from bot.matcher import Match
+
+    def looked(best: str, meaning: float | None = None) -> Match:
+        signals = Signals(confidence=0.5, lexical=0.5, margin=0.5, agrees=True, meaning=meaning)
+        return Match(None, 50.0, "en", (), ((best, 50.0, "en"),), signals=signals)
+
+    scored = [  # what each look would rank first, for three in-scope questions and one not
+        fit_decision.Scored(("a",), looked("a"), looked("a", 0.5), True, 0),
+        fit_decision.Scored(("b",), looked("x"), looked("b", 0.5), True, 0),
+        fit_decision.Scored((None,), looked("x"), looked("y", 0.5), True, 0),
+        fit_decision.Scored(("c",), looked("c"), looked("c", 0.5), True, 0),
+    ]
+    names = ("confidence",)
+
+    def chances(*values: float) -> dict[int, float]:
+        return dict(enumerate(values))
+
+    first = fit_decision.Fitted(names, (1.0,), 0.0, chances(0.9, 0.6, 0.5, 0.45))
+    second = fit_decision.Fitted(names, (1.0,), 0.0, chances(0.9, 0.7, 0.55, 0.5))
+    at, figures = fit_decision.choose_thresholds(scored, first, second, frozenset())
+    # the first look must not answer "b" wrongly (0.6), the second must decline the off-topic
+    # question (0.55), so "c" (0.45, then 0.5) stays unanswered: the lowest such pair wins
+    assert at == (0.65, 0.6)
+    assert figures == "answered right 66.7%, wrong 0.0%, off-topic declined 100.0%"
