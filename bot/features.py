@@ -245,12 +245,16 @@ class _GramCounts:
 
     def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> list[SparseRow]:
         """Each text's row, given each n-gram's `column` (-1: none) and the `idf`."""
-        block_of = np.repeat(np.arange(len(self.blocks) - 1), np.diff(self.blocks))
-        known = column[self.grams] >= 0
-        cols = column[self.grams][known]
-        block_of = block_of[known]
+        # Temporaries of one entry per n-gram of every text (over two million for the
+        # shipped knowledge) are int32 and freed as soon as used: the peak RSS of a start
+        # is reached here.
+        block_of = np.repeat(np.arange(len(self.blocks) - 1, dtype=np.int32), np.diff(self.blocks))
+        cols = column[self.grams]
+        known = cols >= 0
+        cols, block_of = cols[known], block_of[known]
         values = self.counts[known] * idf[cols]
-        bounds = np.searchsorted(block_of, np.arange(len(self.blocks)))
+        del known
+        bounds = np.searchsorted(block_of, np.arange(len(self.blocks), dtype=np.int32))
         lengths = np.zeros(len(self.blocks) - 1, dtype=np.float32)
         for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
             if end > start:
@@ -258,8 +262,12 @@ class _GramCounts:
                 lengths[k] = part.dot(part)
         values /= np.repeat(np.sqrt(lengths), np.diff(bounds))
         # within each text, by column: one sort of (text, column), unique pairs
-        text_of = block_of // 2
-        order = np.argsort(text_of.astype(np.int64) * (len(idf) + 1) + cols)
+        key = (block_of // 2).astype(np.int64)
+        del block_of
+        key *= len(idf) + 1
+        key += cols
+        order = np.argsort(key)
+        del key
         starts = bounds[::2].tolist()
         cols, values = cols[order], values[order]
         return [
