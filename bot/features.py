@@ -366,9 +366,10 @@ def _distinct(
     if int(text_of[-1] + 1) * n_grams * n < 2**62:
         # one sort of plain numbers: a group, then its positions in order
         group *= n
-        group += np.arange(n)
+        group += np.arange(n, dtype=np.int32)
         group.sort()
-        position = group % n
+        # the positions fit in int32: half the memory at the peak of a start
+        position = np.remainder(group, n, out=np.empty(n, dtype=np.int32), casting="unsafe")
         group //= n
     else:
         position = np.argsort(group, kind="stable")
