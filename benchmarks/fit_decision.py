@@ -28,7 +28,7 @@ import argparse
 import hashlib
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,7 +46,7 @@ from bot.decision import Look, Signals  # noqa: E402
 from bot.evaluate import DATA, HELD_OUT, read_set  # noqa: E402
 from bot.explainer import Explainer, build_matcher, ways_of_asking  # noqa: E402
 from bot.features import SparseRow, Vectorizer  # noqa: E402
-from bot.matcher import Match, Phrasing  # noqa: E402
+from bot.matcher import Match, Matcher, Phrasing  # noqa: E402
 
 C = 3.0  # the regressions' inverse regularisation
 TAU = 0.3
@@ -113,6 +113,17 @@ class Likeness:
         cosine = (self._unit_rows([self.vectorizer.row(text)]) @ self.matrix.T).toarray()[0]
         return set(np.nonzero(cosine >= tau)[0].tolist())
 
+    def matcher_without(
+        self, explainer: Explainer, texts: Iterable[str], tau: float
+    ) -> tuple[Matcher, int]:
+        """The matcher without every way of asking at least `tau` like one of `texts`, and
+        how many it left out."""
+        left_out: set[int] = set()
+        for text in texts:
+            left_out |= self.like(text, tau)
+        kept = [p for i, p in enumerate(self.phrasings) if i not in left_out]
+        return build_matcher(explainer.knowledge, kept), len(left_out)
+
     def _unit_rows(self, rows: Sequence[SparseRow]) -> sp.csr_matrix:
         indptr = np.cumsum([0, *(len(r.columns) for r in rows)])
         columns = np.concatenate([r.columns for r in rows])
@@ -137,11 +148,7 @@ def score_as_strangers(
     scored = []
     for fold in range(FOLDS):
         mine = [(item, real) for item, real in items if fold_of(item) == fold]
-        left_out: set[int] = set()
-        for item, _ in mine:
-            left_out |= likeness.like(item["text"], tau)
-        kept = [p for i, p in enumerate(likeness.phrasings) if i not in left_out]
-        matcher = build_matcher(explainer.knowledge, kept)
+        matcher, _ = likeness.matcher_without(explainer, (item["text"] for item, _ in mine), tau)
         matcher.prepare()
         for item, real in mine:
             first, second = matcher.looks(item["text"])

@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.fit_decision import TAU, Likeness  # noqa: E402
 from bot.evaluate import DATA, figures, judge, read_set, shares  # noqa: E402
-from bot.explainer import Explainer, build_matcher, ways_of_asking  # noqa: E402
+from bot.explainer import Explainer, ways_of_asking  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 
 SHOWN = ("in_scope_right", "first_right", "wrong_answers", "out_of_scope_declined")
@@ -44,13 +44,8 @@ def stranger_matcher(
 ) -> tuple[Matcher, int]:
     """The matcher without the ways of asking at least `tau` like any of `questions`; how
     many it left out."""
-    phrasings = ways_of_asking(explainer.knowledge)
-    likeness = Likeness(phrasings)
-    left_out: set[int] = set()
-    for row in questions:
-        left_out |= likeness.like(row["text"], tau)
-    kept = [p for i, p in enumerate(phrasings) if i not in left_out]
-    return build_matcher(explainer.knowledge, kept), len(left_out)
+    likeness = Likeness(ways_of_asking(explainer.knowledge))
+    return likeness.matcher_without(explainer, (row["text"] for row in questions), tau)
 
 
 def line(explainer: Explainer, rows: list[dict], matcher: Matcher | None = None) -> str:

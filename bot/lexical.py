@@ -192,10 +192,6 @@ class LexicalIndex:
             phrasings_before += len(index.phrasings)
             slots_before += len(index.topics)
         self._layout = _Layout.of(list(self._indexes.values()))
-        # The stems of the knowledge's ~16,000 words (each in its language) served the build
-        # and are in the index now: questions make their own, fewer, as they come (the
-        # running bot's RSS after the speed benchmark's questions: -1.3 MB).
-        term.cache_clear()
         # question word -> how each language reads it (by position), remembered: words
         # repeat a lot, and each is read in every language for every question
         self._words: dict[str, tuple[_Reading, ...]] = {}
@@ -328,13 +324,17 @@ def _build(
     context_terms: dict[str, set[str]] = defaultdict(set)
     phrasings: list[tuple[str, dict[str, int]]] = []
     split = {item.text: words(item.text) for item in (*items, *context)}  # split once
+    # each distinct word once, in the order of first occurrence (which decides the order
+    # of `surface`'s keys below), stemmed once
+    distinct = dict.fromkeys(w for item in (*items, *context) for w in split[item.text])
+    stem = {word: term(word, lang) for word in distinct}
     for item in items:
-        counted = Counter([term(word, lang) for word in split[item.text]])
+        counted = Counter([stem[word] for word in split[item.text]])
         if counted:
             phrasings.append((item.topic_id, dict(counted)))
             topic_terms[item.topic_id].update(counted)
     for item in context:
-        context_terms[item.topic_id].update([term(word, lang) for word in split[item.text]])
+        context_terms[item.topic_id].update([stem[word] for word in split[item.text]])
     df: dict[str, int] = defaultdict(int)
     for topic in set(topic_terms) | set(context_terms):
         for found in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
@@ -343,10 +343,7 @@ def _build(
     # a term is a function word's only when every word it comes from is a function word
     only_function: dict[str, bool] = {}
     surface: dict[str, str] = {}  # a word as written (accents stripped) -> its term
-    # each distinct word once, in the order of first occurrence, which is all that
-    # decides these two dicts (and the order of their keys)
-    for word in dict.fromkeys(w for item in (*items, *context) for w in split[item.text]):
-        found = term(word, lang)
+    for word, found in stem.items():
         only_function[found] = only_function.get(found, True) and word in function_words
         surface.setdefault(strip_accents(word), found)
     stops = frozenset(found for found, only in only_function.items() if only)

@@ -240,11 +240,19 @@ class Matcher:
             return Match(None, 0.0, None), None
         known = self._lexical.known_words(question)  # for steps 3, 4 and 6, made once
         verdict = self._decided(question, evidence, known)
-        if verdict.topic_id is not None or not self._second_looks or verdict.signals is None:
-            return verdict, evidence  # answered, no encoder, or declined for unknown words
-        if not _encoder_reads(languages, verdict.lang):
+        if verdict.topic_id is not None or not self._looks_again(verdict, languages):
             return verdict, evidence
         return self._second_look(question, evidence, known)
+
+    def _looks_again(self, first: Match, languages: Iterable[str] | None) -> bool:
+        """Whether step 6 can weigh a question the first look decided so: the knowledge
+        has a second look, the first look weighed it (it was not declined for unknown
+        words), and it is in a language the encoder reads."""
+        return (
+            self._second_looks
+            and first.signals is not None
+            and _encoder_reads(languages, first.lang)
+        )
 
     def _decided(self, question: str, evidence: _Evidence, known: Mapping[str, int]) -> Match:
         """Steps 3-5 on `evidence`: rank, find the language, decide."""
@@ -260,7 +268,7 @@ class Matcher:
             return None, None
         known = self._lexical.known_words(question)
         first = self._decided(question, evidence, known)
-        if not self._second_looks or first.signals is None or not _encoder_reads(None, first.lang):
+        if not self._looks_again(first, None):
             return first, None
         return first, self._second_look(question, evidence, known)[0]
 

@@ -78,9 +78,10 @@ def terms(text: str, lang: str) -> list[str]:
     return [term(word, lang) for word in words(text)]
 
 
-@lru_cache(maxsize=100_000)
 def term(word: str, lang: str) -> str:
-    """One lower-cased word as a comparable term (cached: words repeat a lot)."""
+    """One lower-cased word as a comparable term. Not cached here: the lexical index
+    stems each distinct word of the knowledge once when it is built, and remembers
+    how it reads the words of recent questions (`bot.lexical`)."""
     return strip_accents(stemmer_for(lang)(word))
 
 
