@@ -88,10 +88,14 @@ def visit_orders(keys: Sequence[str]) -> list[list[int]]:
 
 
 def _order(keys: Sequence[str], epoch: int) -> list[int]:
-    digests = [
-        hashlib.blake2b(f"{epoch}\x00{key}".encode(), digest_size=8).digest() for key in keys
-    ]
-    return sorted(range(len(keys)), key=lambda i: (digests[i], i))
+    """The texts' places sorted by the 8-byte digest of the pass number and the text (ties
+    by place): the digests read as big-endian numbers compare as their bytes do."""
+    prefix = f"{epoch}\x00".encode()
+    digests = b"".join(
+        hashlib.blake2b(prefix + key.encode(), digest_size=8).digest() for key in keys
+    )
+    order: list[int] = np.argsort(np.frombuffer(digests, dtype=">u8"), kind="stable").tolist()
+    return order
 
 
 def _dual_descent(
@@ -111,16 +115,21 @@ def _dual_descent(
     `weights[cols] += ...` does): the same arithmetic, to the last bit.
     Alphas start as one shared zero row, never written to: each step stores a new one."""
     diagonal_of = _diagonals(labels, n_classes)  # row `label`: the dual's diagonal terms
-    diagonal32_of = diagonal_of.astype(np.float32)
+    diagonal32_of = list(diagonal_of.astype(np.float32))
     bias = weights.shape[0] - 1
     columns = [np.append(r.columns, bias).astype(np.intp) for r in rows]
     values = [np.append(r.values, 1.0).astype(np.float32) for r in rows]
-    squares = [float(v @ v) for v in values]
+    # per text, the curvature of each class's step, as float32: computed once, not per pass
+    squares = np.array([float(v @ v) for v in values], dtype=np.float64).reshape(-1, 1)
+    curvature = list((diagonal_of[np.asarray(labels, dtype=np.intp)] + squares).astype(np.float32))
+    del squares
     as_column = [v[:, np.newaxis] for v in values]
-    # row `label`: -1 for every class but the label, +1 for it (the sign y); and -y
+    # row `label`: -1 for every class but the label, +1 for it (the sign y); and -y. Rows,
+    # like the diagonals', are a list's items: indexing an array makes a view per step
     y_of = np.full((n_classes, n_classes), -1.0, dtype=np.float32)
     np.fill_diagonal(y_of, 1.0)
-    minus_y_of = -y_of
+    minus_y_of = list(-y_of)
+    y_rows = list(y_of)
     alphas: list[FloatArray] = [np.zeros(n_classes, dtype=np.float32)] * len(rows)
     # each row of the weights as one opaque item, so that reading and writing a text's
     # rows is numpy's fast 1-D gather and scatter (about three times faster than
@@ -128,17 +137,17 @@ def _dual_descent(
     as_items = weights.view(np.dtype((np.void, weights.itemsize * n_classes))).reshape(-1)
     for order in orders:
         for i in order:
-            alpha, label = alphas[i], labels[i]
-            items = as_items.take(columns[i])
+            alpha, label, text_columns = alphas[i], labels[i], columns[i]
+            items = as_items.take(text_columns)
             block = items.view(np.float32).reshape(-1, n_classes)  # the text's rows
-            gradient = (values[i] @ block) * y_of[label]  # y * score
+            gradient = (values[i] @ block) * y_rows[label]  # y * score
             gradient -= 1.0
             gradient += diagonal32_of[label] * alpha
-            gradient /= (diagonal_of[label] + squares[i]).astype(np.float32)  # curvature
+            gradient /= curvature[i]
             updated = np.maximum(np.subtract(alpha, gradient, out=gradient), 0.0, out=gradient)
             alphas[i] = updated
             block += as_column[i] * ((alpha - updated) * minus_y_of[label])
-            as_items[columns[i]] = items
+            as_items[text_columns] = items
 
 
 def _diagonals(labels: Sequence[int], n_classes: int) -> npt.NDArray[np.float64]:

@@ -201,10 +201,14 @@ class _GramCounts:
     and the bulk rows must equal `Vectorizer.row`'s to the last bit."""
 
     names: list[str]  # n-gram number -> the n-gram
-    grams: npt.NDArray[np.intp]
+    grams: npt.NDArray[np.int32]
     counts: npt.NDArray[np.float32]
     blocks: npt.NDArray[np.intp]
     texts: int
+    # the entries (places in `grams`) text after text, each text's by n-gram number: its
+    # character block's, then its word block's (every "c " n-gram sorts before every "w "
+    # one), each block's as `_distinct`'s sort left them
+    by_number: npt.NDArray[np.int32]
 
     @classmethod
     def of(cls, texts: Iterable[str], chars: bool) -> _GramCounts:
@@ -228,19 +232,20 @@ class _GramCounts:
         rank[order] = np.arange(len(names), dtype=np.int32)
         # one block at a time, its raw sequence dropped as soon as it is counted: the
         # character block of the shipped knowledge is three quarters of a million pieces
-        distinct = [_distinct(rank[word_grams], word_text, len(names))]
+        distinct: list[_Distinct | None] = [_distinct(rank[word_grams], word_text, len(names))]
         del word_grams, word_text
         if pieces is not None:
             char_grams, char_text = pieces.sequence(rank, token, text_of)
             distinct.append(_distinct(char_grams, char_text, len(names)))
             del char_grams, char_text
-        grams, counts, blocks = _interleave(distinct, len(lengths))
+        grams, counts, blocks, by_number = _interleave(distinct, len(lengths))
         return cls(
             names=[names[i] for i in order],
             grams=grams,
             counts=counts.astype(np.float32),
             blocks=blocks,
             texts=len(lengths),
+            by_number=by_number,
         )
 
     def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> list[SparseRow]:
@@ -253,7 +258,6 @@ class _GramCounts:
         known = cols >= 0
         cols, block_of = cols[known], block_of[known]
         values = self.counts[known] * idf[cols]
-        del known
         bounds = np.searchsorted(block_of, np.arange(len(self.blocks), dtype=np.int32))
         lengths = np.zeros(len(self.blocks) - 1, dtype=np.float32)
         for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
@@ -261,13 +265,13 @@ class _GramCounts:
                 part = values[start:end]
                 lengths[k] = part.dot(part)
         values /= np.repeat(np.sqrt(lengths), np.diff(bounds))
-        # within each text, by column: one sort of (text, column), unique pairs
-        key = (block_of // 2).astype(np.int64)
         del block_of
-        key *= len(idf) + 1
-        key += cols
-        order = np.argsort(key)
-        del key
+        # within each text, by column: columns are numbered in the n-grams' order, so
+        # `by_number` without the entries that have no column (no sort needed)
+        place = np.cumsum(known, dtype=np.int32)  # an entry's place among the known, + 1
+        place -= 1
+        order = place[self.by_number[known[self.by_number]]]
+        del known, place
         starts = bounds[::2].tolist()
         cols, values = cols[order], values[order]
         return [
@@ -352,15 +356,21 @@ def _char_pieces(words: list[str], first: int) -> _CharPieces:
     return _CharPieces(names, _numbered(pieces, names) + first, np.asarray(count, dtype=np.int64))
 
 
+_Distinct = tuple[
+    npt.NDArray[np.integer], npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.int32]
+]
+
+
 def _distinct(
     grams: npt.NDArray[np.integer], text_of: npt.NDArray[np.int32], n_grams: int
-) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+) -> _Distinct:
     """Each text's distinct n-grams in the order of their first occurrence (what a
-    Counter keeps), how often each occurs, and their texts. In place where it can be:
-    the arrays are as long as all the texts' n-grams together."""
+    Counter keeps), how often each occurs, their texts, and the order that sorts them
+    by (text, n-gram) (places in the first three). In place where it can be: the
+    arrays are as long as all the texts' n-grams together."""
     n = len(grams)
     if n == 0:
-        return grams, np.zeros(0, dtype=np.int32), text_of
+        return grams, np.zeros(0, dtype=np.int32), text_of, np.zeros(0, dtype=np.int32)
     group = text_of.astype(np.int64) * n_grams
     group += grams
     if int(text_of[-1] + 1) * n_grams * n < 2**62:
@@ -376,32 +386,59 @@ def _distinct(
         group = group[position]
     starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
     del group
-    count = np.zeros(n, dtype=np.int32)
-    count[position[starts]] = np.diff(np.append(starts, n))
+    first = position[starts]  # each distinct n-gram's first place, by (text, n-gram)
     del position
+    count = np.zeros(n, dtype=np.int32)
+    count[first] = np.diff(np.append(starts, n))
     keep = count > 0
-    return grams[keep], count[keep], text_of[keep]
+    place = np.cumsum(keep, dtype=np.int32)  # a place's among the kept, + 1
+    place -= 1
+    by_number = place[first]
+    del place, first
+    return grams[keep], count[keep], text_of[keep], by_number
 
 
 def _interleave(
-    blocks: list[tuple[npt.NDArray[np.integer], npt.NDArray[np.int32], npt.NDArray[np.int32]]],
-    n_texts: int,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int32], npt.NDArray[np.intp]]:
-    """The blocks' distinct n-grams laid out text after text, block after block, and
-    where each (text, block) starts (two blocks a text, the second empty without
-    characters)."""
+    blocks: list[_Distinct | None], n_texts: int
+) -> tuple[
+    npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.intp], npt.NDArray[np.int32]
+]:
+    """The blocks' distinct n-grams laid out text after text, block after block, where
+    each (text, block) starts (two blocks a text, the second empty without
+    characters), and the order that sorts each text's n-grams by number: its character
+    block's sorted, then its word block's (`_GramCounts.by_number`). `blocks` is
+    emptied on the way. Places are int32: these arrays are as long as all the texts'
+    n-grams, and this is where a start's memory peaks."""
     sizes = np.zeros((n_texts, 2), dtype=np.int64)
-    for b, (_, _, text_of) in enumerate(blocks):
-        sizes[:, b] = np.bincount(text_of, minlength=n_texts)
+    for b, block in enumerate(blocks):
+        assert block is not None
+        sizes[:, b] = np.bincount(block[2], minlength=n_texts)
     bounds = np.concatenate(([0], np.cumsum(sizes.reshape(-1))))
-    grams = np.empty(int(bounds[-1]), dtype=np.intp)
+    grams = np.empty(int(bounds[-1]), dtype=np.int32)  # n-gram numbers fit in int32
     counts = np.empty(int(bounds[-1]), dtype=np.int32)
-    for b, (block_grams, block_counts, text_of) in enumerate(blocks):
-        text_start = np.cumsum(sizes[:, b]) - sizes[:, b]
-        at = bounds[2 * text_of + b] + np.arange(len(text_of)) - text_start[text_of]
+    by_number = np.empty(int(bounds[-1]), dtype=np.int32)
+    text_first = bounds[:-1:2]  # where each text starts
+    for b in range(len(blocks)):
+        block, blocks[b] = blocks[b], None  # each block's arrays freed once laid out
+        assert block is not None
+        block_grams, block_counts, text_of, sorted_order = block
+        del block
+        text_start = np.cumsum(sizes[:, b]) - sizes[:, b]  # a text's first in the block
+        # an n-gram's place: its text's block's start + its own place in that block
+        at = np.arange(len(text_of), dtype=np.int32)
+        at += (bounds[2 * np.arange(n_texts) + b] - text_start).astype(np.int32)[text_of]
         grams[at] = block_grams
         counts[at] = block_counts
-    return grams, counts, bounds.astype(np.intp)
+        del block_grams, block_counts
+        # sorted, a text's character pieces come first, then its words
+        ahead = text_first + sizes[:, 1] if b == 0 else text_first
+        texts = text_of[sorted_order]
+        into = np.arange(len(texts), dtype=np.int32)
+        into += (ahead - text_start).astype(np.int32)[texts]
+        del texts
+        by_number[into] = at[sorted_order]
+        del at, into
+    return grams, counts, bounds.astype(np.intp), by_number
 
 
 def readable(gram: str) -> str:
