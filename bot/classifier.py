@@ -117,8 +117,10 @@ def _dual_descent(
     diagonal_of = _diagonals(labels, n_classes)  # row `label`: the dual's diagonal terms
     diagonal32_of = list(diagonal_of.astype(np.float32))
     bias = weights.shape[0] - 1
-    columns = [np.append(r.columns, bias).astype(np.intp) for r in rows]
-    values = [np.append(r.values, 1.0).astype(np.float32) for r in rows]
+    # each text's columns and values with the bias's (column `bias`, value 1) after them
+    bias_column, one = np.array([bias], dtype=np.intp), np.ones(1, dtype=np.float32)
+    columns = [np.concatenate((r.columns, bias_column), dtype=np.intp) for r in rows]
+    values = [np.concatenate((r.values, one), dtype=np.float32) for r in rows]
     # per text, the curvature of each class's step, as float32: computed once, not per pass
     squares = np.array([float(v @ v) for v in values], dtype=np.float64).reshape(-1, 1)
     curvature = list((diagonal_of[np.asarray(labels, dtype=np.intp)] + squares).astype(np.float32))
