@@ -188,17 +188,22 @@ class Matcher:
             memory.own_pages_for_large()  # the bot's process, from its start on
         items = [p for p in phrasings if p.text.strip()]
         context = list(context)
+        self._second_looks = _has_meaning(items)
+        table = None
+        if prepare and self._second_looks:  # the encoder's table, written while it trains
+            table = threading.Thread(target=semantic.write_table, args=(cache_dir,), daemon=True)
         self._lexical = LexicalIndex(items, context, function_words)
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
         self._slots = self._lexical.slots(self._topics)
         examples = [*items, *answer_sentences(context, listed)]
-        self._vectorizer, self._model = _trained(examples, self._topics, cache_dir)
+        self._vectorizer, self._model = _trained(
+            examples, self._topics, cache_dir, fitted=table.start if table else None
+        )
         self._cache_dir = cache_dir
-        self._second_looks = _has_meaning(items)
-        if prepare and self._second_looks:  # answering from here on; the second look later
-            self._meaning_later = _Later(lambda: self._ready(items))
+        if table is not None:  # answering from here on; the second look later
+            self._meaning_later = _Later(lambda: self._ready(items, table))
         else:
             self._meaning_later = _Later(
                 lambda: _meaning_index(items, self._topics, cache_dir), background=False
@@ -222,10 +227,14 @@ class Matcher:
         while a `prepare=True` build still makes them."""
         return self._meaning_later.get()
 
-    def _ready(self, items: Sequence[Phrasing]) -> semantic.MeaningIndex | None:
+    def _ready(
+        self, items: Sequence[Phrasing], table: threading.Thread
+    ) -> semantic.MeaningIndex | None:
         """The meaning index, and the encoder loaded: what the second look needs (run in
-        the background by a `prepare=True` build)."""
+        the background by a `prepare=True` build, once `table` has written the encoder's
+        table file, if it had to: encoding what the vector files lack loads the encoder)."""
         started = time.perf_counter()
+        table.join()
         index = _meaning_index(items, self._topics, self._cache_dir)
         semantic.load(self._cache_dir)
         log.info("second look ready %.1f s after the first look", time.perf_counter() - started)
@@ -370,10 +379,15 @@ class Matcher:
 
 
 def _trained(
-    examples: Sequence[Phrasing], topics: Sequence[str], cache_dir: Path | None
+    examples: Sequence[Phrasing],
+    topics: Sequence[str],
+    cache_dir: Path | None,
+    fitted: Callable[[], None] | None = None,
 ) -> tuple[Vectorizer, LinearModel]:
     """The vectorizer and model trained on `examples` (label: the topic's place in
-    `topics`): from the cache in `cache_dir` when it has them, else trained and kept."""
+    `topics`): from the cache in `cache_dir` when it has them, else trained and kept.
+    `fitted` is called once the vectorizer is (read or) fitted: the classifier's training
+    then needs little memory besides what it has, and one core."""
     max_columns = MAX_WEIGHTS // max(len(topics), 1)
     chars = len(examples) * len(topics) <= MAX_CHAR_WORK
     key = None
@@ -384,10 +398,14 @@ def _trained(
     if cache_dir is not None and key is not None:
         cached = modelcache.load(cache_dir, key, len(topics), chars)
         if cached is not None:
+            if fitted is not None:
+                fitted()
             return cached
     vectorizer, rows = Vectorizer.fit(
         (p.text for p in examples), max_columns=max_columns, chars=chars
     )
+    if fitted is not None:
+        fitted()
     number = {topic: i for i, topic in enumerate(topics)}
     model = LinearModel(
         rows,

