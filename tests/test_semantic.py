@@ -4,7 +4,9 @@ not settle (bot/semantic.py, step 6 of bot/matcher.py)."""
 from __future__ import annotations
 
 import os
+import struct
 import threading
+from array import array
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -190,6 +192,18 @@ def test_the_tokenizer_is_built_as_the_package_builds_it() -> None:
     texts = [p.text for p in ways_of_asking(load_knowledge(KNOWLEDGE_DIR))][::7]
     texts += ["Darf die Polizei mein Gesicht scannen? ¿Y en España?", "ǅ ﬁ ①  x\u0301"]
     assert fast.encode(texts) == own.encode(texts)
+
+
+def test_the_pieces_are_read_as_written_or_left_to_the_packages_reading() -> None:
+    def piece(text: bytes, score: float) -> bytes:
+        body = b"\x0a" + bytes([len(text)]) + text + b"\x15" + struct.pack("<f", score)
+        return b"\x0a" + bytes([len(body)]) + body
+
+    data = piece("▁über".encode(), -1.5) + piece(b"x", 0.25)
+    read = (["▁über", "x"], array("f", [-1.5, 0.25]), len(data))
+    assert semantic._pieces_and_scores(data) == read
+    for broken in (b"\xff", b"\x80", b"a\xc3"):  # not UTF-8: the package's reading says so
+        assert semantic._pieces_and_scores(piece(broken, 0.0)) is None
 
 
 def _sp_model() -> Path:
