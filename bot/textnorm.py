@@ -69,7 +69,10 @@ def stemmer_for(lang: str) -> Callable[[str], str]:
     algorithm = _SNOWBALL.get(lang.split("_")[0].split("-")[0].lower())
     if algorithm is None:
         return lambda word: word
-    stem: Callable[[str], str] = snowballstemmer.stemmer(algorithm).stemWord
+    stemmer = snowballstemmer.stemmer(algorithm)
+    if hasattr(stemmer, "maxCacheSize"):  # PyStemmer's own cache of 10,000 words: the
+        stemmer.maxCacheSize = 0  # lexical index remembers its readings itself (~2-4 MB)
+    stem: Callable[[str], str] = stemmer.stemWord
     return stem
 
 
