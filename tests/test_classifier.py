@@ -9,7 +9,15 @@ from bot import classifier
 from bot.classifier import LinearModel, visit_orders
 from bot.evaluate import DATA, read_set
 from bot.explainer import Explainer, build_matcher, ways_of_asking
-from bot.features import SparseRow, Vectorizer, char_grams, folded_words, readable, word_grams
+from bot.features import (
+    Columns,
+    SparseRow,
+    Vectorizer,
+    char_grams,
+    folded_words,
+    readable,
+    word_grams,
+)
 from bot.matcher import Phrasing
 
 TRAIN = [
@@ -175,3 +183,18 @@ def test_one_more_way_of_asking_changes_no_unrelated_verdict() -> None:
         and "mithelfen" not in q.lower()
     ]
     assert changed == []
+
+
+def test_columns_are_the_sorted_grams_places_found_as_a_dict_finds_them() -> None:
+    vectorizer, _ = Vectorizer.fit(text for _, text in TRAIN)
+    grams = list(vectorizer.columns)
+    assert grams == sorted(grams) and len(vectorizer.columns) == vectorizer.size == len(grams)
+    as_dict = dict(zip(grams, range(len(grams)), strict=True))
+    for gram in [*grams, "w zzz", "c  a", "", "w", "\U0010ffff"]:
+        assert vectorizer.columns.get(gram) == as_dict.get(gram)
+        assert (gram in vectorizer.columns) == (gram in as_dict)
+    assert vectorizer.columns[grams[3]] == 3
+    with pytest.raises(KeyError):
+        vectorizer.columns["w zzz"]
+    with pytest.raises(ValueError):  # a damaged cache file's n-grams: trained again
+        Columns(["w b", "w a"])
