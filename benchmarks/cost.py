@@ -1,14 +1,11 @@
 """What the matcher costs to start: `python -m bot ask` cold, and scikit-learn's import.
 
 `python -m bot ask` is a fresh interpreter that loads the knowledge and builds the
-matcher, measured three ways, the runs interleaved so that all see the same load:
+matcher, measured two ways, the runs interleaved so that both see the same load:
 
-- `model_trained`: its model cache (`bot.modelcache`) is an empty directory and the
-  package's model (`modelcache.SEED`) is left out, as at the first start after the
-  knowledge or the code changed: it trains the model and writes the cache. This is
-  `ask_cold_start_s`, the figure the goal is about.
-- `model_shipped`: an empty cache directory, as at the first start after installing:
-  the package's model of the shipped knowledge is read (`ask_cold_start_first_s`).
+- `model_trained`: its model cache (`bot.modelcache`) is an empty directory, as at
+  the first start after the knowledge or the code changed: it trains the model and
+  writes the cache. This is `ask_cold_start_s`, the figure the goal is about.
 - `model_cached`: the cache holds the model for this knowledge, as at every later
   start: `ask_cold_start_cached_s`.
 
@@ -54,20 +51,10 @@ def run() -> dict[str, Any]:
     return out
 
 
-# `python -m bot ask QUESTION` without the package's model (as after a change)
-ASK_TRAINED = (
-    "import sys; from pathlib import Path; from bot import modelcache;"
-    "modelcache.SEED = Path(sys.argv[1]) / 'no-model-seed.npz';"
-    "from bot.cli import main; sys.exit(main(['ask', sys.argv[2]]))"
-)
-
-
 def ask_cold_start(runs: int = RUNS) -> dict[str, Any]:
-    """`python -m bot ask` with the model trained (empty cache, no package model), read
-    from the package (empty cache) and cached."""
+    """`python -m bot ask` with the model trained (empty cache) and with it cached."""
     ask = [sys.executable, "-m", "bot", "ask", QUESTION]
     trained: list[dict[str, float]] = []
-    shipped: list[dict[str, float]] = []
     cached: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bot-cost-") as scratch:
         warm = str(Path(scratch) / "warm")
@@ -75,23 +62,13 @@ def ask_cold_start(runs: int = RUNS) -> dict[str, Any]:
             return {"ask_cold_start_s": None, "ask_cold_start_cached_s": None}
         for i in range(runs):
             cold = str(Path(scratch) / f"cold-{i}")  # a new, empty directory each time
-            first = str(Path(scratch) / f"first-{i}")
-            for figures, command, cache in (
-                (trained, [sys.executable, "-c", ASK_TRAINED, scratch, QUESTION], cold),
-                (shipped, ask, first),
-                (cached, ask, warm),
-            ):
-                measured = _child(command, {"BOT_CACHE_DIR": cache})
+            for figures, cache in ((trained, cold), (cached, warm)):
+                measured = _child(ask, {"BOT_CACHE_DIR": cache})
                 if measured is not None:
                     figures.append(measured)
-    summary = {
-        "model_trained": _medians(trained),
-        "model_shipped": _medians(shipped),
-        "model_cached": _medians(cached),
-    }
+    summary = {"model_trained": _medians(trained), "model_cached": _medians(cached)}
     return {
         "ask_cold_start_s": summary["model_trained"].get("wall_s"),
-        "ask_cold_start_first_s": summary["model_shipped"].get("wall_s"),
         "ask_cold_start_cached_s": summary["model_cached"].get("wall_s"),
         "ask_cold_start": {**summary, "runs": runs, "question": QUESTION},
     }

@@ -111,7 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "xsid": lambda: xsid.run(args.data, args.quick),
         "speed": lambda: {
             "shipped": speed.run("shipped", 100 if args.quick else 400, args.data),
-            "shipped_trained": speed.run("shipped-trained", 100 if args.quick else 400, args.data),
             "large": speed.run("large", 150 if args.quick else 1000, args.data),
             **({} if args.quick else {"large_load": speed.run("large-load", 0, args.data)}),
         },
@@ -315,9 +314,6 @@ def table(r: dict[str, Any]) -> str:
         if "ask_cold_start" in c:  # results written before the model cache lack these
             detail = c["ask_cold_start"]
             row("  ... CPU s", detail["model_trained"].get("cpu_s"), None, ".2f")
-            if "model_shipped" in detail:  # results from before the package's model lack it
-                first = c["ask_cold_start_first_s"]
-                row("  ... first start, the package's model s", first, None, ".2f")
             cached = c["ask_cold_start_cached_s"]
             row("  ... with the model cached s", cached, None, ".2f", "<= 2 s")
             row(
@@ -436,12 +432,6 @@ def table(r: dict[str, Any]) -> str:
             row("  ... second look ready s", speed["shipped"]["ready_s"], None, ".3f", "< 2 s")
             row("  ... CPU s", speed["shipped"]["ready_cpu_s"], None, ".3f")
         row("shipped: peak RSS MB", speed["shipped"]["peak_rss_mb"], None, ".0f", "<= 200")
-    if "shipped_trained" in speed and "error" not in speed["shipped_trained"]:
-        trained = speed["shipped_trained"]
-        row("shipped, model trained: build s (answering)", trained["build_s"], None, ".3f")
-        row("  ... CPU s", trained["build_cpu_s"], None, ".3f")
-        row("  ... second look ready s", trained["ready_s"], None, ".3f")
-        row("shipped, model trained: peak RSS MB", trained["peak_rss_mb"], None, ".0f")
     if "large_load" in speed and "error" not in speed["large_load"]:
         load = speed["large_load"]
         row(

@@ -9,9 +9,7 @@ own (see `rss_mb`).
   start does: `build_s` until it answers (the sentence encoder's table written while
   the model trains, the encoder then loading in a thread), `ready_s` until its second
   look is ready too (`Matcher.prepare` waits for the encoder); latency is measured
-  after that. The model is the package's (`bot.modelcache.SEED`, the shipped
-  knowledge's: a first start after installing), or trained in `shipped-trained` (a
-  first start after the knowledge or the code changed). Questions: the texts of the dev
+  after that. Questions: the texts of the dev
   set (`tests/data/dev.jsonl`) plus N phrasings of the knowledge with a typo (two neighbouring letters
   swapped in one word), picked with a seeded random.
 - `large`: a generated knowledge of 1,000 topics x 5 languages x 10
@@ -46,7 +44,6 @@ if __package__ in (None, ""):  # pragma: no cover - run as a file
 
 from benchmarks import metrics, synthetic
 from benchmarks.systems import baselines
-from bot import modelcache
 from bot.explainer import build_matcher
 from bot.knowledge import load_knowledge
 from bot.matcher import Matcher, Phrasing
@@ -124,11 +121,8 @@ def _status_mb(field: str) -> float | None:
     return None
 
 
-def shipped(n_questions: int, data_dir: Path, trained: bool = False) -> dict[str, Any]:
+def shipped(n_questions: int, data_dir: Path) -> dict[str, Any]:
     before = rss_mb()
-    cache = tempfile.TemporaryDirectory(prefix="bot-speed-cache-")
-    if trained:  # as after a change: the package's model is not this knowledge's
-        modelcache.SEED = Path(cache.name) / "no-model-seed.npz"
     for attempt in range(4):  # others may be saving knowledge files right now
         try:
             started = time.perf_counter()
@@ -146,6 +140,7 @@ def shipped(n_questions: int, data_dir: Path, trained: bool = False) -> dict[str
     # the package's seed or are encoded), and the encoder loading in the background
     # (`prepare=True`): the bot answers from `build_s` on, and its second look is ready
     # from `ready_s` on (`Matcher.prepare()` waits for it)
+    cache = tempfile.TemporaryDirectory(prefix="bot-speed-cache-")
     started, cpu = time.perf_counter(), time.process_time()
     matcher = build_matcher(kb, cache_dir=Path(cache.name), prepare=True)
     build_s, build_cpu_s = time.perf_counter() - started, time.process_time() - cpu
@@ -261,12 +256,12 @@ def large_load() -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=("shipped", "shipped-trained", "large", "large-load"))
+    parser.add_argument("case", choices=("shipped", "large", "large-load"))
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
     args = parser.parse_args(argv)
-    if args.case in ("shipped", "shipped-trained"):
-        result = shipped(args.questions, args.data, trained=args.case == "shipped-trained")
+    if args.case == "shipped":
+        result = shipped(args.questions, args.data)
     elif args.case == "large":
         result = large(args.questions)
     else:

@@ -60,7 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         count = semantic.write_seed([p.text for p in ways_of_asking(explainer.knowledge)])
         print(f"wrote the meaning vectors of {count} ways of asking to {semantic.SEED}")
-        print(f"wrote the trained model to {explainer.matcher.write_model_seed()}")
         return 0
     if args.command == "share":
         from bot.team_tools import run_share
@@ -100,8 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "meaning-seed",
         parents=[common],
-        help="store the ways of asking's meaning vectors and the trained model in the package"
-        " (maintainers)",
+        help="store the ways of asking's meaning vectors in the package (maintainers)",
     )
     chat.add_argument("--lang", default=None, help="your language, as Telegram would report it")
     run = sub.add_parser("run", help="run the Telegram bot (configured by environment variables)")

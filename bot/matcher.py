@@ -194,7 +194,7 @@ class Matcher:
         self._topics = order + sorted(listed - set(order))
         examples = [*items, *answer_sentences(context, listed)]
         early = prepare and self._second_looks  # the second look made in the background
-        self._vectorizer, self._model, self._key = _trained(
+        self._vectorizer, self._model = _trained(
             examples, self._topics, cache_dir, fitted=_table_writer(cache_dir) if early else None
         )
         del examples
@@ -219,13 +219,6 @@ class Matcher:
         loading a `prepare=True` build began in the background has ended."""
         if self._meaning is not None:
             semantic.load(self._cache_dir)
-
-    def write_model_seed(self) -> Path:
-        """Store this matcher's trained model as the package's (`modelcache.SEED`), which
-        a start with the same knowledge and code then reads instead of training."""
-        if self._key is None:
-            raise OSError("the training code cannot be read: no key for the model")
-        return modelcache.write_seed(self._key, self._vectorizer, self._model)
 
     @property
     def _meaning(self) -> semantic.MeaningIndex | None:
@@ -400,28 +393,25 @@ def _trained(
     topics: Sequence[str],
     cache_dir: Path | None,
     fitted: Callable[[bool], None] | None = None,
-) -> tuple[Vectorizer, LinearModel, str | None]:
+) -> tuple[Vectorizer, LinearModel]:
     """The vectorizer and model trained on `examples` (label: the topic's place in
-    `topics`), and the key they are kept under (`bot.modelcache`; None: not kept):
-    from the cache in `cache_dir` when it has them, else from the package's model when
-    it is theirs (`modelcache.SEED`), else trained and kept in the cache.
+    `topics`): from the cache in `cache_dir` when it has them, else trained and kept.
     `fitted` is called once the vectorizer is (read or) fitted, with whether the model
     is to be trained: the classifier's training then needs little memory besides what it
     has, and one core."""
     max_columns = MAX_WEIGHTS // max(len(topics), 1)
     chars = len(examples) * len(topics) <= MAX_CHAR_WORK
-    as_written = [(p.topic_id, p.lang, p.text) for p in examples]
-    settings = {"max_columns": max_columns, "chars": chars}
-    key = modelcache.training_key(as_written, topics, settings)
-    del as_written
-    if key is not None:
-        # the cache's model, else the package's when it is this knowledge's (a first start)
-        found = None if cache_dir is None else modelcache.load(cache_dir, key, len(topics), chars)
-        found = found or modelcache.load_seed(key, len(topics), chars)
-        if found is not None:
+    key = None
+    if cache_dir is not None:
+        as_written = [(p.topic_id, p.lang, p.text) for p in examples]
+        settings = {"max_columns": max_columns, "chars": chars}
+        key = modelcache.training_key(as_written, topics, settings)
+    if cache_dir is not None and key is not None:
+        cached = modelcache.load(cache_dir, key, len(topics), chars)
+        if cached is not None:
             if fitted is not None:
                 fitted(False)
-            return (*found, key)
+            return cached
     vectorizer, rows = Vectorizer.fit(
         (p.text for p in examples), max_columns=max_columns, chars=chars
     )
@@ -439,7 +429,7 @@ def _trained(
     if cache_dir is not None and key is not None:
         modelcache.save(cache_dir, key, vectorizer, model)
     memory.return_freed()  # training's temporary arrays
-    return vectorizer, model, key
+    return vectorizer, model
 
 
 def _meaning_index(

@@ -26,13 +26,6 @@ for the shipped knowledge).
 
 Where: `BOT_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/reclaim-your-face-bot`,
 else `~/.cache/reclaim-your-face-bot`.
-
-The package ships one such file, `SEED` (`bot/model-seed.npz`, written by `python -m
-bot meaning-seed` with the meaning vectors' seed): the model of the shipped knowledge,
-so that a first start, an empty cache or no cache at all need not train it. It is
-read like a cache file, under the same key: used only when the key is this
-knowledge's and this code's (only its key is read otherwise), else ignored and the
-model trained, as for a missing cache file.
 """
 
 from __future__ import annotations
@@ -61,7 +54,6 @@ APP_DIR = "reclaim-your-face-bot"
 FORMAT = 2  # bump when the file's layout changes
 MAX_BYTES = 512 * 2**20  # a larger file (or member) is not read: not one we wrote
 _PREFIX, _SUFFIX = "model-", ".npz"
-SEED = Path(__file__).resolve().parent / "model-seed.npz"  # the shipped knowledge's model
 KEEP = 3  # models kept: the most recently used
 _STALE_SECONDS = 3600  # a temporary file this old was left by a crash: deleted
 # the code that decides the trained numbers
@@ -118,56 +110,16 @@ def load(
         _mark_used(path)
         return found
     except FileNotFoundError:
-        log.info("no cached model for this knowledge")
+        log.info("no cached model for this knowledge: training it")
     except Exception as exc:  # a damaged or foreign file, whatever the damage: train
-        log.info("cached model %s not used (%s)", path.name, type(exc).__name__)
+        log.info("cached model %s not used (%s): training again", path.name, type(exc).__name__)
     return None
-
-
-def load_seed(key: str, n_classes: int, chars: bool) -> tuple[Vectorizer, LinearModel] | None:
-    """The package's model (`SEED`) if it is the one for `key` and sound; only its key
-    is read when it is another's (the knowledge or the code changed since it was
-    written: then the model is trained)."""
-    try:
-        if SEED.stat().st_size > MAX_BYTES:
-            raise ValueError("file too large")
-        with zipfile.ZipFile(SEED) as archive:
-            if any(member.file_size > MAX_BYTES for member in archive.infolist()):
-                raise ValueError("member too large")
-        with np.load(SEED, allow_pickle=False) as data:
-            if str(data["key"]) != key:
-                log.info("the package's model is for other knowledge or code: training")
-                return None
-            arrays = {name: data[name] for name in data.files}
-        return _model(arrays, key, n_classes, chars)
-    except FileNotFoundError:
-        log.info("the package has no model: training")
-    except Exception as exc:  # a damaged file, whatever the damage: train
-        log.info("the package's model not used (%s): training", type(exc).__name__)
-    return None
-
-
-def write_seed(key: str, vectorizer: Vectorizer, model: LinearModel) -> Path:
-    """Store the model trained under `key` as the package's (`SEED`); OSError if the
-    package cannot be written."""
-    if not write_arrays(SEED.parent, SEED.name, _arrays(key, vectorizer, model)):
-        raise OSError(f"cannot write {SEED}")
-    SEED.chmod(0o644)  # a file of the package, as readable as its code
-    return SEED
 
 
 def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) -> None:
     """Keep the model under `key` and delete all but the `KEEP` most recently used
     models; a directory that cannot be written is only logged."""
-    if write_arrays(directory, f"{_PREFIX}{key}{_SUFFIX}", _arrays(key, vectorizer, model)):
-        _delete_unused(directory, key)
-    else:
-        log.info("model cache not written: training again at the next start")
-
-
-def _arrays(key: str, vectorizer: Vectorizer, model: LinearModel) -> dict[str, np.ndarray]:
-    """What a model file holds."""
-    return {
+    arrays = {
         "format": np.array(FORMAT),
         "key": np.array(key),
         "grams": np.frombuffer("\n".join(vectorizer.columns).encode(), dtype=np.uint8),
@@ -175,6 +127,10 @@ def _arrays(key: str, vectorizer: Vectorizer, model: LinearModel) -> dict[str, n
         "chars": np.array(vectorizer.chars),
         "weights": model.weights,
     }
+    if write_arrays(directory, f"{_PREFIX}{key}{_SUFFIX}", arrays):
+        _delete_unused(directory, key)
+    else:
+        log.info("model cache not written: training again at the next start")
 
 
 def write_arrays(directory: Path, name: str, arrays: Mapping[str, np.ndarray]) -> bool:

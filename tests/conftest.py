@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import modelcache
 from bot.explainer import Explainer
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 
@@ -22,12 +21,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 # is this session's own directory, never the user's ~/.cache (bot/modelcache.py).
 os.environ["BOT_CACHE_DIR"] = tempfile.mkdtemp(prefix="bot-test-cache-")
 atexit.register(shutil.rmtree, os.environ["BOT_CACHE_DIR"], ignore_errors=True)
-
-# The tests' own matchers train their models, as a start with edited knowledge does: the
-# package's model of the shipped knowledge (`modelcache.SEED`) is read only by the tests
-# of it (tests/test_modelcache.py) and by the processes the tests start.
-SHIPPED_MODEL = Path(modelcache.__file__).resolve().parent / "model-seed.npz"
-modelcache.SEED = Path(os.environ["BOT_CACHE_DIR"]) / "no-model-seed.npz"
 
 ROOT = Path(__file__).resolve().parent.parent
 # Data the tests need lives in the repository, so that a plain clone passes on its own.

@@ -11,12 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import matcher as matcher_module
 from bot import modelcache
 from bot.evaluate import read_set
 from bot.explainer import Explainer, build_matcher
 from bot.matcher import Matcher, Phrasing
-from tests.conftest import DATA, SHIPPED_MODEL
+from tests.conftest import DATA
 
 PHRASINGS = [
     Phrasing("prints", "en", "what is wrong with giving my fingerprints"),
@@ -174,64 +173,6 @@ def test_files_are_private_and_a_directory_that_cannot_be_written_is_no_error(
     matcher = Matcher(PHRASINGS, cache_dir=blocked / "cache")  # a file where a dir should be
     assert _verdicts(matcher, QUESTIONS) == _verdicts(Matcher(PHRASINGS), QUESTIONS)
     assert any("not written" in line for line in _logged(caplog))
-
-
-def _no_training(*args: object, **kwargs: object) -> None:
-    raise AssertionError("trained")
-
-
-def test_the_package_holds_the_model_training_gives_the_shipped_knowledge(
-    explainer: Explainer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A first start (no cache, or an empty one) reads the package's model instead of
-    training, and answers as training would. Failing: the knowledge or the training
-    code changed since `python -m bot meaning-seed` wrote it: run it, commit the file."""
-    monkeypatch.setattr(modelcache, "SEED", SHIPPED_MODEL)
-    monkeypatch.setattr(matcher_module, "LinearModel", _no_training)
-    try:
-        seeded = build_matcher(explainer.knowledge)
-    except AssertionError:
-        pytest.fail("bot/model-seed.npz is stale: run `python -m bot meaning-seed`")
-    trained = explainer.matcher  # the tests' matchers train (tests/conftest.py)
-    assert seeded._vectorizer.columns == trained._vectorizer.columns
-    assert np.array_equal(seeded._vectorizer.idf, trained._vectorizer.idf)
-    # to the last bit where it was written; elsewhere numpy's BLAS may round float32 sums
-    # another way (as it may when training there)
-    assert np.allclose(seeded._model.weights, trained._model.weights, rtol=0, atol=1e-5)
-    questions = [row["text"] for row in read_set(DATA / "dev.jsonl")]
-    questions += [row["text"] for row in read_set(DATA / "real-tune.jsonl")][:100]
-    seeded_verdicts = [(m.topic_id, m.suggestions) for m in map(seeded.match, questions)]
-    assert seeded_verdicts == [(m.topic_id, m.suggestions) for m in map(trained.match, questions)]
-
-
-@pytest.mark.parametrize("damage", [_corrupt, _truncated, _wrong_shape, _pickled_object])
-def test_the_package_model_is_used_only_for_its_own_knowledge_and_never_when_damaged(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    damage: object,
-) -> None:
-    seed = tmp_path / "model-seed.npz"
-    monkeypatch.setattr(modelcache, "SEED", seed)
-    assert Matcher(PHRASINGS).write_model_seed() == seed
-    expected = _verdicts(Matcher(PHRASINGS), QUESTIONS)
-    edited = [*PHRASINGS, Phrasing("film", "en", "a documentary on cameras in Belgrade")]
-    expected_edited = _verdicts(Matcher(edited), QUESTIONS)  # trained: the seed is another's
-    with monkeypatch.context() as patched:
-        patched.setattr(matcher_module, "LinearModel", _no_training)
-        seeded = Matcher(PHRASINGS)  # read, not trained (with a cache directory too)
-        assert _verdicts(seeded, QUESTIONS) == expected
-        assert _verdicts(Matcher(PHRASINGS, cache_dir=tmp_path / "c"), QUESTIONS) == expected
-    assert not _models(tmp_path / "c")  # nothing to keep: the package has it
-    caplog.set_level(logging.INFO, logger="bot.modelcache")
-    assert _verdicts(Matcher(edited), QUESTIONS) == expected_edited
-    assert _logged(caplog) == ["the package's model is for other knowledge or code: training"]
-    assert callable(damage)
-    damage(seed)
-    caplog.clear()
-    assert _verdicts(Matcher(PHRASINGS), QUESTIONS) == expected
-    assert any("the package's model not used" in line for line in _logged(caplog))
-    assert not (tmp_path / "code-ran").exists()
 
 
 def test_where_the_cache_lives() -> None:
