@@ -51,6 +51,7 @@ and immutable once built.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import re
@@ -233,6 +234,7 @@ class Matcher:
         started = time.perf_counter()
         index = _meaning_index(items, self._topics, self._cache_dir)
         semantic.load(self._cache_dir)
+        _settle()
         log.info("second look ready %.1f s after the first look", time.perf_counter() - started)
         return index
 
@@ -444,6 +446,17 @@ def _meaning_index(
     index = semantic.MeaningIndex(vectors, [number[p.topic_id] for p in grouped], len(topics))
     memory.return_freed()  # the vector files' arrays, read and gathered
     return index
+
+
+def _settle() -> None:
+    """Once the bot's start has made everything it keeps (the knowledge, both looks'
+    indexes, the encoder), the garbage collector is told that what is alive now stays
+    (`gc.freeze`): its full collections no longer walk the start's ~90,000 objects. One
+    such collection, every few hundred questions, held the process for 20-50 ms, a
+    question's answer with it (`benchmarks/speed.py` shipped: its slowest question).
+    The start's garbage is collected first, so none of it is kept for good."""
+    gc.collect()
+    gc.freeze()
 
 
 def _encoder_reads(languages: Iterable[str] | None, lang: str | None) -> bool:
