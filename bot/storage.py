@@ -31,12 +31,15 @@ import secrets
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from bot.feedback import PendingQuestion, TeamQuestion
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chat_language (
@@ -199,13 +202,19 @@ class Store:
     def counts(self) -> list[tuple[str | None, str, int]]:
         """(topic or None for unanswered, language, count), most asked first; includes
         counts not written yet."""
-        with self._lock:
-            rows = self._db.execute("SELECT topic, lang, count FROM question_count").fetchall()
+        unwritten: Counter[tuple[str, str]] = Counter()
+        if self._counter is None:
+            rows = self._written_counts()
+        else:
+            rows, unwritten = self._counter.with_unwritten(self._written_counts)
         total: Counter[tuple[str, str]] = Counter({(topic, lang): n for topic, lang, n in rows})
-        if self._counter is not None:
-            total.update(self._counter.unwritten())
+        total.update(unwritten)
         ordered = sorted(total.items(), key=lambda item: (-item[1], item[0]))
         return [(topic or None, lang, count) for (topic, lang), count in ordered]
+
+    def _written_counts(self) -> list[tuple[str, str, int]]:
+        with self._lock:
+            return self._db.execute("SELECT topic, lang, count FROM question_count").fetchall()
 
     # ---------------------------------------------------------------- feedback
 
@@ -284,7 +293,8 @@ class _CounterWriter:
 
     Counts gather in memory and are written in one transaction; when the database is
     locked or the disk full they stay in memory and are tried again later (and once
-    more at close). (While a batch is being committed, /stats may briefly count it twice.)
+    more at close). A batch is committed and dropped from memory under `_commit`, so a
+    reader holding it (`with_unwritten`) sees each count once: in the table or in memory.
     """
 
     def __init__(self, path: str) -> None:
@@ -292,6 +302,7 @@ class _CounterWriter:
         self._pending: Counter[tuple[str, str]] = Counter()
         self._writing: Counter[tuple[str, str]] = Counter()
         self._wake = threading.Condition()
+        self._commit = threading.Lock()
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="counters", daemon=True)
         self._thread.start()
@@ -301,9 +312,13 @@ class _CounterWriter:
             self._pending[key] += 1
             self._wake.notify()
 
-    def unwritten(self) -> Counter[tuple[str, str]]:
-        with self._wake:
-            return self._pending + self._writing
+    def with_unwritten(self, read: Callable[[], T]) -> tuple[T, Counter[tuple[str, str]]]:
+        """`read()` of the written counts and the counts not written yet, taken while no
+        batch moves from memory to the table (answering, which only adds, goes on)."""
+        with self._commit:
+            written = read()
+            with self._wake:
+                return written, self._pending + self._writing
 
     def close(self, timeout: float = 3.0) -> None:
         """Write what is pending (one last try) and stop the thread."""
@@ -326,7 +341,8 @@ class _CounterWriter:
                     self._writing, self._pending = self._pending, Counter()
                     batch = self._writing
                 if batch:
-                    failing = not self._flush(db, batch, failing)
+                    with self._commit:
+                        failing = not self._flush(db, batch, failing)
                 if closing:
                     if failing:
                         log.warning("question counts not written at stop: %d", self._lost())
