@@ -92,10 +92,11 @@ class Columns:
 
     __slots__ = ("_grams",)
 
-    def __init__(self, grams: Sequence[str]) -> None:
-        """ValueError unless `grams` are sorted and distinct (a damaged cache file)."""
+    def __init__(self, grams: Sequence[str], in_order: bool = False) -> None:
+        """ValueError unless `grams` are sorted and distinct (a damaged cache file);
+        `in_order`: they are (`Vectorizer.fit` sorted them), not checked again."""
         self._grams = list(grams)
-        if any(a >= b for a, b in itertools.pairwise(self._grams)):
+        if not in_order and any(a >= b for a, b in itertools.pairwise(self._grams)):
             raise ValueError("n-grams not sorted")
 
     def column(self, gram: str) -> int:
@@ -132,11 +133,17 @@ class Columns:
 class Vectorizer:
     """Maps texts to tf-idf vectors over the n-grams of the texts it was fitted on."""
 
-    def __init__(self, grams: Sequence[str], idf: npt.NDArray[np.float32], chars: bool) -> None:
-        """Columns for `grams` (sorted), weighted by `idf`; `chars`: whether texts get a
-        character block."""
+    def __init__(
+        self,
+        grams: Sequence[str],
+        idf: npt.NDArray[np.float32],
+        chars: bool,
+        in_order: bool = False,
+    ) -> None:
+        """Columns for `grams` (sorted: checked unless `in_order`), weighted by `idf`;
+        `chars`: whether texts get a character block."""
         self.chars = chars
-        self.columns = Columns(grams)
+        self.columns = Columns(grams, in_order)
         self.idf = idf
         # word -> its column as a word n-gram (-1: none) and its pieces' columns
         self._word_columns: dict[str, tuple[int, tuple[int, ...]]] = {}
@@ -164,7 +171,7 @@ class Vectorizer:
         idf = np.log((1 + counts.texts) / (1 + df[kept].astype(np.float32))) + np.float32(1.0)
         column = np.full(len(counts.names), -1, dtype=np.int32)
         column[kept] = np.arange(len(kept), dtype=np.int32)
-        return cls(names, idf, chars), counts.rows(column, idf)
+        return cls(names, idf, chars, in_order=True), counts.rows(column, idf)
 
     @property
     def size(self) -> int:
