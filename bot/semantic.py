@@ -229,51 +229,116 @@ class MeaningIndex:
 
     A topic's rows are contiguous (in topic order), so that scoring a few topics reads
     only their rows: the matcher scores the first look's best topics
-    (`bot.matcher.MEANING_CANDIDATES`), not all of them. Reading every row, ~20 MB for
-    the shipped knowledge, cost more than the encoder; a candidate's rows fit in the
-    processor's cache."""
+    (`bot.matcher.MEANING_CANDIDATES`), not all of them. Even so a question read ~11 MB
+    of them, from memory rather than the processor's cache (the encoder's weights had
+    been read in between), which took longer than the encoder's own arithmetic.
 
-    def __init__(self, vectors: FloatArray, topic_numbers: Sequence[int], n_topics: int) -> None:
-        """`vectors`: one row per way of asking; `topic_numbers`: each one's topic. Rows
-        already grouped by topic (as `bot.matcher` passes them) are not copied."""
+    So each row is also kept as bytes (`_quantized`: 127 steps of its largest value,
+    a quarter of float32's size), which give its cosine with any question to within a
+    bound kept per row. A question reads those; only the rows whose cosine could still
+    be among the `TOP` nearest of their topic are read as written and scored exactly,
+    a few per topic. The scores are the exact ones (to float32's rounding): a row left
+    out is below three others of its topic whatever its rounding."""
+
+    def __init__(self, vectors: np.ndarray, topic_numbers: Sequence[int], n_topics: int) -> None:
+        """`vectors`: one row per way of asking (float16, as the vector files keep them,
+        or float32); `topic_numbers`: each one's topic. Rows already grouped by topic (as
+        `bot.matcher` passes them) are not copied."""
         numbers = np.asarray(topic_numbers, dtype=np.int64)
         if np.any(numbers[1:] < numbers[:-1]):
             grouped = np.argsort(numbers, kind="stable")
             vectors, numbers = vectors[grouped], numbers[grouped]
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.dtype != np.float16:
+            vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors = np.ascontiguousarray(vectors)
+        rows = len(self.vectors)
         # topic t's rows: bounds[t] up to bounds[t + 1]
         self._bounds = np.searchsorted(numbers, np.arange(n_topics + 1)).tolist()
         counts = np.diff(self._bounds)
-        # slots[t]: the rows of topic t, padded with -1 (a row of -1 cosines, below any)
-        width = max(int(counts.max(initial=0)), TOP)
-        self._slots = np.full((n_topics, width), -1)
+        self._widest = int(counts.max(initial=0))
+        # slots[t]: the rows of topic t, padded with row `rows`: a cosine of -1, below any
+        width = max(self._widest, TOP)
+        self._slots = np.full((n_topics, width), rows)
         for topic in range(n_topics):
             start, end = self._bounds[topic], self._bounds[topic + 1]
             self._slots[topic, : end - start] = np.arange(start, end)
+        self._codes, self._steps, self._margins = _quantized(self.vectors)
+        # where a topic's bytes become floats, kept: a new 2 MB each question cost more
+        # than reading the rows (fresh pages); one question at a time uses it
+        self._scratch = np.empty((self._widest, self.vectors.shape[1]), dtype=np.float32)
+        self._scratch_lock = threading.Lock()
 
     def scores(self, vector: FloatArray, topics: Sequence[int] | None = None) -> FloatArray:
         """Per topic, the mean cosine of `vector` with its `TOP` nearest ways of asking
         (-1 for a topic without any). Only `topics` are scored when given: every other
         topic gets the lowest of their scores: no closer in meaning than the weakest
         one scored."""
+        chosen = list(range(len(self._slots))) if topics is None else list(topics)
+        rows = len(self.vectors)
+        vector = np.asarray(vector, dtype=np.float32)
+        # each row's cosine from its bytes, in steps (`rows`: the padding, -1 x 1)
+        rough = np.empty(rows + 1, dtype=np.float32)
+        rough[rows] = -1.0
+        with self._scratch_lock:
+            for topic in chosen:
+                start, end = self._bounds[topic], self._bounds[topic + 1]
+                block = self._scratch[: end - start]
+                np.copyto(block, self._codes[start:end], casting="unsafe")
+                np.dot(block, vector, out=rough[start:end])
+        grid = self._slots[chosen]
+        near = rough[grid] * self._steps[grid]
+        margin = self._margins[grid] * np.float32(np.linalg.norm(vector))
+        # a topic's TOP nearest are at least its TOP-th largest lower bound: a row that
+        # cannot reach it is not among them
+        low = near - margin
+        third = -np.partition(-low, TOP - 1, axis=1)[:, TOP - 1 : TOP]
+        real = grid < rows
+        kept = (near + margin >= third) & real
+        exact = self.vectors[grid[kept]].astype(np.float32) @ vector
+        cosines = np.where(real, np.float32(-3.0), np.float32(-1.0))  # -3: left out
+        cosines[kept] = exact
+        scored = _nearest_mean(cosines)
         if topics is None:
-            cosines = np.append(self.vectors @ vector, np.float32(-1.0))  # -1: padding
-            return _nearest_mean(cosines[self._slots])
-        chosen = list(topics)
-        cosines = np.full(len(self.vectors) + 1, -1.0, dtype=np.float32)
-        for topic in chosen:
-            start, end = self._bounds[topic], self._bounds[topic + 1]
-            np.dot(self.vectors[start:end], vector, out=cosines[start:end])
-        scored = _nearest_mean(cosines[self._slots[chosen]])
+            return scored
         lowest = scored.min() if len(scored) else np.float32(-1.0)
         result = np.full(len(self._slots), lowest, dtype=np.float32)
         result[chosen] = scored
         return result
 
 
+_ROUNDING = 1e-4  # x |row| x |question|: more than float32 rounds either product by
+
+
+def _quantized(
+    vectors: np.ndarray,
+) -> tuple[npt.NDArray[np.int8], FloatArray, FloatArray]:
+    """Each row as whole steps of its largest value / 127 (int8), the step, and how far
+    the row's cosine with a unit vector can be from the steps' (the rounding's length,
+    and `_ROUNDING` of the row's for float32's arithmetic), a block of rows at a time.
+    One more step and margin for the padding row: 1 and 0."""
+    rows, width = vectors.shape
+    codes = np.zeros((rows, width), dtype=np.int8)
+    steps = np.ones(rows + 1, dtype=np.float32)
+    margins = np.zeros(rows + 1, dtype=np.float32)
+    for start in range(0, rows, _GATHER):
+        block = vectors[start : start + _GATHER].astype(np.float64)
+        end = start + len(block)
+        peak = np.abs(block).max(axis=1, initial=0.0)
+        step = np.where(peak > 0.0, peak / 127.0, 1.0).astype(np.float32)
+        whole = np.clip(np.rint(block / step[:, np.newaxis]), -127, 127)
+        codes[start:end] = whole
+        off = block - whole * step[:, np.newaxis]
+        length = np.sqrt(np.einsum("ij,ij->i", block, block))
+        steps[start:end] = step
+        margins[start:end] = np.sqrt(np.einsum("ij,ij->i", off, off)) + _ROUNDING * length
+    return codes, steps, margins
+
+
 def _nearest_mean(grid: FloatArray) -> FloatArray:
-    """Per row of `grid` (a topic's cosines), the mean of its `TOP` largest."""
+    """Per row of `grid` (a topic's cosines), the mean of its `TOP` largest (added in
+    order: the same values give the same mean wherever they are)."""
     nearest = -np.partition(-grid, TOP - 1, axis=1)[:, :TOP]
+    nearest.sort(axis=1)
     result: FloatArray = nearest.mean(axis=1).astype(np.float32)
     return result
 
@@ -296,8 +361,11 @@ class VectorStore:
         self._matrix: npt.NDArray[np.float16] = np.zeros((0, DIMENSIONS), dtype=np.float16)
         self._read: set[Path] = set()  # files read since
 
-    def vectors(self, texts: Sequence[str], directory: Path | None) -> FloatArray:
-        """One vector per text (rows), encoding only the texts not seen before."""
+    def vectors(
+        self, texts: Sequence[str], directory: Path | None, dtype: type = np.float32
+    ) -> np.ndarray:
+        """One vector per text (rows), encoding only the texts not seen before; float32,
+        or float16 (`dtype`), which holds them as exactly in half the memory."""
         digests = [_digest(text) for text in texts]
         with self._lock:
             for path in (None if directory is None else directory / STORE_FILE, SEED):
@@ -307,7 +375,7 @@ class VectorStore:
                     self._read.add(path)
                     self._load(path)
             missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._rows}
-            result = np.zeros((len(digests), DIMENSIONS), dtype=np.float32)
+            result: np.ndarray = np.zeros((len(digests), DIMENSIONS), dtype=dtype)
             known = [i for i, d in enumerate(digests) if d in self._rows]
             for start in range(0, len(known), _GATHER):  # no float16 copy of them all
                 places = known[start : start + _GATHER]

@@ -68,6 +68,38 @@ def test_only_the_candidate_topics_are_scored_the_others_as_the_weakest_of_them(
     assert index.scores(question, range(6)) == pytest.approx(every, abs=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_scores_read_from_the_rows_bytes_are_the_exact_ones(dtype: type) -> None:
+    """Each row is first read as bytes (int8 steps), which only bound its cosine; the
+    rows that could be among their topic's nearest are then read as written. Rows that
+    differ by less than a step, where bytes cannot tell them apart, must come out as
+    exact as the rest."""
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((600, 64))
+    vectors[300:400] = vectors[200:300] + 1e-4 * rng.standard_normal((100, 64))
+    vectors[400:403] = vectors[403]  # the same way of asking four times
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors.astype(dtype)
+    topics = rng.integers(0, 7, size=600).tolist()
+    topics[400:404] = [3, 3, 3, 3]
+    index = semantic.MeaningIndex(vectors, topics, n_topics=8)  # topic 7: no rows
+    assert index.vectors.dtype == dtype
+    rows = vectors.astype(np.float64)
+    questions = [*rows[::37], *rng.standard_normal((20, 64))]
+    for question in questions:
+        question = (question / np.linalg.norm(question)).astype(np.float32)
+        cosines = rows @ question.astype(np.float64)
+        expected = [
+            np.sort(np.append(cosines[np.array(topics) == t], [-1.0] * semantic.TOP))[
+                -semantic.TOP :
+            ].mean()
+            for t in range(8)
+        ]
+        assert index.scores(question) == pytest.approx(expected, abs=1e-6)
+        some = index.scores(question, [3, 5, 7])
+        assert some[[3, 5, 7]] == pytest.approx([expected[t] for t in (3, 5, 7)], abs=1e-6)
+
+
 GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
 
 
