@@ -34,12 +34,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from bot.feedback import PendingQuestion, TeamQuestion
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chat_language (
@@ -312,7 +310,9 @@ class _CounterWriter:
             self._pending[key] += 1
             self._wake.notify()
 
-    def with_unwritten(self, read: Callable[[], T]) -> tuple[T, Counter[tuple[str, str]]]:
+    def with_unwritten(
+        self, read: Callable[[], list[tuple[str, str, int]]]
+    ) -> tuple[list[tuple[str, str, int]], Counter[tuple[str, str]]]:
         """`read()` of the written counts and the counts not written yet, taken while no
         batch moves from memory to the table (answering, which only adds, goes on)."""
         with self._commit:
