@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.i18n import _, use
@@ -19,6 +19,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update is None and isinstance(context.error, NetworkError):
         # fetching updates failed; python-telegram-bot retries by itself
         log.warning("network error while fetching updates: %s", context.error)
+        return
+    if isinstance(context.error, InvalidToken):
+        # revoked while running: fetching updates stops the bot with one line (bot.telegram.run);
+        # a reply refused meanwhile is the same event, not a bug, and any apology would be too
+        log.error("the Bot API refused the token while answering an update")
         return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_message is None:
