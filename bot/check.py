@@ -7,11 +7,15 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from bot import matcher
+from bot.explainer import ways_of_asking
 from bot.freshness import freshness_problems
 from bot.i18n import DOMAIN, Catalogs, language_name, load_catalogs
 from bot.knowledge import REFERENCE_LANG, KnowledgeBase, load_knowledge
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem, display_path
+
+SIZE_WARNING_SHARE = 0.75  # of `bot.matcher.MAX_MEANING_TEXTS`: warn from here on
 
 
 def run_check(
@@ -30,6 +34,7 @@ def run_check(
         kb = load_knowledge(knowledge_dir)
         problems.extend(kb.warnings)
         problems.extend(freshness_problems(kb, today or date.today()))
+        problems.extend(_size_problems(kb, knowledge_dir))
     except DataError as exc:
         problems.extend(exc.problems)
     try:
@@ -51,6 +56,21 @@ def run_check(
     warnings = len(problems) - len(errors)
     print(f"\n{len(errors)} error(s), {warnings} warning(s)")
     return 1 if errors else 0
+
+
+def _size_problems(kb: KnowledgeBase, knowledge_dir: Path) -> list[Problem]:
+    """A warning when the ways of asking near or pass the number above which the bot
+    leaves out its second look by meaning (`bot.matcher.MAX_MEANING_TEXTS`)."""
+    count = len(ways_of_asking(kb))
+    limit = matcher.MAX_MEANING_TEXTS
+    if count <= SIZE_WARNING_SHARE * limit:
+        return []
+    state = "leaves out" if count > limit else f"will leave out, above {limit:,},"
+    message = (
+        f"{count:,} ways of asking in all languages: the bot {state} its second look by "
+        "meaning, and then answers fewer questions worded unlike them; drop near-duplicates"
+    )
+    return [Problem(display_path(knowledge_dir), 0, message, warning=True)]
 
 
 def _template_size(locales_dir: Path) -> int:

@@ -101,9 +101,10 @@ MEANING_WEIGHT = 8.0  # what a topic's meaning score, minus the best topic's, ad
 # and read 46% of the meaning vectors; CLINC150 (151 topics) needed more than 16.
 MEANING_CANDIDATES = 16
 MEANING_SHARE = 0.25
-# Encoding every way of asking costs ~0.7 ms each when the knowledge is built (the
-# shipped ~7,000: ~5 s, then cached); above this many the second look is left out.
-MAX_MEANING_TEXTS = 20_000
+# Encoding a way of asking costs ~0.7 ms on a quiet machine, once (then cached; the
+# shipped ~15,000 come encoded in `bot/meaning-seed.npz`); above this many the second look
+# is left out, which `python -m bot check` warns of from three quarters of it on.
+MAX_MEANING_TEXTS = 40_000
 
 SENTENCE_MIN = 4  # words an answer's sentence needs to become a training example
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -190,6 +191,12 @@ class Matcher:
         items = [p for p in phrasings if p.text.strip()]
         context = list(context)
         self._second_looks = _has_meaning(items)
+        if len(items) > MAX_MEANING_TEXTS:
+            log.warning(
+                "second look by meaning left out: %d ways of asking, more than %d",
+                len(items),
+                MAX_MEANING_TEXTS,
+            )
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))

@@ -7,6 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot import matcher
+from bot.check import run_check
+from bot.explainer import ways_of_asking
+from bot.knowledge import load_knowledge
+from bot.paths import KNOWLEDGE_DIR
 from tests.conftest import DATA
 
 
@@ -74,6 +81,26 @@ def test_check_passes_on_shipped_data() -> None:
     ]
     for name in ["en (English)", "de (Deutsch)", "fr (français)", "it (italiano)", "es (español)"]:
         assert name in result.stdout
+
+
+def test_check_warns_before_the_knowledge_outgrows_the_second_look(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    count = len(ways_of_asking(load_knowledge(KNOWLEDGE_DIR)))
+    monkeypatch.setattr(matcher, "MAX_MEANING_TEXTS", count + 1)  # near the limit
+    assert run_check(None, None) == 0  # a warning, not an error
+    near = [line for line in capsys.readouterr().out.splitlines() if "second look" in line]
+    assert near == [
+        f"knowledge:1: warning: {count:,} ways of asking in all languages: the bot will leave "
+        f"out, above {count + 1:,}, its second look by meaning, and then answers fewer "
+        "questions worded unlike them; drop near-duplicates"
+    ]
+    monkeypatch.setattr(matcher, "MAX_MEANING_TEXTS", count - 1)
+    run_check(None, None)
+    assert "the bot leaves out its second look" in capsys.readouterr().out
+    monkeypatch.setattr(matcher, "MAX_MEANING_TEXTS", 2 * count)  # far from it
+    run_check(None, None)
+    assert "second look" not in capsys.readouterr().out
 
 
 def test_check_fails_with_path_and_line(knowledge_copy: Path) -> None:

@@ -104,7 +104,7 @@ GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf d
 
 
 def test_a_question_in_other_words_is_answered_on_the_second_look(
-    explainer: Explainer, monkeypatch: pytest.MonkeyPatch
+    explainer: Explainer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The first look may not answer, whatever the knowledge: richer ways of asking kept
     # moving this question across its threshold (0.58), which is not what is tested here.
@@ -116,8 +116,12 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
     assert best.topic_id == match.topic_id and best.meaning is not None
 
     monkeypatch.setattr(matcher_module, "MAX_MEANING_TEXTS", 0)  # no second look
+    caplog.set_level("WARNING", logger="bot.matcher")
     without = build_matcher(explainer.knowledge)
     assert without.match(GERMAN_IN_OTHER_WORDS).topic_id is None
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "second look by meaning left out"
+    ]
     assert without.explain(GERMAN_IN_OTHER_WORDS)[0].meaning is None
 
 
