@@ -5,7 +5,8 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
 - `topics.yaml`: topic ids, menu order, related topics, link ids per topic;
   `signpost: true` marks a topic that only points elsewhere (never in menus or
   suggestions; when it wins, its text is the reply but the question counts as
-  declined, see `Explainer.ask`).
+  declined, see `Explainer.ask`); `smalltalk: true` marks a signpost for small
+  talk ("thanks"): its answer alone is the reply, and it counts under its own id.
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
@@ -42,6 +43,7 @@ from bot.yamlnodes import YamlFile, line_of
 REFERENCE_LANG = "en"
 MIN_ASK = 8
 ANSWER_MIN, ANSWER_MAX = 300, 1200
+SMALLTALK_MIN, SMALLTALK_MAX = 20, 300  # a "you're welcome" is short
 TOPIC_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MIN_FUNCTION_WORDS = 20  # a real list of a language's function words is far longer
 MAX_TOPIC_ID = 40  # deep links and callback data carry ids: keep them short
@@ -89,6 +91,9 @@ class Topic:
     related: tuple[str, ...]
     links: tuple[str, ...]
     signpost: bool = False  # points elsewhere: never offered, and winning it is a decline
+    # small talk ("thanks"): a signpost whose reply is only its answer, with no button to
+    # send the message to the team, counted under its own id rather than as unanswered
+    smalltalk: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,11 @@ class KnowledgeBase:
     @cached_property  # asked for every question; a KnowledgeBase never changes
     def signposts(self) -> frozenset[str]:
         return frozenset(t for t, topic in self.topics.items() if topic.signpost)
+
+    @cached_property
+    def smalltalk(self) -> frozenset[str]:
+        """The signposts for small talk ("thanks"): see `Topic.smalltalk`."""
+        return frozenset(t for t, topic in self.topics.items() if topic.smalltalk)
 
     @cached_property
     def menu_topics(self) -> tuple[str, ...]:
@@ -326,7 +336,10 @@ class _Loader:
                 f.error(key_node, f"{where}: ids use a-z, 0-9 and '-', at most {MAX_TOPIC_ID}")
                 continue
             fields = f.mapping(
-                node, where, required=("order", "related", "links"), optional=("signpost",)
+                node,
+                where,
+                required=("order", "related", "links"),
+                optional=("signpost", "smalltalk"),
             )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
@@ -342,8 +355,16 @@ class _Loader:
             signpost = "signpost" in fields and bool(
                 f.boolean(fields["signpost"][1], f"{where} signpost")
             )
+            smalltalk = "smalltalk" in fields and bool(
+                f.boolean(fields["smalltalk"][1], f"{where} smalltalk")
+            )
             topics[topic_id] = Topic(
-                topic_id, order or 0, tuple(related), tuple(link_ids), signpost
+                topic_id,
+                order or 0,
+                tuple(related),
+                tuple(link_ids),
+                signpost or smalltalk,
+                smalltalk,
             )
         self._no_related_signposts(f, declared, topics)
         return topics
@@ -430,7 +451,8 @@ class _Loader:
                 if topic_id not in topics:
                     f.error(key_node, f"topic {topic_id!r} is not declared in topics.yaml")
                     continue
-                entry = self._entry(f, code, topic_id, (key_node, node), reference)
+                short = topics[topic_id].smalltalk
+                entry = self._entry(f, code, topic_id, (key_node, node), reference, short)
                 if entry is not None:
                     entries[topic_id] = entry
         if not top:
@@ -446,7 +468,9 @@ class _Loader:
         topic_id: str,
         nodes: tuple[yaml.Node, yaml.Node],
         reference: bool,
+        short: bool = False,
     ) -> Entry | None:
+        """One topic's texts in one language; `short`: a small-talk answer's length."""
         key_node, node = nodes
         where = f"topic {topic_id!r}"
         optional = ("checked",) if reference else ("source", "checked")
@@ -480,7 +504,7 @@ class _Loader:
             answer_node = fields["answer"][1]
             answer = f.text(answer_node, f"{where} answer", multiline=True)
             if answer is not None:
-                answer = self._answer(f, answer_node, answer, where)
+                answer = self._answer(f, answer_node, answer, where, short)
         if question is not None and len(question) > MAX_PHRASING:
             f.error(fields["question"][1], f"{where} question is over {MAX_PHRASING} characters")
             question = None
@@ -513,18 +537,18 @@ class _Loader:
                 )
             )
 
-    def _answer(self, f: YamlFile, node: yaml.Node, answer: str, where: str) -> str | None:
+    def _answer(
+        self, f: YamlFile, node: yaml.Node, answer: str, where: str, short: bool = False
+    ) -> str | None:
         found = markup.problems(answer)
         for message in found:
             f.error(node, f"{where} answer: {message}")
         if found:
             return None
         length = len(markup.to_plain(answer))
-        if not ANSWER_MIN <= length <= ANSWER_MAX:
-            f.error(
-                node,
-                f"{where} answer has {length} characters; it must have {ANSWER_MIN} to {ANSWER_MAX}",
-            )
+        low, high = (SMALLTALK_MIN, SMALLTALK_MAX) if short else (ANSWER_MIN, ANSWER_MAX)
+        if not low <= length <= high:
+            f.error(node, f"{where} answer has {length} characters; it must have {low} to {high}")
             return None
         return answer
 

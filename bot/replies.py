@@ -45,7 +45,8 @@ def topic_action(lang: str, topic_id: str) -> str:
 
 
 def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Reply:
-    """A topic's answer with its links, related topics and a share button."""
+    """A topic's answer with its links, related topics and a share button; small talk
+    ("thanks") without its question as a heading."""
     kb = ex.knowledge
     entry = kb.entry(topic_id, lang)
     topic = kb.topics[topic_id]
@@ -59,7 +60,9 @@ def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Re
     )
     if share:
         rows.append((Button(_("Share this answer"), share=topic_id),))
-    text = f"<b>{escape(entry.question)}</b>\n\n{entry.answer.strip()}"
+    text = entry.answer.strip()
+    if not topic.smalltalk:
+        text = f"<b>{escape(entry.question)}</b>\n\n{text}"
     return Reply(text, tuple(rows), topic_id)
 
 

@@ -269,6 +269,34 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
     assert match.signpost not in stored.considered  # signposts are never "considered"
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "welcome"),
+    [
+        ("thanks, that helped", "en", "Glad to help!"),
+        ("vielen Dank für die Antwort", "de", "Gern!"),
+        ("merci beaucoup", "fr", "Avec plaisir !"),
+        ("grazie mille", "it", "Felice di esserti utile!"),
+        ("muchas gracias", "es", "¡Encantado de ayudar!"),
+    ],
+)
+def test_thanks_gets_a_short_reply_and_nothing_for_the_team(
+    explainer: Explainer, text: str, lang: str, welcome: str
+) -> None:
+    store = Store(":memory:")
+    reply, reply_lang = dialogue.question(_turn(explainer, store), text)
+    assert reply_lang == lang and reply.topic_id == "thanks"
+    assert reply.html.startswith(welcome) and "<b>" not in reply.html  # no heading
+    assert len(reply.html) <= 300
+    actions = _actions(reply)
+    assert actions and all(a.startswith("t:") for a in actions)  # the related topics only
+    assert store.counts() == [("thanks", lang, 1)]  # not among the unanswered
+
+
+def test_thanks_inside_a_question_does_not_hide_the_question(explainer: Explainer) -> None:
+    match = explainer.ask("thanks, but can my employer make me give my fingerprints?")
+    assert match.topic_id == "work-school" and match.signpost is None
+
+
 async def test_housekeeping_prunes_every_minute_and_deletes_daily(
     explainer: Explainer, tmp_path: Path
 ) -> None:

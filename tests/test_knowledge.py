@@ -69,7 +69,8 @@ def test_shipped_knowledge_has_every_required_topic_in_every_language() -> None:
         assert set(language.entries) == set(kb.topics), language.code
         for entry in language.entries.values():
             assert len(entry.ask) >= MIN_ASK
-            assert 300 <= len(entry.answer_plain) <= ANSWER_MAX
+            low, high = (20, 300) if entry.topic_id in kb.smalltalk else (300, ANSWER_MAX)
+            assert low <= len(entry.answer_plain) <= high, entry.topic_id
     for topic in kb.topics.values():
         assert topic.links or topic.related, topic.id
 
@@ -88,7 +89,7 @@ def test_shipped_knowledge_is_checked_and_fits_buttons() -> None:
             assert entry.checked and entry.checked >= (english[topic_id].checked or ""), topic_id
             assert len(entry.question) <= 40, (language.code, entry.question)
         assert all(len(label) <= 40 for label in language.link_labels.values()), language.code
-    assert kb.signposts == {"other-privacy"}
+    assert kb.signposts == {"other-privacy", "thanks"} and kb.smalltalk == {"thanks"}
 
 
 def test_loaded_knowledge_is_immutable() -> None:
@@ -155,6 +156,21 @@ def test_duplicates_short_lists_and_long_answers(knowledge_copy: Path) -> None:
     assert "topic 'chilling-effect' has 3 ways of asking; at least 8 are needed" in found
     assert re.search(
         r"topic 'biometric-data' answer has \d+ characters; it must have 300 to 1200", found
+    )
+
+
+def test_small_talk_is_a_short_signpost(knowledge_copy: Path) -> None:
+    kb = load_knowledge(knowledge_copy)
+    assert kb.smalltalk == {"thanks"} and "thanks" in kb.signposts
+    assert "thanks" not in kb.menu_topics
+    en = knowledge_copy / "en.yaml"
+    text = en.read_text(encoding="utf-8")
+    start = text.index("  thanks:\n")
+    answer = text.index("    answer: |\n      ", start) + len("    answer: |\n      ")
+    en.write_text(text[:answer] + "Much " * 70 + text[answer:], encoding="utf-8")
+    found = "\n".join(problems_of(knowledge_copy))
+    assert re.search(
+        r"en\.yaml:\d+: topic 'thanks' answer has \d+ characters; it must have 20 to 300", found
     )
 
 
