@@ -191,7 +191,7 @@ class Matcher:
         items = [p for p in phrasings if p.text.strip()]
         context = list(context)
         self._second_looks = _has_meaning(items)
-        if len(items) > MAX_MEANING_TEXTS:
+        if items and not self._second_looks:
             log.warning(
                 "second look by meaning left out: %d ways of asking, more than %d",
                 len(items),

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import ANSWER_MAX, MIN_ASK, load_knowledge, revision
+from bot.knowledge import (
+    ANSWER_MAX,
+    ANSWER_MIN,
+    MIN_ASK,
+    SMALLTALK_MAX,
+    SMALLTALK_MIN,
+    load_knowledge,
+    revision,
+)
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
 
@@ -69,7 +77,8 @@ def test_shipped_knowledge_has_every_required_topic_in_every_language() -> None:
         assert set(language.entries) == set(kb.topics), language.code
         for entry in language.entries.values():
             assert len(entry.ask) >= MIN_ASK
-            low, high = (20, 300) if entry.topic_id in kb.smalltalk else (300, ANSWER_MAX)
+            small = entry.topic_id in kb.smalltalk
+            low, high = (SMALLTALK_MIN, SMALLTALK_MAX) if small else (ANSWER_MIN, ANSWER_MAX)
             assert low <= len(entry.answer_plain) <= high, entry.topic_id
     for topic in kb.topics.values():
         assert topic.links or topic.related, topic.id
