@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -100,10 +101,12 @@ def test_the_fit_writes_its_constants_into_the_module(
     monkeypatch.setattr(fit_decision, "ROOT", tmp_path)
     first = decision.Look({"confidence": 1.0, "lexical": 2.0}, -1.5, 0.66)
     second = decision.Look({"confidence": 3.0, "meaning": 0.5}, -2.5, 0.55)
-    fit_decision.write(first, second, 100, ["dev", "real-tune"])
-    fit_decision.write(first, second, 100, ["dev", "real-tune"])  # found again where written
+    fit_decision.write(first, second, "fitted today on dev (100 questions)", 80)
+    fit_decision.write(first, second, None, 90)  # found again where written; weights kept
     text = copy.read_text(encoding="utf-8")
-    assert text.count("(dev + real-tune, 100 questions)") == 1
+    assert text.count("# Weights: fitted today on dev (100 questions).\n") == 1
+    assert text.count("on the tune half as found (90 questions).\n") == 1
+    assert "as found (80 questions)" not in text
     namespace: dict[str, object] = {}
     exec(compile(text, str(copy), "exec"), namespace)  # the written module, as Python reads it
     assert asdict(namespace["FIRST_LOOK"]) == asdict(first)  # type: ignore[call-overload]
@@ -117,30 +120,36 @@ def test_a_way_of_asking_as_written_is_answered_whatever_the_probability() -> No
     assert decision.should_answer(exact)
 
 
-def test_the_fit_chooses_the_thresholds_that_answer_most_within_the_limits() -> None:
+def test_the_fit_chooses_the_thresholds_that_handle_most_questions_within_the_limit() -> None:
     pytest.importorskip("sklearn")
-    from benchmarks import fit_decision
+    from benchmarks import as_found, fit_decision
     from bot.matcher import Match
 
-    def looked(best: str, meaning: float | None = None) -> Match:
-        signals = Signals(confidence=0.5, lexical=0.5, margin=0.5, agrees=True, meaning=meaning)
+    # by these looks' weights, the probability of a topic is its confidence's
+    look = decision.Look({"confidence": 1.0}, 0.0, 0.5)
+
+    def looked(best: str, chance: float, second: bool = False) -> Match:
+        confidence = math.log(chance / (1 - chance))  # the logit: weight 1, bias 0
+        signals = Signals(confidence, 0.5, 0.5, True, meaning=0.5 if second else None)
         return Match(None, 50.0, "en", (), ((best, 50.0, "en"),), signals=signals)
 
-    scored = [  # what each look would rank first, for three in-scope questions and one not
-        fit_decision.Scored(("a",), looked("a"), looked("a", 0.5), True, 0),
-        fit_decision.Scored(("b",), looked("x"), looked("b", 0.5), True, 0),
-        fit_decision.Scored((None,), looked("x"), looked("y", 0.5), True, 0),
-        fit_decision.Scored(("c",), looked("c"), looked("c", 0.5), True, 0),
+    def found(
+        expect: str | None, first: tuple[str, float], second: tuple[str, float]
+    ) -> as_found.Found:
+        seen = (looked(*first), looked(*second, second=True))
+        return as_found.Found((expect,), "commit", *seen, frozenset())
+
+    questions = [  # what each look ranks first, and how likely it is to be right
+        found("a", ("a", 0.9), ("a", 0.9)),
+        found("b", ("x", 0.62), ("b", 0.72)),  # the first look must not answer it
+        found(None, ("x", 0.5), ("y", 0.57)),  # off-topic: the second look must not either
+        found(None, ("z", 0.5), ("w", 0.57)),
+        found("c", ("c", 0.47), ("c", 0.52)),  # right, but answering it costs two declines
     ]
-    names = ("confidence",)
-
-    def chances(*values: float) -> dict[int, float]:
-        return dict(enumerate(values))
-
-    first = fit_decision.Fitted(names, (1.0,), 0.0, chances(0.9, 0.6, 0.5, 0.45))
-    second = fit_decision.Fitted(names, (1.0,), 0.0, chances(0.9, 0.7, 0.55, 0.5))
-    at, figures = fit_decision.choose_thresholds(scored, first, second, frozenset())
-    # the first look must not answer "b" wrongly (0.6), the second must decline the off-topic
-    # question (0.55), so "c" (0.45, then 0.5) stays unanswered: the lowest such pair wins
-    assert at == (0.65, 0.6)
-    assert figures == "answered right 66.7%, wrong 0.0%, off-topic declined 100.0%"
+    looks, figures = fit_decision.choose_thresholds(questions, (look, look))
+    # no wrong answer (5% of three), and the two off-topic questions declined, at the
+    # lowest such pair: "c" stays unanswered
+    assert (looks[0].answer_at, looks[1].answer_at) == (0.65, 0.6)
+    assert figures == as_found.Figures(
+        right=2, first_right=2, wrong=0, inside=3, declined=2, outside=2
+    )
