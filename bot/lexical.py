@@ -218,6 +218,17 @@ class LexicalIndex:
             self._words[word] = found
         return found
 
+    def grammar_language(self, question: str) -> str | None:
+        """The language with the most of the question's function words, when one has
+        more than every other: in "Cos'è l'EES (Entry/Exit System)?" English knows more
+        of the words, but "è" and "l" are Italian (terms are borrowed, grammar is not)."""
+        distinct = set(words(question))
+        count = {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
+        ranked = sorted(count.values(), reverse=True)
+        if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
+            return None
+        return max(count, key=count.__getitem__)
+
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
         """True unless another language knows as many of the question's words: "help me"
         or "emotion recognition AI" among the Italian phrasings does not make an English

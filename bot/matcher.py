@@ -14,9 +14,12 @@ One scoring path, in named steps (`Matcher.match`):
 3. Ranking (`_ranking`). A topic's combined score is its model score plus
    `LEXICAL_WEIGHT` x its lexical score (0-1); the confidence of each topic
    is the softmax of the combined scores at `TEMPERATURE`, shown as 0-100.
-4. Language (`_language`): the best topic's language in the lexical
-   scores, when it leads the other languages by `LANG_MARGIN` and no other
-   language knows as many of the question's words; else none.
+4. Language (`_language`): the language with the most of the question's
+   function words, when one has more than the others and the best topic has
+   a lexical score in it (grammar is not borrowed, terms are: "Cos'è l'EES
+   (Entry/Exit System)?" is Italian); else the best topic's language in the
+   lexical scores, when it leads the other languages by `LANG_MARGIN` and no
+   other language knows as many of the question's words; else none.
 5. Decision (`_decide`). A question whose informative words are mostly
    unknown to every language (`KNOWN_MIN`, "what's the weather") is declined.
    Otherwise the best topic is answered when the question is a way of asking
@@ -376,6 +379,9 @@ class Matcher:
         by_lang = evidence.lexical.get(self._topics[evidence.order[0]], {})
         if not by_lang:
             return _language_of_words(known)
+        grammar = self._lexical.grammar_language(question)
+        if grammar in by_lang:
+            return grammar
         best = max(by_lang, key=lambda code: by_lang[code])
         others = [score for code, score in by_lang.items() if code != best]
         if others and by_lang[best] - max(others) < LANG_MARGIN:

@@ -163,6 +163,25 @@ def test_an_opinion_question_is_answered_in_its_language(
     assert (match.topic_id, match.lang) == ("facial-recognition", lang), question
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Cos'è l'EES (Entry/Exit System)?", "it"),  # a real question (real-tune.jsonl)
+        ("Qu'est-ce que l'EES (Entry/Exit System) ?", "fr"),
+        ("Was ist das EES (Entry/Exit System)?", "de"),
+        ("¿Qué es el EES (Entry/Exit System)?", "es"),
+        ("What is the Entry/Exit System?", "en"),
+    ],
+)
+def test_a_question_borrowing_english_terms_is_answered_in_its_grammar_s_language(
+    explainer: Explainer, question: str, lang: str
+) -> None:
+    """English knows more of the words of "Cos'è l'EES (Entry/Exit System)?", but its
+    function words are Italian: the answer is Italian, whatever the asker's client says."""
+    match = explainer.ask(question)
+    assert (match.topic_id, match.lang) == ("borders-travel", lang), question
+
+
 def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
     two_languages: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
