@@ -1,7 +1,7 @@
 """The tune half of the real questions as it was found: each question scored on the
 knowledge of the day it was collected, before anyone wrote a way of asking from it.
 
-    python benchmarks/as_found.py [--grid] [--since COMMIT]   # needs git history; ~3-5 min
+    python benchmarks/as_found.py [--grid] [--since COMMIT]   # needs git history; 1-3 min
 
 Ways of asking are written from the tune half's misses, so today's knowledge
 flatters the tune half. `benchmarks/stranger.py` leaves out the ways of asking that
@@ -127,7 +127,9 @@ def asked_as_found(since: str | None, cache: Path) -> tuple[list[Found], int]:
 
 def verdict(item: Found, looks: tuple[Look, Look]) -> tuple[str | None, str | None]:
     """(the topic answered or None, the first topic offered), each look deciding by its
-    `Look` (weights and threshold), as `bot.matcher` decides."""
+    `Look` (weights and threshold), as `bot.matcher` decides. At the shipped looks this is
+    the bot's verdict; at others, a look that answered as shipped but not by `looks` is
+    taken to offer its best topic first (its "did you mean" was not worked out)."""
     last: Match | None = None
     for match, look in zip((item.first, item.second), looks, strict=True):
         if match is None or match.signals is None:
@@ -139,8 +141,6 @@ def verdict(item: Found, looks: tuple[Look, Look]) -> tuple[str | None, str | No
             return (None, None) if topic in item.signposts else (topic, topic)
     if last is None:
         return None, None
-    # what the look offers; a look that answered as shipped but not by `looks` offers its
-    # best topic (the one it would have answered)
     offered = last.suggestions or ((last.ranked[0][0],) if last.topic_id else ())
     offered = tuple(t for t in offered if t not in item.signposts)
     return None, (offered[0] if offered else None)
