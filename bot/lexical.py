@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -305,12 +305,17 @@ class _Layout:
     slot_topic: list[str]
     slot_language: list[str]
     slot_position: npt.NDArray[np.intp]  # slot -> its language's position
+    topic_slots: dict[str, dict[int, int]]  # topic -> language position -> slot
 
     @classmethod
     def of(cls, indexes: list[_LanguageIndex]) -> _Layout:
         def joined(parts: list[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
+        numbered = [(i.position, topic) for i in indexes for topic in i.topics]  # by slot
+        topic_slots: dict[str, dict[int, int]] = defaultdict(dict)
+        for slot, (position, topic) in enumerate(numbered):
+            topic_slots[topic][position] = slot
         return cls(
             phrase_slot=joined([i.phrase_topic + i.first_slot for i in indexes], np.intp),
             phrase_language=joined(
@@ -321,6 +326,7 @@ class _Layout:
             slot_topic=[topic for i in indexes for topic in i.topics],
             slot_language=[i.lang for i in indexes for _ in i.topics],
             slot_position=joined([np.full(len(i.topics), i.position) for i in indexes], np.intp),
+            topic_slots=dict(topic_slots),
         )
 
 
@@ -644,9 +650,8 @@ def _scores(
     """Topic scores (0-100) per language: PHRASE_SHARE of the best phrasing's score,
     the rest from how much of the question the topic explains. Topics explaining none
     of it are left out. Also as an array (`LexicalEvidence.by_slot`)."""
-    by_topic: dict[str, dict[str, float]] = defaultdict(dict)
     if not additions.searched:
-        return by_topic, np.zeros(len(layout.slot_topic) + 1)
+        return {}, np.zeros(len(layout.slot_topic) + 1)
     covered = _topic_coverage(layout, additions)
     explained = additions.explained[layout.slot_position]
     scores = 100.0 * (
@@ -654,14 +659,47 @@ def _scores(
         + (1 - PHRASE_SHARE) * np.minimum(covered / explained, 1.0)
     )
     by_slot = np.append(np.where(covered > 0.0, scores, 0.0), 0.0)
-    values = scores.tolist()
-    slots = (covered > 0.0).nonzero()[0].tolist()
-    if additions.positions != sorted(additions.positions):  # as the caller listed them
-        order = {lang: n for n, lang in enumerate(additions.searched)}
-        slots.sort(key=lambda slot: order[layout.slot_language[slot]])  # stable: topic order
-    for slot in slots:
-        by_topic[layout.slot_topic[slot]][layout.slot_language[slot]] = values[slot]
-    return by_topic, by_slot
+    return _TopicScores(layout, by_slot, covered > 0.0, additions.positions), by_slot
+
+
+class _TopicScores(Mapping[str, Mapping[str, float]]):
+    """Topic -> language -> score (0-100), for the topics that explain any of the
+    question, each worked out when asked: a question touches a hundred slots or so, and
+    the matcher reads the scores of about ten topics. Languages come in the order they
+    were searched (`positions`: those with any match)."""
+
+    def __init__(
+        self,
+        layout: _Layout,
+        by_slot: npt.NDArray[np.float64],
+        covered: npt.NDArray[np.bool_],
+        positions: list[int],
+    ) -> None:
+        self._layout, self._by_slot, self._covered = layout, by_slot, covered
+        self._positions = positions
+
+    def __getitem__(self, topic: str) -> Mapping[str, float]:
+        at = self._layout.topic_slots.get(topic, {})
+        slots = [at[position] for position in self._positions if position in at]
+        found = {
+            self._layout.slot_language[slot]: float(self._by_slot[slot])
+            for slot in slots
+            if self._covered[slot]
+        }
+        if not found:
+            raise KeyError(topic)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        rank = {position: n for n, position in enumerate(self._positions)}
+        slots = sorted(  # stable: topic order within a language
+            self._covered.nonzero()[0].tolist(),
+            key=lambda slot: rank[int(self._layout.slot_position[slot])],
+        )
+        return iter(dict.fromkeys(self._layout.slot_topic[slot] for slot in slots))
+
+    def __len__(self) -> int:
+        return len({self._layout.slot_topic[slot] for slot in self._covered.nonzero()[0]})
 
 
 def _phrase_scores(layout: _Layout, additions: _Additions) -> npt.NDArray[np.float64]:
