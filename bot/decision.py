@@ -38,8 +38,9 @@ the held-out half 5.4%, the tune half as found 6.3%. The pair chosen handles
 the most of those questions rightly (in scope and answered right, or
 off-topic and declined) with at most 5% of the in-scope ones answered
 wrongly. A question these thresholds leave unanswered is mostly offered its
-best topic as the first "did you mean" (first right as found did not move). Refit after changing the classifier, its
-features or the second look: the signals' scales move with them.
+best topic as the first "did you mean" (first right as found did not move).
+Refit after changing the classifier, its features or the second look: the
+signals' scales move with them.
 """
 
 from __future__ import annotations

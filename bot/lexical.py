@@ -223,11 +223,13 @@ class LexicalIndex:
         more than every other: in "Cos'è l'EES (Entry/Exit System)?" English knows more
         of the words, but "è" and "l" are Italian (terms are borrowed, grammar is not)."""
         distinct = set(words(question))
-        count = {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
-        ranked = sorted(count.values(), reverse=True)
-        if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        count = Counter(
+            {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
+        )
+        best = count.most_common(2)
+        if not best or best[0][1] == 0 or (len(best) > 1 and best[1][1] == best[0][1]):
             return None
-        return max(count, key=count.__getitem__)
+        return best[0][0]
 
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
         """True unless another language knows as many of the question's words: "help me"
