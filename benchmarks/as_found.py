@@ -141,8 +141,7 @@ def verdict(item: Found, looks: tuple[Look, Look]) -> tuple[str | None, str | No
         if match is None or match.signals is None:
             break
         last = match
-        chance = decision.probability(match.signals, look)
-        if decision.should_answer(match.signals, chance, look.answer_at):
+        if decision.should_answer(match.signals, look):
             topic = match.ranked[0][0] if match.ranked else None
             return (None, None) if topic in item.signposts else (topic, topic)
     if last is None:

@@ -72,7 +72,6 @@ class Scored:
     expect: tuple[str | None, ...]
     first: Match | None
     second: Match | None
-    fold: int
 
     @property
     def in_scope(self) -> bool:
@@ -171,7 +170,7 @@ def score_as_strangers(explainer: Explainer, items: list[dict], tau: float) -> l
         matcher.prepare()
         for item in mine:
             first, second = matcher.looks(item["text"])
-            scored.append(Scored(tuple(item["expect"]), first, second, fold))
+            scored.append(Scored(tuple(item["expect"]), first, second))
     return scored
 
 

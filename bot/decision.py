@@ -119,9 +119,9 @@ def probability(signals: Signals, look: Look | None = None) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def should_answer(signals: Signals, chance: float | None = None, at: float | None = None) -> bool:
-    """Answer a way of asking as written (`EXACT`), else when the probability reaches `at`
-    (default: the look's threshold). `chance` replaces `probability(signals)`: the fit
-    tries its cross-validated ones."""
-    at = signals.look.answer_at if at is None else at
-    return signals.lexical >= EXACT or (probability(signals) if chance is None else chance) >= at
+def should_answer(signals: Signals, look: Look | None = None) -> bool:
+    """Answer a way of asking as written (`EXACT`), else when `look`'s probability reaches
+    its threshold (default: the look the signals come from; `benchmarks/as_found.py`
+    tries others)."""
+    look = look or signals.look
+    return signals.lexical >= EXACT or probability(signals, look) >= look.answer_at
