@@ -270,31 +270,58 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
 
 
 @pytest.mark.parametrize(
-    ("text", "lang", "welcome"),
+    ("text", "lang", "topic", "opening"),
     [
-        ("thanks, that helped", "en", "Glad to help!"),
-        ("vielen Dank für die Antwort", "de", "Gern!"),
-        ("merci beaucoup", "fr", "Avec plaisir !"),
-        ("grazie mille", "it", "Felice di esserti utile!"),
-        ("muchas gracias", "es", "¡Encantado de ayudar!"),
+        ("thanks, that helped", "en", "thanks", "Glad to help!"),
+        ("vielen Dank für die Antwort", "de", "thanks", "Gern!"),
+        ("merci beaucoup", "fr", "thanks", "Avec plaisir !"),
+        ("grazie mille", "it", "thanks", "Felice di esserti utile!"),
+        ("muchas gracias", "es", "thanks", "¡Encantado de ayudar!"),
+        # a campaigner trying the bot out: once answered with the country-by-country
+        # list, because a trial at Berlin Südkreuz is called a "test"
+        ("Test 1 2", "en", "ping", "I'm here and working."),
+        ("nur ein Test", "de", "ping", "Ich bin da"),
+        ("c'est juste un test", "fr", "ping", "Je suis là"),
+        ("prova", "it", "ping", "Ci sono"),
+        ("probando", "es", "ping", "Aquí estoy"),
+        # a reader telling the bot it missed: once answered with accuracy-errors
+        ("that's not right", "en", "criticism", "Sorry that didn't help."),
+        ("das stimmt nicht", "de", "criticism", "Tut mir leid"),
+        ("c'est faux", "fr", "criticism", "Désolé"),
+        ("risposta sbagliata", "it", "criticism", "Mi dispiace"),
+        ("eso está mal", "es", "criticism", "Lo siento"),
     ],
 )
-def test_thanks_gets_a_short_reply_and_nothing_for_the_team(
-    explainer: Explainer, text: str, lang: str, welcome: str
+def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
+    explainer: Explainer, text: str, lang: str, topic: str, opening: str
 ) -> None:
     store = Store(":memory:")
     reply, reply_lang = dialogue.question(_turn(explainer, store), text)
-    assert reply_lang == lang and reply.topic_id == "thanks"
-    assert reply.html.startswith(welcome) and "<b>" not in reply.html  # no heading
+    assert reply_lang == lang and reply.topic_id == topic
+    assert reply.html.startswith(opening) and "<b>" not in reply.html  # no heading
     assert len(reply.html) <= 300
     actions = _actions(reply)
     assert actions and all(a.startswith("t:") for a in actions)  # the related topics only
-    assert store.counts() == [("thanks", lang, 1)]  # not among the unanswered
+    assert store.counts() == [(topic, lang, 1)]  # not among the unanswered
 
 
-def test_thanks_inside_a_question_does_not_hide_the_question(explainer: Explainer) -> None:
-    match = explainer.ask("thanks, but can my employer make me give my fingerprints?")
-    assert match.topic_id == "work-school" and match.signpost is None
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("thanks, but can my employer make me give my fingerprints?", "work-school"),
+        ("is face recognition useless?", "facial-recognition"),  # not "this bot is useless"
+        ("il riconoscimento facciale è inutile?", "facial-recognition"),
+        ("¿es inútil el reconocimiento facial?", "facial-recognition"),
+        ("that's wrong, the AI act bans it", "ai-act"),
+        ("Test: Gesichtserkennung am Bahnhof Südkreuz", "countries"),
+        ("I don't understand what biometric data is", "biometric-data"),
+    ],
+)
+def test_small_talk_inside_a_question_does_not_hide_the_question(
+    explainer: Explainer, question: str, topic: str
+) -> None:
+    match = explainer.ask(question)
+    assert match.topic_id == topic and match.signpost is None
 
 
 async def test_housekeeping_prunes_every_minute_and_deletes_daily(
