@@ -66,8 +66,8 @@ STOP_WEIGHT = 0.3  # the most a function word ("what", "is") can weigh
 UNKNOWN_SHARE = 0.7  # an unknown word weighs this share of a one-topic word
 QUERY_CAP = 2.0  # a long message counts as at most this many phrasings' worth of words
 LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it is unclear
-# question words remembered, with how each language reads them (~3-4 KB a word: a flood
-# of made-up words must not grow the bot by hundreds of MB)
+# question words remembered, with how each language reads them and what they add to the
+# sums (~3-5 KB a word: a flood of made-up words must not grow the bot by hundreds of MB)
 WORD_CACHE = 4_096
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
 SIFT_FROM = 300  # typo candidates sifted by their letters first from this many on
@@ -116,13 +116,33 @@ class _LanguageIndex:
         return self.starts[min(max(size, 0), len(self.starts) - 1)]
 
 
+_NO_PHRASINGS = np.zeros(0, dtype=np.intp)  # a term only answers have
+
+
+class _Hit(NamedTuple):
+    """A vocabulary term a question term stands for, with what it adds to the phrasings
+    having it (`_Additions._add_phrasings`)."""
+
+    found: str  # the vocabulary term
+    similarity: float  # 0..1
+    postings: npt.NDArray[np.intp]  # the phrasings having it (none: only answers do)
+    to_question: float  # question term's weight x similarity: its part of the question
+    to_phrasing: float  # the vocabulary term's idf x similarity: its part of a phrasing
+    stop: bool  # only a function word's term
+
+
 class _Term(NamedTuple):
-    """A question term in one language, as the scores use it."""
+    """A question term in one language, as the scores use it. What it adds to the sums
+    is worked out once with the rest (`_term_of`): a term is remembered with the
+    question word it comes from (`LexicalIndex._read`), and most words repeat."""
 
     weight: float
     candidates: dict[str, float]  # the vocabulary terms it stands for, with similarity 0..1
     informative: bool  # counted in the known share: not only a function word
     best: float  # its best similarity (0: unknown)
+    hits: tuple[_Hit, ...]  # per candidate, in the candidates' order
+    # the slots of the topics it covers, and what it adds to each (`_coverage_of`)
+    cover: tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]] | None
 
 
 class _Reading:
@@ -136,6 +156,7 @@ class _Reading:
         self.exact = self.term in index.weights
         self.alone = _term_of(index, self.term, word, {})  # as a word of no typo
         self._as_typo: _Term | None = None
+        self.anywhere = False  # whether any language has the word exactly (`_read` sets it)
 
     def as_typo(self, index: _LanguageIndex) -> _Term:
         """The term with its typo candidates (the word itself when exact); `index`: the
@@ -213,6 +234,9 @@ class LexicalIndex:
         found = self._words.get(word)
         if found is None:
             found = tuple(_Reading(index, word) for index in self._indexes.values())
+            anywhere = any(reading.exact for reading in found)
+            for reading in found:
+                reading.anywhere = anywhere
             if len(self._words) >= WORD_CACHE:
                 self._words.clear()  # bounded: the words of recent questions
             self._words[word] = found
@@ -277,11 +301,15 @@ class LexicalIndex:
         distinct = list(dict.fromkeys(words(question)))[:MAX_QUERY_TERMS]
         asked = [self._read(w) for w in distinct]
         # A word that is an exact word of one language is not a typo in another.
-        known = {
-            word
-            for word, row in zip(distinct, asked, strict=True)
-            if any(row[i.position].exact for i in searched)
-        }
+        positions = [i.position for i in searched]
+        if positions and len(positions) == len(self._indexes):  # the bot's: every language
+            known = {word for word, row in zip(distinct, asked, strict=True) if row[0].anywhere}
+        else:
+            known = {
+                word
+                for word, row in zip(distinct, asked, strict=True)
+                if any(row[p].exact for p in positions)
+            }
         return [(index, asked, known) for index in searched]
 
 
@@ -510,8 +538,9 @@ def _resolved_terms(
     first word."""
     first: dict[str, _Reading] = {}
     exact: set[str] = set()
+    position = index.position
     for row in asked:
-        reading = row[index.position]
+        reading = row[position]
         first.setdefault(reading.term, reading)
         if reading.word in known:
             exact.add(reading.term)
@@ -526,7 +555,61 @@ def _term_of(index: _LanguageIndex, term_: str, word: str, candidates: dict[str,
         informative = not all(c in index.stops for c in candidates)
     else:
         informative = weight > STOP_WEIGHT
-    return _Term(weight, candidates, informative, max(candidates.values(), default=0.0))
+    hits = tuple(
+        _Hit(
+            found,
+            similarity,
+            index.postings.get(found, _NO_PHRASINGS),
+            weight * similarity,
+            index.weights[found] * similarity,
+            found in index.stops,
+        )
+        for found, similarity in candidates.items()
+    )
+    return _Term(
+        weight,
+        candidates,
+        informative,
+        max(candidates.values(), default=0.0),
+        hits,
+        _coverage_of(index, weight, candidates),
+    )
+
+
+def _coverage_of(
+    index: _LanguageIndex, weight: float, candidates: Mapping[str, float]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]] | None:
+    """The slots of the topics a question term covers, and what it adds to each: its
+    weight x the share the topic gives its vocabulary term (`_covers`) x the term's
+    similarity, at the best candidate's for a typo with several readings; None when it
+    covers none. The products are the ones a question's sums add (`_topic_coverage`)."""
+    if not candidates:
+        return None
+    if len(candidates) == 1:  # most words: one term, each of its topics once
+        [(candidate, similarity)] = candidates.items()
+        if candidate not in index.covers:
+            return None
+        at, share = index.covers[candidate]
+        return at, _parts(weight, share, similarity)
+    best: dict[int, float] = {}  # a typo with several readings: each topic at the best one
+    for candidate, similarity in candidates.items():
+        if candidate in index.covers:
+            at, share = index.covers[candidate]
+            for slot, value in zip(at.tolist(), (share * similarity).tolist(), strict=True):
+                best[slot] = max(best.get(slot, 0.0), value)
+    if not best:
+        return None
+    slots = np.fromiter(best.keys(), np.intp, len(best))
+    return slots, _parts(weight, np.fromiter(best.values(), np.float64), 1.0)
+
+
+def _parts(
+    weight: float, share: npt.NDArray[np.float64], similarity: float
+) -> npt.NDArray[np.float64]:
+    """weight x (share x similarity), multiplied in this order: the order a question's
+    coverage was always computed in, so the sums stay the same to the last bit."""
+    parts: npt.NDArray[np.float64] = weight * (share * similarity)
+    return parts
 
 
 def _question_weight(
@@ -546,10 +629,10 @@ def _question_weight(
 def _known_share(resolved: Resolved) -> float:
     """Share of the question's weight, function words aside, that the texts know."""
     total = found = 0.0
-    for weight, _, informative, best in resolved:
-        if informative:
-            total += weight
-            found += weight * best
+    for term_ in resolved:
+        if term_.informative:
+            total += term_.weight
+            found += term_.weight * term_.best
     return found / total if total else 1.0  # only function words: nothing unknown
 
 
@@ -563,87 +646,47 @@ class _Additions:
         self.positions: list[int] = []  # their positions in the layout
         self.query_weight = np.ones(languages)  # per language position
         self.explained = np.ones(languages)
-        # per matched term: the phrasings having it, and what it adds to the question's
-        # covered weight (weight x similarity) and to the phrasing's (idf x similarity)
-        self.phrasings: list[npt.NDArray[np.intp]] = []
-        self.to_question: list[float] = []
-        self.to_phrasing: list[float] = []
-        self.touched: list[npt.NDArray[np.intp]] = []  # the informative terms' phrasings
-        # per question term: the slots it covers, and its weight x share x similarity there
-        self.slots: list[npt.NDArray[np.intp]] = []
-        self.weights: list[float] = []
-        self.shares: list[npt.NDArray[np.float64]] = []
-        self.similarities: list[float] = []
+        # The matched terms having phrasings: first those whose phrasings can win (the
+        # informative ones), then the others (function words). A phrasing belongs to one
+        # language, so gathering every language's first ones ahead of all the others
+        # leaves the order of each phrasing's own sums as language after language.
+        self.touching: list[_Hit] = []
+        self.others: list[_Hit] = []
+        # per question term covering any topic: the slots, and what it adds to each
+        self.covers: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]] = []
 
     def add_language(self, index: _LanguageIndex, resolved: Resolved) -> None:
-        """The question's terms in one language (`_resolved_terms`)."""
-        query_weight = sum(weight for weight, *_ in resolved)
-        hits: dict[str, tuple[float, float]] = {}  # vocabulary term -> (weight, sim), the best
-        for weight, candidates, *_ in resolved:
-            for candidate, similarity in candidates.items():
-                if candidate not in hits or similarity > hits[candidate][1]:
-                    hits[candidate] = (weight, similarity)
-        if not hits:
+        """The question's terms in one language (`_resolved_terms`), in one pass."""
+        query_weight = 0.0  # added term by term: as `sum` adds them
+        hits: dict[str, _Hit] = {}  # vocabulary term -> the hit of the best similarity
+        covers = []  # each question word once, for every topic having it (`_coverage_of`)
+        for term_ in resolved:
+            query_weight += term_.weight
+            for hit in term_.hits:
+                before = hits.get(hit.found)
+                if before is None or hit.similarity > before.similarity:
+                    hits[hit.found] = hit
+            if term_.cover is not None:
+                covers.append(term_.cover)
+        if not hits:  # nor any cover: a term covers topics only through its candidates
             return
         self.searched.append(index.lang)
         self.positions.append(index.position)
         self.query_weight[index.position] = query_weight
         self.explained[index.position] = min(query_weight, QUERY_CAP * index.typical_weight)
-        self._add_phrasings(index, hits)
-        self._add_coverage(index, resolved)
+        self._add_phrasings(hits)
+        self.covers.extend(covers)
 
-    def _add_phrasings(
-        self, index: _LanguageIndex, hits: Mapping[str, tuple[float, float]]
-    ) -> None:
+    def _add_phrasings(self, hits: Mapping[str, _Hit]) -> None:
         """Each matched term's part of the question and of every phrasing having it."""
         # Phrasings sharing only a function word with the question cannot win, so the
         # candidates come from the other words; function words then add to them.
-        informative = [t for t in hits if t not in index.stops] or list(hits)
-        chosen = set(informative)
-        for found in [*informative, *(t for t in hits if t not in chosen)]:
-            at = index.postings.get(found)
-            if at is None:
-                continue
-            weight, similarity = hits[found]
-            self.phrasings.append(at)
-            self.to_question.append(weight * similarity)
-            self.to_phrasing.append(index.weights[found] * similarity)
-            if found in chosen:
-                self.touched.append(at)
-
-    def _add_coverage(self, index: _LanguageIndex, resolved: Resolved) -> None:
-        """Each question word once, at its best similarity, for every topic having it:
-        in a phrasing (full share) or in the answer only (CONTEXT_SIM)."""
-        for weight, candidates, *_ in resolved:
-            if len(candidates) == 1:  # most words: one term, each of its topics once
-                [(candidate, similarity)] = candidates.items()
-                if candidate in index.covers:
-                    at, share = index.covers[candidate]
-                    self._cover(at, weight, share, similarity)
-            elif candidates:  # a typo with several readings: each topic at the best one
-                best: dict[int, float] = {}
-                for candidate, similarity in candidates.items():
-                    if candidate in index.covers:
-                        at, share = index.covers[candidate]
-                        for slot, value in zip(
-                            at.tolist(), (share * similarity).tolist(), strict=True
-                        ):
-                            best[slot] = max(best.get(slot, 0.0), value)
-                if best:
-                    slots = np.fromiter(best.keys(), np.intp, len(best))
-                    self._cover(slots, weight, np.fromiter(best.values(), np.float64), 1.0)
-
-    def _cover(
-        self,
-        slots: npt.NDArray[np.intp],
-        weight: float,
-        share: npt.NDArray[np.float64],
-        similarity: float,
-    ) -> None:
-        self.slots.append(slots)
-        self.weights.append(weight)
-        self.shares.append(share)
-        self.similarities.append(similarity)
+        informative = [hit for hit in hits.values() if not hit.stop]
+        stops = [hit for hit in hits.values() if hit.stop]
+        if not informative:
+            informative, stops = stops, []
+        self.touching.extend(hit for hit in informative if len(hit.postings))
+        self.others.extend(hit for hit in stops if len(hit.postings))
 
 
 def _scores(
@@ -679,17 +722,35 @@ class _TopicScores(Mapping[str, Mapping[str, float]]):
     ) -> None:
         self._layout, self._by_slot, self._covered = layout, by_slot, covered
         self._positions = positions
+        # as Python numbers: a topic's few scores are read one by one, and reading one
+        # from a list costs a tenth of reading it from an array
+        self._scores: list[float] = by_slot.tolist()
+        self._has: list[bool] = covered.tolist()
 
     def __getitem__(self, topic: str) -> Mapping[str, float]:
-        at = self._layout.topic_slots.get(topic, {})
-        slots = [at[position] for position in self._positions if position in at]
-        found = {
-            self._layout.slot_language[slot]: float(self._by_slot[slot])
-            for slot in slots
-            if self._covered[slot]
-        }
+        found = self._of(topic)
         if not found:
             raise KeyError(topic)
+        return found
+
+    def get(self, topic: str, default: Any = None) -> Any:
+        """`self[topic]`, or `default` for a topic without a score (most of them: asked
+        without raising KeyError for each)."""
+        return self._of(topic) or default
+
+    def __contains__(self, topic: object) -> bool:
+        return isinstance(topic, str) and bool(self._of(topic))
+
+    def _of(self, topic: str) -> dict[str, float]:
+        """The topic's scores by language (empty: none)."""
+        at = self._layout.topic_slots.get(topic)
+        if at is None:
+            return {}
+        found = {}
+        for position in self._positions:
+            slot = at.get(position)
+            if slot is not None and self._has[slot]:
+                found[self._layout.slot_language[slot]] = self._scores[slot]
         return found
 
     def __iter__(self) -> Iterator[str]:
@@ -709,15 +770,23 @@ def _phrase_scores(layout: _Layout, additions: _Additions) -> npt.NDArray[np.flo
     phrasing covers and how much of the phrasing the question covers."""
     size = len(layout.phrase_slot)
     best = np.zeros(len(layout.slot_topic))
-    if not additions.touched:
+    if not additions.touching:
         return best
-    phrasings = np.concatenate(additions.phrasings)
-    lengths = [len(at) for at in additions.phrasings]
-    found_q = _sums(phrasings, np.repeat(np.array(additions.to_question), lengths), size)
-    found_p = _sums(phrasings, np.repeat(np.array(additions.to_phrasing), lengths), size)
-    touched = np.zeros(size, dtype=bool)
-    touched[np.concatenate(additions.touched)] = True
-    at = touched.nonzero()[0]
+    hits = additions.touching + additions.others
+    phrasings = np.concatenate([hit.postings for hit in hits])
+    lengths = [len(hit.postings) for hit in hits]
+    to_question = [hit.to_question for hit in hits]
+    to_phrasing = [hit.to_phrasing for hit in hits]
+    found_q = _sums(phrasings, np.repeat(np.array(to_question), lengths), size)
+    # A term found as written adds its idf to both (weight = idf, similarity 1): the
+    # same parts in the same order make the same sums, made once.
+    if to_phrasing == to_question:
+        found_p = found_q
+    else:
+        found_p = _sums(phrasings, np.repeat(np.array(to_phrasing), lengths), size)
+    # The phrasings the informative terms touch, some more than once: each copy gets
+    # the same score, and the best of equal scores is the same, so they need no sifting.
+    at = phrasings[: sum(lengths[: len(additions.touching)])]
     query_weight = additions.query_weight[layout.phrase_language[at]]
     beta2 = BETA * BETA
     # a long message is judged as if it were only QUERY_CAP times this phrasing
@@ -731,14 +800,10 @@ def _phrase_scores(layout: _Layout, additions: _Additions) -> npt.NDArray[np.flo
 def _topic_coverage(layout: _Layout, additions: _Additions) -> npt.NDArray[np.float64]:
     """How much of the question each slot explains (zero: none of it)."""
     size = len(layout.slot_topic)
-    if not additions.slots:
+    if not additions.covers:
         return np.zeros(size)
-    lengths = [len(at) for at in additions.slots]
-    # weight x (share x similarity), the order of the term-by-term products
-    parts = np.repeat(np.array(additions.weights), lengths) * (
-        np.concatenate(additions.shares) * np.repeat(np.array(additions.similarities), lengths)
-    )
-    return _sums(np.concatenate(additions.slots), parts, size)
+    slots = np.concatenate([at for at, _ in additions.covers])
+    return _sums(slots, np.concatenate([parts for _, parts in additions.covers]), size)
 
 
 def _sums(
