@@ -277,6 +277,7 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("merci beaucoup", "fr", "thanks", "Avec plaisir !"),
         ("grazie mille", "it", "thanks", "Felice di esserti utile!"),
         ("muchas gracias", "es", "thanks", "¡Encantado de ayudar!"),
+        ("tschüss", "de", "thanks", "Gern!"),  # once the bot's whole introduction
         # a campaigner trying the bot out: once answered with the country-by-country
         # list, because a trial at Berlin Südkreuz is called a "test"
         ("Test 1 2", "en", "ping", "I'm here and working."),
