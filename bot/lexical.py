@@ -137,10 +137,9 @@ class _Term(NamedTuple):
     question word it comes from (`LexicalIndex._read`), and most words repeat."""
 
     weight: float
-    candidates: dict[str, float]  # the vocabulary terms it stands for, with similarity 0..1
     informative: bool  # counted in the known share: not only a function word
     best: float  # its best similarity (0: unknown)
-    hits: tuple[_Hit, ...]  # per candidate, in the candidates' order
+    hits: tuple[_Hit, ...]  # the vocabulary terms it stands for (itself, or typo candidates)
     # the slots of the topics it covers, and what it adds to each (`_coverage_of`)
     cover: tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]] | None
 
@@ -156,7 +155,6 @@ class _Reading:
         self.exact = self.term in index.weights
         self.alone = _term_of(index, self.term, word, {})  # as a word of no typo
         self._as_typo: _Term | None = None
-        self.anywhere = False  # whether any language has the word exactly (`_read` sets it)
 
     def as_typo(self, index: _LanguageIndex) -> _Term:
         """The term with its typo candidates (the word itself when exact); `index`: the
@@ -234,9 +232,6 @@ class LexicalIndex:
         found = self._words.get(word)
         if found is None:
             found = tuple(_Reading(index, word) for index in self._indexes.values())
-            anywhere = any(reading.exact for reading in found)
-            for reading in found:
-                reading.anywhere = anywhere
             if len(self._words) >= WORD_CACHE:
                 self._words.clear()  # bounded: the words of recent questions
             self._words[word] = found
@@ -302,14 +297,11 @@ class LexicalIndex:
         asked = [self._read(w) for w in distinct]
         # A word that is an exact word of one language is not a typo in another.
         positions = [i.position for i in searched]
-        if positions and len(positions) == len(self._indexes):  # the bot's: every language
-            known = {word for word, row in zip(distinct, asked, strict=True) if row[0].anywhere}
-        else:
-            known = {
-                word
-                for word, row in zip(distinct, asked, strict=True)
-                if any(row[p].exact for p in positions)
-            }
+        known = {
+            word
+            for word, row in zip(distinct, asked, strict=True)
+            if any(row[p].exact for p in positions)
+        }
         return [(index, asked, known) for index in searched]
 
 
@@ -568,7 +560,6 @@ def _term_of(index: _LanguageIndex, term_: str, word: str, candidates: dict[str,
     )
     return _Term(
         weight,
-        candidates,
         informative,
         max(candidates.values(), default=0.0),
         hits,

@@ -365,10 +365,10 @@ class Matcher:
         """Step 3: the best MAX_RANKED topics with confidence and best language; `known`:
         per language, how many of the question's words it knows."""
         fallback = _language_of_words(known) or ""
-        confidences = evidence.confidence.tolist()  # read one by one: as Python numbers
+        best = evidence.order[:MAX_RANKED]
         ranked = []
-        for number in evidence.order[:MAX_RANKED]:
-            topic, confidence = self._topics[number], confidences[number]
+        for number, confidence in zip(best, evidence.confidence[best].tolist(), strict=True):
+            topic = self._topics[number]
             by_lang = evidence.lexical.get(topic, {})
             lang = max(by_lang, key=by_lang.__getitem__) if by_lang else fallback
             ranked.append((topic, round(confidence, 2), lang))
