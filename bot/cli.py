@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,6 +23,17 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_DATA = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a reader that stops early (`ask --batch ... | head`) ends it
+    quietly, as other command-line tools do, instead of with a traceback."""
+    try:
+        return _command(argv)
+    except BrokenPipeError:
+        # Python would fail again flushing stdout at exit: point it at /dev/null first
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PROBLEMS
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -207,10 +219,10 @@ def _batch(explainer: Explainer, lines: TextIO) -> Iterator[dict[str, Any]]:
             continue
         try:
             item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('not an object with a "text" string')
             text, lang = item["text"], item.get("lang")
-            if not isinstance(text, str):
-                raise TypeError("text must be a string")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            yield {"error": f"line {number}: {exc}"}
+        except ValueError as exc:
+            yield {"error": f'line {number}: expected {{"text": "...", "lang": "de"}}: {exc}'}
             continue
         yield answer_record(explainer, store, text, lang if isinstance(lang, str) else None)

@@ -57,8 +57,36 @@ def test_batch_keeps_order_and_reports_bad_lines() -> None:
     assert len(out) == 4
     assert out[0]["id"] == "fingerprints"
     assert (out[1]["id"], out[1]["lang"]) == ("facial-recognition", "es")
-    assert "error" in out[2]
+    assert out[2]["error"].startswith('line 3: expected {"text": "...", "lang": "de"}')
     assert out[3]["id"] is None and out[3]["lang"] == "fr"
+
+
+def test_batch_names_a_line_without_a_text() -> None:
+    stdin = '{"text": 5}\n["fingerprints"]\n{"lang": "de"}\n'
+    out = [
+        json.loads(line)
+        for line in run("ask", "--json", "--batch", "-", stdin=stdin).stdout.splitlines()
+    ]
+    assert [record["error"].split(":")[0] for record in out] == ["line 1", "line 2", "line 3"]
+    assert all('not an object with a "text" string' in record["error"] for record in out)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`ask --batch FILE | head -1`: the pipe closes while the batch is printed."""
+    stdin = "".join(json.dumps({"text": f"fingerprints {i}"}) + "\n" for i in range(400))
+    command = [sys.executable, "-m", "bot", "ask", "--json", "--batch", "-"]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(stdin)
+        process.stdin.close()
+        first = process.stdout.readline()
+        process.stdout.close()  # the reader goes away after one line
+        assert process.stderr is not None
+        errors = process.stderr.read()
+    assert json.loads(first)["id"] == "fingerprints"
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
 
 
 def test_eval_prints_per_language_figures() -> None:
