@@ -197,6 +197,12 @@ def explanation(explainer: Explainer, text: str) -> str:
         )
     else:
         lines.append("declined before weighing: most of the words are unknown to the knowledge")
+    whole = explainer.matcher.match(text).topic_id
+    if whole != match.topic_id and whole in explainer.knowledge.smalltalk:
+        lines.append(
+            f"small talk beside a question: {whole} ranks first on the whole message,"
+            f" what is left without it is answered (below: the whole message)"
+        )
     for c in explainer.matcher.explain(text):
         lines.append(
             f"{c.topic_id}: confidence {c.confidence:.1f}, model {c.model:+.3f}, "

@@ -7,7 +7,7 @@ a broken file can never leave a half-loaded bot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,6 +16,9 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Match, Matcher, Phrasing
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem
+from bot.textnorm import stop_words, words
+
+MAX_ASIDE = 6  # words of small talk before or after a question ("tell me more about")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,57 @@ class Explainer:
         return tuple(self.knowledge.languages)
 
     def ask(self, question: str) -> Match:
-        return self.without_signposts(self.matcher.match(question))
+        """The verdict on a message; a question beside small talk is what gets answered
+        (`beside_small_talk`)."""
+        match = self.matcher.match(question)
+        if match.topic_id in self.knowledge.smalltalk:
+            match = self.beside_small_talk(question, match) or match
+        return self.without_signposts(match)
+
+    def beside_small_talk(self, message: str, match: Match) -> Match | None:
+        """The verdict on what `message` asks besides small talk, which `match` (the
+        matcher's verdict on the whole message) found: "parli italiano? cos'è il
+        riconoscimento facciale", "erzähl mir mehr über den AI Act". Small talk is short
+        and says little, so it can outweigh a question of few words beside it. Tried:
+        the message without an opening or a closing of up to `MAX_ASIDE` words that is
+        small talk alone, the shortest first; taken when it answers the topic the whole
+        message ranked best after small talk ("thanks, that helped" is not a question
+        about the bot) and has more than function words ("Thank | you"). None when no
+        rest does (the small-talk reply stands)."""
+        smalltalk = self.knowledge.smalltalk
+        beside = next((topic for topic, *_ in match.ranked if topic not in smalltalk), None)
+        if beside is None:
+            return None
+        for rest in self._rests(message):
+            answered = self.matcher.match(rest)
+            if answered.topic_id == beside and self._says_something(rest, answered.lang):
+                return answered
+        return None
+
+    def _rests(self, message: str) -> Iterator[str]:
+        """`message` without each opening and closing aside that is small talk alone."""
+        words = message.split()
+        for size in range(1, min(MAX_ASIDE, len(words) - 1) + 1):
+            for aside, rest in (
+                (words[:size], words[size:]),
+                (words[-size:], words[:-size]),
+            ):
+                if self.matcher.match(" ".join(aside)).topic_id in self.knowledge.smalltalk:
+                    yield " ".join(rest)
+
+    def _says_something(self, text: str, lang: str | None) -> bool:
+        """Whether `text` has a word besides function words (the knowledge file's, else
+        the `stopwords` list's; of every language when `lang` is not known): "Thank |
+        you" leaves "you", which asks nothing."""
+        common: set[str] = set()
+        for code in [lang] if lang else self.languages:
+            language = self.knowledge.languages.get(code)
+            common |= (
+                language.function_words
+                if language and language.function_words
+                else stop_words(code)
+            )
+        return any(word not in common for word in words(text))
 
     def without_signposts(self, match: Match) -> Match:
         """Signposts are never offered, and a signpost that wins is a decline.

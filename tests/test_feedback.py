@@ -291,6 +291,20 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("c'est faux", "fr", "criticism", "Désolé"),
         ("risposta sbagliata", "it", "criticism", "Mi dispiace"),
         ("eso está mal", "es", "criticism", "Lo siento"),
+        # a follow-up to the last answer, which the bot does not keep: "warum?" was once
+        # answered with secrecy, "da bin ich anderer Meinung" with chilling-effect
+        ("why?", "en", "follow-up", "I don't keep our conversation"),
+        ("warum?", "de", "follow-up", "Ich merke mir unser Gespräch nicht"),
+        ("da bin ich anderer Meinung", "de", "follow-up", "Ich merke mir"),
+        ("c'est vrai ?", "fr", "follow-up", "Je ne garde pas"),
+        ("dimmi di più", "it", "follow-up", "Non conservo"),
+        ("¿por qué?", "es", "follow-up", "No guardo"),
+        # a language request: once the bot's whole introduction
+        ("english please", "en", "languages", "I speak English, German"),
+        ("sprichst du Deutsch?", "de", "languages", "Ich spreche Deutsch"),
+        ("tu parles français ?", "fr", "languages", "Je parle français"),
+        ("parli italiano?", "it", "languages", "Parlo italiano"),
+        ("¿hablas español?", "es", "languages", "Hablo español"),
     ],
 )
 def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
@@ -316,13 +330,42 @@ def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
         ("that's wrong, the AI act bans it", "ai-act"),
         ("Test: Gesichtserkennung am Bahnhof Südkreuz", "countries"),
         ("I don't understand what biometric data is", "biometric-data"),
+        ("why is facial recognition dangerous?", "facial-recognition"),
+        ("Stimmt es, dass die EU Gesichtserkennung verboten hat?", "ai-act"),
+        ("è vero che i supermercati usano il riconoscimento facciale?", "shops-venues"),
+        # small talk beside a short question, which alone it outweighs
+        # (`Explainer.beside_small_talk`): each of these once got the small-talk reply
+        ("parli italiano? cos'è il riconoscimento facciale", "facial-recognition"),
+        ("erzähl mir mehr über den AI Act", "ai-act"),
+        ("dimmi di più sull'AI Act", "ai-act"),
+        ("dis-m'en plus sur l'AI Act", "ai-act"),
+        ("English please. What is Reclaim Your Face?", "campaign"),
     ],
 )
 def test_small_talk_inside_a_question_does_not_hide_the_question(
     explainer: Explainer, question: str, topic: str
 ) -> None:
-    match = explainer.ask(question)
-    assert match.topic_id == topic and match.signpost is None
+    reply, _lang = dialogue.question(_turn(explainer, Store(":memory:")), question)
+    assert reply.topic_id == topic and reply.html.startswith("<b>")  # an answer
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "why?",
+        "tell me more",
+        "Quelle?",
+        "parli italiano?",
+        "thanks a lot, bye",
+        "thanks, that helped",
+    ],
+)
+def test_small_talk_alone_keeps_its_reply(explainer: Explainer, message: str) -> None:
+    """Nothing beside it to answer: every opening and closing is small talk, or what is
+    left gets no answer."""
+    match = explainer.ask(message)
+    assert match.topic_id is None and match.signpost in explainer.knowledge.smalltalk
+    assert explainer.beside_small_talk(message, explainer.matcher.match(message)) is None
 
 
 async def test_housekeeping_prunes_every_minute_and_deletes_daily(

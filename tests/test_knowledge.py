@@ -98,7 +98,7 @@ def test_shipped_knowledge_is_checked_and_fits_buttons() -> None:
             assert entry.checked and entry.checked >= (english[topic_id].checked or ""), topic_id
             assert len(entry.question) <= 40, (language.code, entry.question)
         assert all(len(label) <= 40 for label in language.link_labels.values()), language.code
-    assert kb.smalltalk == {"thanks", "ping", "criticism"}
+    assert kb.smalltalk == {"thanks", "ping", "criticism", "follow-up", "languages"}
     assert kb.signposts == {"other-privacy", *kb.smalltalk}
 
 

@@ -33,3 +33,12 @@ def test_ask_explain_shows_candidates_and_what_pushed_them() -> None:
     assert float(lines[1].split(": ")[1].split()[0]) >= 0.5  # answered, so it weighed enough
     assert lines[2].startswith("facial-recognition: confidence")
     assert "'facial'" in result.stdout or "'facial recognition'" in result.stdout
+
+
+def test_ask_explain_says_when_small_talk_stood_beside_the_question() -> None:
+    result = run("ask", "--explain", "erzähl mir mehr über den AI Act")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("verdict: ai-act")
+    assert lines[2].startswith("small talk beside a question: follow-up ranks first")
+    assert lines[3].startswith("follow-up: confidence")  # the whole message's ranking
