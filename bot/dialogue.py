@@ -43,9 +43,25 @@ class Turn:
         )
 
 
-def question(turn: Turn, text: str) -> tuple[Reply, str]:
-    """Answer free text; returns the reply and its language."""
-    return reply_to(turn, turn.explainer.ask(text), text)
+FOLLOW_UP = "follow-up"  # the small talk of "why?", "source?", "tell me more"
+
+
+def question(
+    turn: Turn, text: str, replied: tuple[str, str | None] | None = None
+) -> tuple[Reply, str]:
+    """Answer free text; returns the reply and its language. `replied`: the topic and
+    language of the bot's answer that the message replies to (Telegram's reply), if
+    any: a follow-up ("source?") then gets that answer's sources and related topics
+    again, in its language, since the bot keeps no conversation of its own."""
+    ex = turn.explainer
+    match = ex.ask(text)
+    if match.signpost == FOLLOW_UP and replied and replied[0] in ex.knowledge.menu_topics:
+        topic_id, answer_lang = replied
+        lang = answer_lang if answer_lang in ex.languages else turn.language(match.lang)
+        turn.store.count_question(FOLLOW_UP, lang)
+        with use(ex.catalogs, lang):
+            return replies.more_on(ex, topic_id, lang), lang
+    return reply_to(turn, match, text)
 
 
 def reply_to(turn: Turn, match: Match, text: str | None = None) -> tuple[Reply, str]:

@@ -66,6 +66,18 @@ def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Re
     return Reply(text, tuple(rows), topic_id)
 
 
+def more_on(ex: Explainer, topic_id: str, lang: str) -> Reply:
+    """The reply to "source?" or "tell me more" sent as a reply to one of the bot's
+    answers: that answer's links (its sources) and related topics, again as buttons."""
+    kb = ex.knowledge
+    rows = tuple(answer(ex, topic_id, lang, share=False).buttons)
+    text = _(
+        "More on <b>{question}</b>: the buttons below open the sources of that answer and "
+        "related topics. To ask something else about it, write your whole question."
+    ).format(question=escape(kb.entry(topic_id, lang).question))
+    return Reply(text, rows)
+
+
 def menu_action(lang: str, page: int) -> str:
     return f"m:{lang}:{page}"
 

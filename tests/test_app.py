@@ -143,6 +143,36 @@ async def test_group_speaks_only_when_addressed(bot: Harness, explainer: Explain
     assert "/topics" in sent["text"] and not bot.buttons(sent)
 
 
+async def test_a_follow_up_replying_to_an_answer_gets_its_sources_again(
+    bot: Harness, explainer: Explainer
+) -> None:
+    """The bot keeps no conversation: "source?" alone gets the follow-up small talk, but
+    sent as a Telegram reply to an answer it gets that answer's links and related topics,
+    read from the answer's share button."""
+    [answer] = await bot.send(text_message("what does the AI Act ban?"))
+    assert title(explainer, "ai-act") in answer["text"]
+    links = [b for b in bot.buttons(answer) if "url" in b]
+    related = [b for b in bot.buttons(answer) if b.get("callback_data", "").startswith("t:")]
+    assert links and related
+    [alone] = await bot.send(text_message("source?"))
+    assert "I don't keep our conversation" in alone["text"]
+    [more] = await bot.send(text_message("source?", reply_to=bot.bot_message(answer)))
+    assert more["text"].startswith(f"More on <b>{title(explainer, 'ai-act')}</b>")
+    assert [b for b in bot.buttons(more) if "url" in b] == links
+    assert [b for b in bot.buttons(more) if "callback_data" in b][: len(related)] == related
+    # in a group, replying to the bot addresses it; the reply is in the asker's language
+    group = {"chat_id": DEFAULT_GROUP_ID, "chat_type": "supergroup"}
+    [answer] = await bot.send(text_message(f"@{BOT} Was ist Gesichtserkennung?", **group))
+    [more] = await bot.send(text_message("Quelle?", reply_to=bot.bot_message(answer), **group))
+    assert more["text"].startswith("Mehr zu <b>")
+    assert title(explainer, "facial-recognition", "de") in more["text"]
+    # a reply that is a new question is answered as one
+    [other] = await bot.send(
+        text_message("and fingerprints?", reply_to=bot.bot_message(answer), **group)
+    )
+    assert title(explainer, "fingerprints") in other["text"]
+
+
 def _only_suggested(explainer: Explainer, question: str) -> bool:
     match = explainer.ask(question)
     return match.topic_id is None and bool(match.suggestions)

@@ -43,6 +43,27 @@ def addressed_question(message: Message, username: str, bot_id: int) -> str | No
     return text.strip()
 
 
+def answered_topic(replied: Message | None, bot_id: int) -> tuple[str, str | None] | None:
+    """The topic of the bot's answer a message replies to, and the answer's language:
+    the topic its share button offers and the language of its related-topic buttons
+    (`replies.answer`), read from the message itself, so nothing is kept."""
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return None
+    buttons = (
+        [b for row in replied.reply_markup.inline_keyboard for b in row]
+        if replied.reply_markup
+        else []
+    )
+    topic = next((b.switch_inline_query for b in buttons if b.switch_inline_query), None)
+    if topic is None:
+        return None
+    actions = (str(b.callback_data) for b in buttons if isinstance(b.callback_data, str))
+    lang = next(
+        (a.split(":")[1] for a in actions if a.startswith("t:") and a.count(":") == 2), None
+    )
+    return topic, lang
+
+
 def _utf16_slice(text: str, offset: int, length: int) -> str:
     """An entity's text. Telegram counts in UTF-16 units; unlike PTB's parse_entities
     this never raises on an entity that splits a surrogate pair."""
@@ -72,7 +93,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text:
         reply, lang = dialogue.command(turn, "help")
     else:
-        reply, lang = dialogue.question(turn, text)
+        replied = answered_topic(message.reply_to_message, context.bot.id)
+        reply, lang = dialogue.question(turn, text, replied)
     log.info("question: topic=%s lang=%s", reply.topic_id or "-", lang)
     await send(message, reply, quote=turn.group)
 
