@@ -44,6 +44,13 @@ def topic_action(lang: str, topic_id: str) -> str:
     return f"t:{lang}:{topic_id}"
 
 
+def topic_of_action(action: str) -> tuple[str, str] | None:
+    """(language, topic id) of a `topic_action`, None for any other action."""
+    kind, _, rest = action.partition(":")
+    lang, sep, topic_id = rest.partition(":")
+    return (lang, topic_id) if kind == "t" and sep else None
+
+
 def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Reply:
     """A topic's answer with its links, related topics and a share button; small talk
     ("thanks") without its question as a heading."""

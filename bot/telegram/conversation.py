@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import dialogue
 from bot.i18n import _, use
-from bot.replies import Reply, admins_only
+from bot.replies import Reply, admins_only, topic_of_action
 from bot.telegram.permissions import may_change_group
 from bot.telegram.render import send
 from bot.telegram.services import services
@@ -57,10 +57,8 @@ def answered_topic(replied: Message | None, bot_id: int) -> tuple[str, str | Non
     topic = next((b.switch_inline_query for b in buttons if b.switch_inline_query), None)
     if topic is None:
         return None
-    actions = (str(b.callback_data) for b in buttons if isinstance(b.callback_data, str))
-    lang = next(
-        (a.split(":")[1] for a in actions if a.startswith("t:") and a.count(":") == 2), None
-    )
+    shown = (topic_of_action(b.callback_data) for b in buttons if isinstance(b.callback_data, str))
+    lang = next((found[0] for found in shown if found is not None), None)
     return topic, lang
 
 
