@@ -197,10 +197,13 @@ def explanation(explainer: Explainer, text: str) -> str:
         )
     else:
         lines.append("declined before weighing: most of the words are unknown to the knowledge")
-    whole = explainer.matcher.match(text).topic_id
-    if whole != match.topic_id and whole in explainer.knowledge.smalltalk:
+    whole = explainer.matcher.match(text)
+    if (
+        whole.topic_id in explainer.knowledge.smalltalk
+        and explainer.beside_small_talk(text, whole) is not None
+    ):
         lines.append(
-            f"small talk beside a question: {whole} ranks first on the whole message,"
+            f"small talk beside a question: {whole.topic_id} ranks first on the whole message,"
             f" what is left without it is answered (below: the whole message)"
         )
     for c in explainer.matcher.explain(text):

@@ -19,6 +19,7 @@ from bot.problems import DataError, Problem
 from bot.textnorm import stop_words, words
 
 MAX_ASIDE = 6  # words of small talk before or after a question ("tell me more about")
+BESIDE_RANKS = 3  # the rest must answer one of the whole message's best topics after small talk
 
 
 @dataclass(frozen=True)
@@ -73,20 +74,22 @@ class Explainer:
         matcher's verdict on the whole message) found: "parli italiano? cos'è il
         riconoscimento facciale", "erzähl mir mehr über den AI Act". Small talk is short
         and says little, so it can outweigh a question of few words beside it. Tried:
-        the message without an opening or a closing of up to `MAX_ASIDE` words that is
-        small talk alone, the shortest first; taken when it answers the topic the whole
-        message ranked best after small talk ("thanks, that helped" is not a question
-        about the bot) and has more than function words ("Thank | you"). None when no
-        rest does (the small-talk reply stands)."""
+        the message without each opening or closing of up to `MAX_ASIDE` words that is
+        small talk alone. A rest counts when it is answered with one of the
+        `BESIDE_RANKS` topics the whole message ranked best after small talk, more
+        surely than the small talk was ("merci, super bot": "bot" alone is a weak
+        answer about the bot, so thanks stands), and has more than function words
+        ("Thank | you"). The surest rest is taken; None when no rest counts."""
         smalltalk = self.knowledge.smalltalk
-        beside = next((topic for topic, *_ in match.ranked if topic not in smalltalk), None)
-        if beside is None:
-            return None
-        for rest in self._rests(message):
-            answered = self.matcher.match(rest)
-            if answered.topic_id == beside and self._says_something(rest, answered.lang):
-                return answered
-        return None
+        beside = [t for t, *_ in match.ranked if t not in smalltalk][:BESIDE_RANKS]
+        answers = [
+            answered
+            for rest in self._rests(message)
+            if (answered := self.matcher.match(rest)).topic_id in beside
+            and answered.score > match.score
+            and self._says_something(rest, answered.lang)
+        ]
+        return max(answers, key=lambda answered: answered.score, default=None)
 
     def _rests(self, message: str) -> Iterator[str]:
         """`message` without each opening and closing aside that is small talk alone."""

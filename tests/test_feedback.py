@@ -340,6 +340,10 @@ def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
         ("dimmi di più sull'AI Act", "ai-act"),
         ("dis-m'en plus sur l'AI Act", "ai-act"),
         ("English please. What is Reclaim Your Face?", "campaign"),
+        # the topic ranks third after small talk on the whole message ("italiano" pulls
+        # countries up), and "parli" alone is small talk too: the surest rest is taken
+        ("parli italiano? cosa è il riconoscimento facciale", "facial-recognition"),
+        ("hablas español? qué es el reconocimiento facial", "facial-recognition"),
     ],
 )
 def test_small_talk_inside_a_question_does_not_hide_the_question(
@@ -358,6 +362,11 @@ def test_small_talk_inside_a_question_does_not_hide_the_question(
         "parli italiano?",
         "thanks a lot, bye",
         "thanks, that helped",
+        # praise of the bot: "bot" alone is answered about the bot, less surely than
+        # the whole message is thanks (these got about-bot and bot-privacy)
+        "merci, super bot",
+        "danke, toller Bot",
+        "Good work on the bot, thank you",
     ],
 )
 def test_small_talk_alone_keeps_its_reply(explainer: Explainer, message: str) -> None:

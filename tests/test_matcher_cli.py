@@ -42,3 +42,7 @@ def test_ask_explain_says_when_small_talk_stood_beside_the_question() -> None:
     assert lines[0].startswith("verdict: ai-act")
     assert lines[2].startswith("small talk beside a question: follow-up ranks first")
     assert lines[3].startswith("follow-up: confidence")  # the whole message's ranking
+    declined = run("ask", "--explain", "merci, super bot")  # small talk and nothing beside
+    assert declined.returncode == 0, declined.stderr
+    assert declined.stdout.startswith("verdict: declined")
+    assert "small talk beside a question" not in declined.stdout
