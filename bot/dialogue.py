@@ -139,8 +139,8 @@ def press(turn: Turn, action: str) -> tuple[Reply | None, str, str | None]:
     kind, _, rest = action.partition(":")
     if feedback.is_feedback_action(action) and turn.inbox is not None:
         return None, *feedback_press(turn, turn.inbox, kind, rest)
-    if kind == "t":
-        lang, _, topic_id = rest.partition(":")
+    if (shown := replies.topic_of_action(action)) is not None:
+        lang, topic_id = shown
         if topic_id in ex.knowledge.topics:
             lang = lang if lang in ex.languages else turn.language()
             with use(ex.catalogs, lang):
