@@ -36,10 +36,17 @@ def test_ask_json_answers_in_the_question_language() -> None:
     assert "<" not in record["answer"] and "Gesicht" in record["answer"]
 
 
-def test_ask_json_declines_honestly() -> None:
-    record = json.loads(run("ask", "--json", "play some music").stdout)
+@pytest.mark.parametrize(
+    "message, says",
+    [
+        ("zxcvbn qwertyuiop", "don't know"),  # nothing the knowledge knows
+        ("play some music", "outside what I know"),  # the `elsewhere` signpost
+    ],
+)
+def test_ask_json_declines_honestly(message: str, says: str) -> None:
+    record = json.loads(run("ask", "--json", message).stdout)
     assert record["id"] is None and record["suggestions"] == []
-    assert "don't know" in record["answer"]
+    assert says in record["answer"]
 
 
 def test_batch_keeps_order_and_reports_bad_lines() -> None:

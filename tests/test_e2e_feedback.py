@@ -147,7 +147,7 @@ def test_without_a_press_nothing_is_stored(
     bot: BotProcess, standin: BotApiStandIn, explainer: Explainer
 ) -> None:
     before = stored(bot.data_dir)
-    unsent = "zebra-unsent what is the best pizza topping in naples"
+    unsent = "zebra-unsent blorft quixle the vorpal snark"  # a plain decline, no signpost
     user = new_user_id()
     reply = bot.ask_one(text_message(unsent, user_id=user))
     send = send_button(reply, "q:")

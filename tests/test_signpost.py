@@ -117,3 +117,40 @@ def test_a_signpost_cannot_be_listed_as_related(knowledge_copy: Path) -> None:
         and "topic 'fingerprints' lists 'test-signpost' as related, but it is a signpost" in str(p)
         for p in caught.value.errors
     )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [  # none is a way of asking as written; each once got a confident wrong answer or an offer
+        "what's the weather in Berlin",  # was countries (Berlin)
+        "how do I get to the airport in Milan?",  # was borders-travel
+        "hotels near Brussels airport",
+        "Wie wird das Wetter morgen in München?",
+        "quel temps fait-il à Lyon",
+        "che tempo fa a Roma domani",
+        "qué tiempo hace en Madrid",
+        "tell me a joke",
+    ],
+)
+def test_everyday_questions_far_off_the_subject_get_the_elsewhere_signpost(
+    explainer: Explainer, message: str
+) -> None:
+    match = explainer.ask(message)
+    assert match.topic_id is None and match.signpost == "elsewhere"
+
+
+@pytest.mark.parametrize(
+    "question, topics",
+    [  # places, airports and trains in questions on the subject still find their topic
+        ("is there face recognition at Berlin Südkreuz station?", {"countries"}),
+        ("do I have to give fingerprints at Milan airport under the EES?", {"borders-travel"}),
+        (
+            "che cosa fa la polizia di Roma con il riconoscimento facciale?",
+            {"countries", "police-protests"},
+        ),
+    ],
+)
+def test_places_in_questions_on_the_subject_do_not_send_them_elsewhere(
+    explainer: Explainer, question: str, topics: set[str]
+) -> None:
+    assert explainer.ask(question).topic_id in topics
