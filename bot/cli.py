@@ -186,7 +186,7 @@ def _ask(explainer: Explainer, args: argparse.Namespace) -> int:
 def explanation(explainer: Explainer, text: str) -> str:
     """`ask --explain`: the verdict, then each top topic with its scores and the
     n-grams that pushed its model score up (+) or down (-)."""
-    match = explainer.ask(text)
+    match, small_talk = explainer.weigh(text)
     verdict = match.topic_id or f"declined; suggestions: {', '.join(match.suggestions) or 'none'}"
     lines = [f"verdict: {verdict} (confidence {match.score:.1f}, language {match.lang or '?'})"]
     if match.signals is not None:
@@ -197,13 +197,9 @@ def explanation(explainer: Explainer, text: str) -> str:
         )
     else:
         lines.append("declined before weighing: most of the words are unknown to the knowledge")
-    whole = explainer.matcher.match(text)
-    if (
-        whole.topic_id in explainer.knowledge.smalltalk
-        and explainer.beside_small_talk(text, whole) is not None
-    ):
+    if small_talk is not None:
         lines.append(
-            f"small talk beside a question: {whole.topic_id} ranks first on the whole message,"
+            f"small talk beside a question: {small_talk} ranks first on the whole message,"
             f" what is left without it is answered (below: the whole message)"
         )
     for c in explainer.matcher.explain(text):

@@ -64,10 +64,17 @@ class Explainer:
     def ask(self, question: str) -> Match:
         """The verdict on a message; a question beside small talk is what gets answered
         (`beside_small_talk`)."""
+        return self.weigh(question)[0]
+
+    def weigh(self, question: str) -> tuple[Match, str | None]:
+        """`ask`'s verdict, and the small talk it stood beside when what was left of the
+        message was answered instead (None otherwise): `ask --explain` says so."""
         match = self.matcher.match(question)
         if match.topic_id in self.knowledge.smalltalk:
-            match = self.beside_small_talk(question, match) or match
-        return self.without_signposts(match)
+            beside = self.beside_small_talk(question, match)
+            if beside is not None:
+                return self.without_signposts(beside), match.topic_id
+        return self.without_signposts(match), None
 
     def beside_small_talk(self, message: str, match: Match) -> Match | None:
         """The verdict on what `message` asks besides small talk, which `match` (the

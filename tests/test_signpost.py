@@ -121,7 +121,8 @@ def test_a_signpost_cannot_be_listed_as_related(knowledge_copy: Path) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    [  # none is a way of asking as written; each once got a confident wrong answer or an offer
+    [  # none is a way of asking as written; before, they got a wrong answer, a "did you
+        # mean" or the plain decline
         "what's the weather in Berlin",  # was countries (Berlin)
         "how do I get to the airport in Milan?",  # was borders-travel
         "hotels near Brussels airport",
