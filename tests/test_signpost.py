@@ -155,3 +155,45 @@ def test_places_in_questions_on_the_subject_do_not_send_them_elsewhere(
     explainer: Explainer, question: str, topics: set[str]
 ) -> None:
     assert explainer.ask(question).topic_id in topics
+
+
+@pytest.mark.parametrize(
+    "message",
+    [  # none is a way of asking as written; before, each got the `other-privacy` reply
+        # ("outside what I know"), which says nothing about the rules for such cameras
+        "the camera my neighbour put on his shed looks right into our garden, is that legal?",
+        "can I mount a camera over my front door if it also films the pavement",
+        "my boss installed cameras in the office without telling us",
+        "Darf unser Vermieter im Hausflur eine Kamera aufhängen?",
+        "mon voisin a mis une caméra qui filme ma terrasse, il a le droit ?",
+        "l'amministratore può mettere le telecamere nel garage del condominio?",
+        "¿es legal poner una cámara en el balcón que grabe la calle?",
+    ],
+)
+def test_questions_about_ordinary_cameras_get_the_everyday_cameras_signpost(
+    explainer: Explainer, message: str
+) -> None:
+    match = explainer.ask(message)
+    assert match.topic_id is None and match.signpost == "everyday-cameras"
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [  # cameras that recognise, the footage a company holds, and CCTV as public policy
+        # keep their topics; a privacy question about a device stays `other-privacy`
+        ("can a shop scan my face with its cameras?", "shops-venues"),
+        ("how do I get the CCTV footage a shop recorded of me?", "your-rights"),
+        ("does more CCTV reduce crime?", "public-safety"),
+        ("what is algorithmic video surveillance?", "beyond-faces"),
+        ("Bringt Videoüberwachung wirklich mehr Sicherheit?", "public-safety"),
+    ],
+)
+def test_camera_questions_on_the_subject_keep_their_topic(
+    explainer: Explainer, question: str, topic: str
+) -> None:
+    assert explainer.ask(question).topic_id == topic
+
+
+def test_a_question_about_a_hacked_camera_stays_other_privacy(explainer: Explainer) -> None:
+    match = explainer.ask("could someone hack into the camera of our baby monitor?")
+    assert match.topic_id is None and match.signpost == "other-privacy"
