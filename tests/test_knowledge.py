@@ -56,7 +56,6 @@ REQUIRED = [
     "campaign-demands",
     "other-privacy",
     "elsewhere",  # far off the subject: "what's the weather in Berlin"
-    "everyday-cameras",  # ordinary cameras: a neighbour's camera, a doorbell camera
     # issue 9: real questions about face-scan age checks
     "age-checks",
     # issue 9: real questions about digital-ID apps and cards with face checks
@@ -101,7 +100,7 @@ def test_shipped_knowledge_is_checked_and_fits_buttons() -> None:
             assert len(entry.question) <= 40, (language.code, entry.question)
         assert all(len(label) <= 40 for label in language.link_labels.values()), language.code
     assert kb.smalltalk == {"thanks", "ping", "criticism", "follow-up", "languages"}
-    assert kb.signposts == {"other-privacy", "elsewhere", "everyday-cameras", *kb.smalltalk}
+    assert kb.signposts == {"other-privacy", "elsewhere", *kb.smalltalk}
 
 
 def test_loaded_knowledge_is_immutable() -> None:

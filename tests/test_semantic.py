@@ -100,11 +100,7 @@ def test_scores_read_from_the_rows_bytes_are_the_exact_ones(dtype: type) -> None
         assert some[[3, 5, 7]] == pytest.approx([expected[t] for t in (3, 5, 7)], abs=1e-6)
 
 
-# "Laune" (mood) here was answered on the second look until the `everyday-cameras` signpost
-# came: "Chef ... Kamera ... darf der das?" is how people ask about ordinary cameras at work
-# too, so the second look now only offers emotion-recognition first (tested below).
-GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Gefühle auswerten, darf der das?"
-GERMAN_MOOD = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
+GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
 
 
 def test_a_question_in_other_words_is_answered_on_the_second_look(
@@ -127,13 +123,6 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
         "second look by meaning left out"
     ]
     assert without.explain(GERMAN_IN_OTHER_WORDS)[0].meaning is None
-
-
-def test_a_camera_reading_moods_at_work_is_offered_as_emotion_recognition(
-    explainer: Explainer,
-) -> None:
-    match = explainer.ask(GERMAN_MOOD)
-    assert (match.topic_id or match.suggestions[0]) == "emotion-recognition"
 
 
 def test_no_second_look_for_a_language_the_encoder_was_not_trained_on(
