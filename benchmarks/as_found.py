@@ -19,7 +19,10 @@ not exist yet is left out and counted. The held-out half is never read.
 
 `--grid` also prints the figures at other pairs of answer thresholds (first look,
 second look), with the shipped weights, to weigh the decision's thresholds against.
-`--since COMMIT`: only questions added by COMMIT or after it.
+`--since COMMIT`: only questions added by COMMIT or after it. `--extra FILE`: JSON lines
+`{"topic", "lang", "text"}` (and `"signpost": true` for a topic that is new and a signpost)
+added to each day's knowledge as ways of asking, for its topics and languages: new lines
+measured as found, before they land (a new topic counts only when marked a signpost).
 """
 
 from __future__ import annotations
@@ -42,9 +45,9 @@ if str(ROOT) not in sys.path:
 
 from bot import decision  # noqa: E402
 from bot.decision import Look  # noqa: E402
-from bot.explainer import build_matcher  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matcher import Match  # noqa: E402
+from bot.explainer import build_matcher, ways_of_asking  # noqa: E402
+from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
+from bot.matcher import Match, Phrasing  # noqa: E402
 
 TUNE = "tests/data/real-tune.jsonl"
 SHOWN = ("answered right", "first right", "wrong", "off-topic declined")
@@ -65,6 +68,29 @@ class Found:
     @property
     def in_scope(self) -> bool:
         return any(e is not None for e in self.expect)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A way of asking to add to each day's knowledge (`--extra`)."""
+
+    phrasing: Phrasing
+    signpost: bool = False  # its topic is new, and a signpost
+
+
+def read_extra(path: Path) -> list[Extra]:
+    """The lines of a `--extra` file; ValueError naming path:line for a bad one."""
+    extra = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            phrasing = Phrasing(str(row["topic"]), str(row["lang"]), str(row["text"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: want {{topic, lang, text}}: {exc}") from None
+        extra.append(Extra(phrasing, row.get("signpost") is True))
+    return extra
 
 
 def git(*args: str) -> bytes:
@@ -99,10 +125,13 @@ def knowledge_before(commit: str, into: Path) -> Path:
     return into / "knowledge"
 
 
-def asked_as_found(since: str | None, cache: Path) -> tuple[list[Found], int]:
-    """Every tune question asked of the knowledge before its commit; how many were left
-    out because none of their expected topics existed yet. Commits whose knowledge
-    before them is the same (collections landed back to back) share one matcher."""
+def asked_as_found(
+    since: str | None, cache: Path, extra: Sequence[Extra] = ()
+) -> tuple[list[Found], int]:
+    """Every tune question asked of the knowledge before its commit (with the `extra` ways
+    of asking); how many were left out because none of their expected topics existed
+    yet. Commits whose knowledge before them is the same (collections landed back to
+    back) share one matcher."""
     rows = [json.loads(line) for line in (ROOT / TUNE).read_text("utf-8").splitlines() if line]
     commit_of = first_seen(since)
     by_knowledge: dict[str, list[tuple[str, dict]]] = defaultdict(list)
@@ -118,8 +147,9 @@ def asked_as_found(since: str | None, cache: Path) -> tuple[list[Found], int]:
     for mine in by_knowledge.values():
         with tempfile.TemporaryDirectory(prefix="as-found-") as tmp:
             knowledge = load_knowledge(knowledge_before(mine[0][0], Path(tmp)))
-        matcher = build_matcher(knowledge, cache_dir=cache)
+        matcher = build_matcher(knowledge, _with_extra(knowledge, extra), cache_dir=cache)
         matcher.prepare()
+        signposts = knowledge.signposts | {e.phrasing.topic_id for e in extra if e.signpost}
         for commit, row in mine:
             expect = tuple(row["expect"])
             topics = [e for e in expect if e is not None]
@@ -127,8 +157,22 @@ def asked_as_found(since: str | None, cache: Path) -> tuple[list[Found], int]:
                 unaskable += 1
                 continue
             first, second = matcher.looks(row["text"])
-            found.append(Found(expect, commit, first, second, knowledge.signposts))
+            found.append(Found(expect, commit, first, second, signposts))
     return found, unaskable
+
+
+def _with_extra(knowledge: KnowledgeBase, extra: Sequence[Extra]) -> list[Phrasing] | None:
+    """The knowledge's ways of asking and the `extra` ones for its topics (or new
+    signposts) and languages; None, its own alone, without extra ones."""
+    if not extra:
+        return None
+    added = [
+        e.phrasing
+        for e in extra
+        if e.phrasing.lang in knowledge.languages
+        and (e.phrasing.topic_id in knowledge.topics or e.signpost)
+    ]
+    return [*ways_of_asking(knowledge), *added]
 
 
 def verdict(item: Found, looks: tuple[Look, Look]) -> tuple[str | None, str | None]:
@@ -209,9 +253,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--grid", action="store_true", help="other answer thresholds too")
     parser.add_argument("--since", help="only questions added by this commit or later")
     parser.add_argument("--cache", type=Path, help="model cache directory to keep between runs")
+    parser.add_argument("--extra", type=Path, help="JSON lines of ways of asking to add")
     args = parser.parse_args(argv)
+    try:
+        extra = read_extra(args.extra) if args.extra else []
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
     with tempfile.TemporaryDirectory(prefix="as-found-cache-") as tmp:
-        found, unaskable = asked_as_found(args.since, args.cache or Path(tmp))
+        found, unaskable = asked_as_found(args.since, args.cache or Path(tmp), extra)
     inside = sum(item.in_scope for item in found)
     print(f"{len(found)} tune questions ({inside} in scope), {unaskable} left out (topic not yet)")
     print(f"{', '.join(SHOWN)}, %")

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks import as_found
+from bot.explainer import ways_of_asking
+from bot.knowledge import load_knowledge
+from bot.paths import KNOWLEDGE_DIR
 
 
 def commit(repo: Path, files: dict[str, str], message: str) -> str:
@@ -58,3 +61,32 @@ def test_a_question_meets_the_knowledge_of_just_before_its_commit(
         into = tmp_path / "out" / added
         knowledge = as_found.knowledge_before(added, into)
         assert (knowledge / "en.yaml").read_text(encoding="utf-8") == seen
+
+
+def test_extra_ways_of_asking_join_the_topics_and_languages_a_day_had(tmp_path: Path) -> None:
+    lines = [
+        {"topic": "fingerprints", "lang": "en", "text": "my thumb at the gym door"},
+        {"topic": "new-signpost", "lang": "de", "text": "neue Zeile", "signpost": True},
+        {"topic": "not-yet", "lang": "en", "text": "a topic this day lacks"},
+        {"topic": "fingerprints", "lang": "xx", "text": "a language this day lacks"},
+    ]
+    path = tmp_path / "extra.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    extra = as_found.read_extra(path)
+    assert [e.signpost for e in extra] == [False, True, False, False]
+    knowledge = load_knowledge(KNOWLEDGE_DIR)
+    own = ways_of_asking(knowledge)
+    joined = as_found._with_extra(knowledge, extra)
+    assert joined is not None and joined[: len(own)] == own
+    assert [(p.topic_id, p.lang, p.text) for p in joined[len(own) :]] == [
+        ("fingerprints", "en", "my thumb at the gym door"),
+        ("new-signpost", "de", "neue Zeile"),
+    ]
+    assert as_found._with_extra(knowledge, []) is None
+
+
+def test_a_bad_extra_line_names_its_path_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "extra.jsonl"
+    path.write_text('{"topic": "a", "lang": "en", "text": "ok"}\n\n{"topic": "a"}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"extra\.jsonl:3: want \{topic, lang, text\}"):
+        as_found.read_extra(path)
