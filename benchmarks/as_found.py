@@ -144,12 +144,13 @@ def asked_as_found(
             tree_of[commit] = git("rev-parse", f"{commit}^:knowledge").decode().strip()
         by_knowledge[tree_of[commit]].append((commit, row))
     found, unaskable = [], 0
+    new_signposts = {e.phrasing.topic_id for e in extra if e.signpost}
     for mine in by_knowledge.values():
         with tempfile.TemporaryDirectory(prefix="as-found-") as tmp:
             knowledge = load_knowledge(knowledge_before(mine[0][0], Path(tmp)))
         matcher = build_matcher(knowledge, _with_extra(knowledge, extra), cache_dir=cache)
         matcher.prepare()
-        signposts = knowledge.signposts | {e.phrasing.topic_id for e in extra if e.signpost}
+        signposts = knowledge.signposts | new_signposts
         for commit, row in mine:
             expect = tuple(row["expect"])
             topics = [e for e in expect if e is not None]
@@ -163,7 +164,7 @@ def asked_as_found(
 
 def _with_extra(knowledge: KnowledgeBase, extra: Sequence[Extra]) -> list[Phrasing] | None:
     """The knowledge's ways of asking and the `extra` ones for its topics (or new
-    signposts) and languages; None, its own alone, without extra ones."""
+    signposts) and languages; None (the knowledge's own) when there are no extra ones."""
     if not extra:
         return None
     added = [
