@@ -21,7 +21,7 @@ rename (a reader never sees half a file), in a directory and with files only
 the bot's user can read. A file is marked used (its modification time) when it
 is read; when a new one is written, all but the `KEEP` most recently used are
 deleted, so a bot and a translator's `chat` with edited knowledge, or two
-branches, do not replace each other's model at every start (about 14 MB each
+branches, do not replace each other's model at every start (about 15 MB each
 for the shipped knowledge).
 
 Where: `BOT_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/reclaim-your-face-bot`,
@@ -51,7 +51,7 @@ from bot.features import Vectorizer
 log = logging.getLogger(__name__)
 
 APP_DIR = "reclaim-your-face-bot"
-FORMAT = 2  # bump when the file's layout changes
+FORMAT = 3  # bump when the file's layout changes
 MAX_BYTES = 512 * 2**20  # a larger file (or member) is not read: not one we wrote
 _PREFIX, _SUFFIX = "model-", ".npz"
 KEEP = 3  # models kept: the most recently used
@@ -184,7 +184,7 @@ def _model(
     grams = blob.tobytes().decode().split("\n") if len(blob) else []
     if idf.dtype != np.float32 or idf.shape != (len(grams),):
         raise ValueError("idf")
-    if weights.dtype != np.float32 or weights.shape != (len(grams) + 1, n_classes):
+    if weights.dtype != classifier.KEPT or weights.shape != (len(grams) + 1, n_classes):
         raise ValueError("weights")
     vectorizer = Vectorizer(grams, idf, chars)
     if vectorizer.size != len(grams):

@@ -101,6 +101,24 @@ def test_training_is_deterministic() -> None:
     assert np.array_equal(first.weights, again.weights)
 
 
+def test_kept_weights_are_the_trained_ones_in_half_precision() -> None:
+    """The model keeps float16 weights (half the memory); its scores, computed in float32
+    from them, are the float32 weights' to within their rounding and rank alike."""
+    vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
+    labels = [TOPICS.index(topic) for topic, _ in TRAIN]
+    trained = classifier.fit_weights(rows, labels, vectorizer.size, len(TOPICS))
+    model = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+    assert model.weights.dtype == np.float16
+    assert np.array_equal(model.weights, trained.astype(np.float16))
+    for question in ["police fingerprints database", "facial recognition in the metro"]:
+        row = vectorizer.row(question)
+        exact = row.values @ trained[row.columns] + trained[model.bias_column]
+        scores = model.scores(row)
+        assert scores.dtype == np.float32
+        assert np.abs(scores - exact).max() < 5e-3
+        assert np.argmax(scores) == np.argmax(exact)
+
+
 def test_pushes_add_up_to_the_score_without_the_intercept() -> None:
     vectorizer, model = _train(TRAIN)
     row = vectorizer.row("police fingerprints database")
@@ -144,7 +162,7 @@ def test_converged_weights_are_scikit_learns_with_classes_half_balanced(
     vectorizer, rows = Vectorizer.fit(text for _, text in examples)
     labels = [TOPICS.index(topic) for topic, _ in examples]
     monkeypatch.setattr(classifier, "EPOCHS", 500)
-    ours = LinearModel(rows, labels, vectorizer.size, len(TOPICS)).weights
+    ours = classifier.fit_weights(rows, labels, vectorizer.size, len(TOPICS))
     dense = _dense(rows, vectorizer.size)
     sizes = np.bincount(labels)
     share = {
