@@ -51,7 +51,7 @@ from bot.features import Vectorizer
 log = logging.getLogger(__name__)
 
 APP_DIR = "reclaim-your-face-bot"
-FORMAT = 3  # bump when the file's layout changes
+FORMAT = 4  # bump when the file's layout changes
 MAX_BYTES = 512 * 2**20  # a larger file (or member) is not read: not one we wrote
 _PREFIX, _SUFFIX = "model-", ".npz"
 KEEP = 3  # models kept: the most recently used
@@ -125,7 +125,8 @@ def save(directory: Path, key: str, vectorizer: Vectorizer, model: LinearModel) 
         "grams": np.frombuffer("\n".join(vectorizer.columns).encode(), dtype=np.uint8),
         "idf": vectorizer.idf,
         "chars": np.array(vectorizer.chars),
-        "weights": model.weights,
+        "codes": model.codes,
+        "steps": model.steps,
     }
     if write_arrays(directory, f"{_PREFIX}{key}{_SUFFIX}", arrays):
         _delete_unused(directory, key)
@@ -178,18 +179,20 @@ def _model(
     wrote for `key`: types, shapes, and one column per distinct n-gram."""
     if int(arrays["format"]) != FORMAT or str(arrays["key"]) != key:
         raise ValueError("another format or key")
-    blob, idf, weights = arrays["grams"], arrays["idf"], arrays["weights"]
+    blob, idf, codes, steps = arrays["grams"], arrays["idf"], arrays["codes"], arrays["steps"]
     if blob.dtype != np.uint8 or blob.ndim != 1 or bool(arrays["chars"]) != chars:
         raise ValueError("n-grams")
     grams = blob.tobytes().decode().split("\n") if len(blob) else []
     if idf.dtype != np.float32 or idf.shape != (len(grams),):
         raise ValueError("idf")
-    if weights.dtype != classifier.KEPT or weights.shape != (len(grams) + 1, n_classes):
-        raise ValueError("weights")
+    if codes.dtype != np.int16 or codes.shape != (len(grams) + 1, n_classes):
+        raise ValueError("codes")
+    if steps.dtype != np.float32 or steps.shape != (len(grams) + 1,):
+        raise ValueError("steps")
     vectorizer = Vectorizer(grams, idf, chars)
     if vectorizer.size != len(grams):
         raise ValueError("repeated n-grams")
-    return vectorizer, LinearModel.from_weights(np.ascontiguousarray(weights))
+    return vectorizer, LinearModel.from_codes(np.ascontiguousarray(codes), steps)
 
 
 def _mark_used(path: Path) -> None:

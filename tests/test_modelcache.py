@@ -84,7 +84,7 @@ def _truncated(path: Path) -> None:
 def _wrong_shape(path: Path) -> None:
     with np.load(path, allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
-    arrays["weights"] = arrays["weights"][:, :-1]  # one class too few
+    arrays["codes"] = arrays["codes"][:, :-1]  # one class too few
     with path.open("wb") as out:
         np.savez(out, **arrays)
 
