@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from bot import memory
 from bot.features import SparseRow
+from bot.steps import whole_steps
 
 C = 1.0
 EPOCHS = 3
@@ -67,27 +68,31 @@ class LinearModel:
         self.bias_column = n_columns
         trained = fit_weights(rows, labels, n_columns, n_classes, keys)
         memory.return_freed()  # training's temporary arrays, before the codes are made
-        self.codes, self.steps = quantized(trained)
+        self._keep(*quantized(trained))
 
     @classmethod
     def from_codes(cls, codes: CodeArray, steps: FloatArray) -> LinearModel:
         """A model with these weights (`quantized`, bias last), as a trained one had them
         (`bot.modelcache`)."""
         model = cls([], [], codes.shape[0] - 1, codes.shape[1])
-        model.codes, model.steps = codes, steps
+        model._keep(codes, steps)
         return model
 
-    @property
-    def weights(self) -> FloatArray:
-        """All the weights as float32, one row per column and the bias's last (a copy)."""
+    def _keep(self, codes: CodeArray, steps: FloatArray) -> None:
+        """Keep these weights, and the bias's row as float32: every question adds it."""
+        self.codes, self.steps = codes, steps
+        self._bias: FloatArray = codes[self.bias_column] * steps[self.bias_column]
+
+    def as_floats(self) -> FloatArray:
+        """All the weights as float32, one row per column and the bias's last: a new
+        array the size of the codes twice over (for tests and tools, not questions)."""
         weights: FloatArray = self.codes * self.steps[:, np.newaxis]
         return weights
 
     def scores(self, row: SparseRow) -> FloatArray:
         """The decision value of every class for one row."""
-        bias = self.bias_column
         scaled = row.values * self.steps[row.columns]
-        scores: FloatArray = scaled @ self.codes[row.columns] + self.codes[bias] * self.steps[bias]
+        scores: FloatArray = np.add(scaled @ self.codes[row.columns], self._bias)
         return scores
 
     def pushes(self, row: SparseRow, klass: int) -> FloatArray:
@@ -98,16 +103,13 @@ class LinearModel:
 
 
 def quantized(weights: FloatArray) -> tuple[CodeArray, FloatArray]:
-    """Each row of `weights` as int16 whole steps of its largest magnitude / `STEPS`
-    (rounded to the nearest), and each row's step (1 for a row of zeros)."""
+    """Each row of `weights` as int16 whole steps of its largest magnitude / `STEPS`,
+    and each row's step (`bot.steps.whole_steps`), `QUANTIZE_ROWS` rows at a time."""
     codes = np.empty(weights.shape, dtype=np.int16)
     steps = np.ones(len(weights), dtype=np.float32)
     for start in range(0, len(weights), QUANTIZE_ROWS):
-        block = weights[start : start + QUANTIZE_ROWS]
-        peak = np.abs(block).max(axis=1, initial=0.0)
-        step = np.where(peak > 0.0, peak / STEPS, 1.0).astype(np.float32)
-        codes[start : start + len(block)] = np.rint(block / step[:, np.newaxis])
-        steps[start : start + len(block)] = step
+        part = slice(start, start + QUANTIZE_ROWS)
+        codes[part], steps[part] = whole_steps(weights[part], STEPS, np.int16)
     return codes, steps
 
 

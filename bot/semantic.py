@@ -51,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot import memory, modelcache
+from bot.steps import whole_steps
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -322,15 +323,11 @@ def _quantized(
     margins = np.zeros(rows + 1, dtype=np.float32)
     for start in range(0, rows, _GATHER):
         block = vectors[start : start + _GATHER].astype(np.float64)
-        end = start + len(block)
-        peak = np.abs(block).max(axis=1, initial=0.0)
-        step = np.where(peak > 0.0, peak / 127.0, 1.0).astype(np.float32)
-        whole = np.clip(np.rint(block / step[:, np.newaxis]), -127, 127)
-        codes[start:end] = whole
-        off = block - whole * step[:, np.newaxis]
+        part = slice(start, start + len(block))
+        codes[part], steps[part] = whole_steps(block, 127, np.int8)
+        off = block - codes[part] * steps[part, np.newaxis].astype(np.float64)
         length = np.sqrt(np.einsum("ij,ij->i", block, block))
-        steps[start:end] = step
-        margins[start:end] = np.sqrt(np.einsum("ij,ij->i", off, off)) + _ROUNDING * length
+        margins[part] = np.sqrt(np.einsum("ij,ij->i", off, off)) + _ROUNDING * length
     return codes, steps, margins
 
 

@@ -98,7 +98,7 @@ def test_the_model_learns_the_topics(question: str, topic: str) -> None:
 
 def test_training_is_deterministic() -> None:
     first, again = _train(TRAIN)[1], _train(TRAIN)[1]
-    assert np.array_equal(first.weights, again.weights)
+    assert np.array_equal(first.as_floats(), again.as_floats())
 
 
 def test_kept_weights_are_the_trained_ones_in_whole_steps() -> None:
@@ -111,7 +111,7 @@ def test_kept_weights_are_the_trained_ones_in_whole_steps() -> None:
     model = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
     assert model.codes.dtype == np.int16
     assert np.abs(model.codes).max() == classifier.STEPS  # each row's largest is whole
-    assert np.all(np.abs(model.weights - trained) <= model.steps[:, np.newaxis] * 0.5 + 1e-9)
+    assert np.all(np.abs(model.as_floats() - trained) <= model.steps[:, np.newaxis] * 0.5 + 1e-9)
     for question in ["police fingerprints database", "facial recognition in the metro"]:
         row = vectorizer.row(question)
         exact = row.values @ trained[row.columns] + trained[model.bias_column]
@@ -130,7 +130,7 @@ def test_a_row_of_zeros_is_kept_as_zeros() -> None:
 def test_pushes_add_up_to_the_score_without_the_intercept() -> None:
     vectorizer, model = _train(TRAIN)
     row = vectorizer.row("police fingerprints database")
-    bias = model.weights[model.bias_column, 0]
+    bias = model.as_floats()[model.bias_column, 0]
     assert np.isclose(model.pushes(row, 0).sum() + bias, model.scores(row)[0], atol=1e-5)
 
 
