@@ -85,12 +85,11 @@ class SparseRow:
 
 class Columns:
     """The columns of the n-grams: the i-th of the sorted `grams` has column i, found by
-    bisection (what a dict's `get`, `[]`, `in`, `len` and iteration give). A dict took
-    ~8 MB more for the shipped knowledge's ~130,000 n-grams (its table, and an int
-    object per column); a lookup costs a microsecond, once per word a question brings
-    (`Vectorizer._columns_of` remembers its columns) and per pair of words."""
+    bisection (what a dict's `get`, `[]`, `in`, `len` and iteration give), or many at
+    once by their hashes (`many`). A dict took ~8 MB more for the shipped knowledge's
+    ~130,000 n-grams (its table, and an int object per column); the hashes take 1.5."""
 
-    __slots__ = ("_grams",)
+    __slots__ = ("_grams", "_hashes", "_order")
 
     def __init__(self, grams: Sequence[str], in_order: bool = False) -> None:
         """ValueError unless `grams` are sorted and distinct (a damaged cache file);
@@ -98,6 +97,26 @@ class Columns:
         self._grams = list(grams)
         if not in_order and any(a >= b for a, b in itertools.pairwise(self._grams)):
             raise ValueError("n-grams not sorted")
+        # each n-gram's hash (Python's, for this process), sorted, and its column
+        hashes = np.fromiter(map(hash, self._grams), np.int64, len(self._grams))
+        order = np.argsort(hashes, kind="stable")
+        self._hashes, self._order = hashes[order], order.astype(np.int32)
+
+    def many(self, grams: Sequence[str]) -> list[int]:
+        """Each n-gram's column (-1 when it has none), looked up together: one numpy
+        search for all of them, where a bisection each cost a microsecond apiece. A
+        hash found is confirmed by the n-gram itself (two may share a hash: then the
+        bisection decides)."""
+        if not self._grams or not grams:
+            return [-1] * len(grams)
+        hashes = np.fromiter(map(hash, grams), np.int64, len(grams))
+        at = np.minimum(np.searchsorted(self._hashes, hashes), len(self._hashes) - 1)
+        found = np.where(self._hashes[at] == hashes, self._order[at], -1).tolist()
+        column_of, table = self.column, self._grams
+        return [
+            c if c < 0 or table[c] == gram else column_of(gram)
+            for c, gram in zip(found, grams, strict=True)
+        ]
 
     def column(self, gram: str) -> int:
         """The n-gram's column, -1 when it has none."""
@@ -186,30 +205,43 @@ class Vectorizer:
         # of n-grams gives the same counts in the same order (an n-gram has one column),
         # without making the n-grams of words seen before.
         tokens = folded_words(text)
-        known = [self._columns_of(token) for token in tokens]
+        known = self._columns_of(tokens)
+        pairs = [f"{WORD_PREFIX}{a} {b}" for a, b in itertools.pairwise(tokens)]
         words_ = [column for column, _ in known if column >= 0]
-        for a, b in itertools.pairwise(tokens):
-            pair = self.columns.get(f"{WORD_PREFIX}{a} {b}")
-            if pair is not None:
-                words_.append(pair)
+        words_ += [column for column in self.columns.many(pairs) if column >= 0]
         pieces = [column for _, columns in known for column in columns]
         return self._vector_of_columns(Counter(words_), Counter(pieces))
 
-    def _columns_of(self, token: str) -> tuple[int, tuple[int, ...]]:
-        """A word's column as a word (-1 when it has none) and its pieces' columns, in
-        order, repeats kept (pieces without a column left out)."""
-        found = self._word_columns.get(token)
-        if found is None:
-            pieces = _pieces(token) if self.chars else ()
-            column_of = self.columns.column
-            found = (
-                column_of(WORD_PREFIX + token),
-                tuple(c for c in map(column_of, pieces) if c >= 0),
-            )
-            if len(self._word_columns) >= WORD_CACHE:
-                self._word_columns.clear()  # bounded: the words of recent questions
-            self._word_columns[token] = found
+    def _columns_of(self, tokens: Sequence[str]) -> list[tuple[int, tuple[int, ...]]]:
+        """Each word's column as a word (-1 when it has none) and its pieces' columns, in
+        order, repeats kept (pieces without a column left out); the words not seen
+        before looked up together."""
+        remembered = self._word_columns
+        new = [token for token in dict.fromkeys(tokens) if token not in remembered]
+        fresh = dict(zip(new, self._looked_up(new), strict=True))
+        found = [fresh[token] if token in fresh else remembered[token] for token in tokens]
+        for token, columns in fresh.items():
+            if len(remembered) >= WORD_CACHE:
+                remembered.clear()  # bounded: the words of recent questions
+            remembered[token] = columns
         return found
+
+    def _looked_up(self, tokens: Sequence[str]) -> list[tuple[int, tuple[int, ...]]]:
+        """`_columns_of` for words not seen before, in one lookup of all their n-grams."""
+        grams: list[str] = []
+        sizes = []
+        for token in tokens:
+            pieces = _pieces(token) if self.chars else ()
+            grams.append(WORD_PREFIX + token)
+            grams += pieces
+            sizes.append(len(pieces))
+        columns = self.columns.many(grams)
+        looked_up, at = [], 0
+        for size in sizes:
+            pieces_at = columns[at + 1 : at + 1 + size]
+            looked_up.append((columns[at], tuple(c for c in pieces_at if c >= 0)))
+            at += 1 + size
+        return looked_up
 
     def _vector_of_columns(self, *blocks: Counter[int]) -> SparseRow:
         """Each block's tf-idf scaled to unit length (a block's counts keyed by column, in

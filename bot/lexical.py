@@ -22,7 +22,7 @@ How a question is scored, for each language that has phrasings:
    written (not their stems), of a length within `TYPO_LENGTH`; a close enough
    word (at least `TYPO_CUTOFF`, words of 4+ letters) counts for its term with
    similarity ratio/100. A word known exactly in another language is no typo.
-   (rapidfuzz is shown only the words whose letters could reach the cutoff.)
+   (`bot.typos` searches every language's words at once.)
 4. Phrasing score. For a phrasing p and question q: `covered_q` = share of
    the question's weight found in p, `covered_p` = share of p's weight found
    in q; the score is their F-beta mean (`BETA`). A long message is measured
@@ -44,7 +44,6 @@ and immutable once built.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,13 +51,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
 
 from bot.textnorm import stop_words, strip_accents, term, words
+from bot.typos import TypoFinder
 
-TYPO_CUTOFF = 80.0
-TYPO_MIN_LEN = 4
-TYPO_LENGTH = 1
 BETA = 1.0
 PHRASE_SHARE = 0.7
 CONTEXT_SIM = 0.5
@@ -70,7 +66,6 @@ LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it 
 # sums (~3-5 KB a word: a flood of made-up words must not grow the bot by hundreds of MB)
 WORD_CACHE = 4_096
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
-SIFT_FROM = 300  # typo candidates sifted by their letters first from this many on
 
 
 @dataclass(frozen=True)
@@ -92,9 +87,6 @@ class _LanguageIndex:
     function_words: frozenset[str]
     typical_weight: float  # median weight of a phrasing
     surface: dict[str, str]  # every word of the language's texts (no accents) -> its term
-    vocabulary: list[str]  # those words sorted by length, for typo lookups by length
-    starts: list[int]  # starts[n]: first vocabulary index of a word of length >= n
-    letters: npt.NDArray[np.uint64]  # per vocabulary word, its `_letter_masks`
     phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: npt.NDArray[np.float64]
     caps: npt.NDArray[np.float64]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
@@ -111,9 +103,6 @@ class _LanguageIndex:
     # counts for each: 1 when a phrasing of the topic has it, CONTEXT_SIM when only its
     # answer does
     covers: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
-
-    def length_starts(self, size: int) -> int:
-        return self.starts[min(max(size, 0), len(self.starts) - 1)]
 
 
 _NO_PHRASINGS = np.zeros(0, dtype=np.intp)  # a term only answers have
@@ -144,23 +133,50 @@ class _Term(NamedTuple):
     cover: tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]] | None
 
 
+class _Typos:
+    """A question word's typo candidates in every language, found for all of them the
+    first time one language needs them (`TypoFinder`)."""
+
+    __slots__ = ("_finder", "_found", "_written")
+
+    def __init__(self, finder: TypoFinder, word: str) -> None:
+        self._finder, self._written = finder, strip_accents(word)
+        self._found: list[list[tuple[str, float]]] | None = None
+
+    def of(self, position: int) -> list[tuple[str, float]]:
+        """The candidates in the language at `position`, best first."""
+        if self._found is None:
+            self._found = self._finder.candidates(self._written)
+        return self._found[position]
+
+
 class _Reading:
     """One question word in one language: its term, and that term as the scores use it.
-    `as_typo` is worked out when first needed: a word that is exact in another language
-    is never looked up as a typo."""
+    Each reading is worked out when first needed: a word that is exact in another
+    language is never looked up as a typo, and most words are never read `alone`."""
 
-    def __init__(self, index: _LanguageIndex, word: str) -> None:
+    __slots__ = ("_alone", "_as_typo", "_typos", "exact", "term", "word")
+
+    def __init__(self, index: _LanguageIndex, word: str, typos: _Typos) -> None:
+        """`typos`: the word's typo candidates in every language, shared by its readings."""
         self.word = word
         self.term = term(word, index.lang)
         self.exact = self.term in index.weights
-        self.alone = _term_of(index, self.term, word, {})  # as a word of no typo
+        self._typos = typos
+        self._alone: _Term | None = None
         self._as_typo: _Term | None = None
+
+    def alone(self, index: _LanguageIndex) -> _Term:
+        """The term as a word of no typo (a word exact in another language, not here)."""
+        if self._alone is None:
+            self._alone = _term_of(index, self.term, self.word, {})
+        return self._alone
 
     def as_typo(self, index: _LanguageIndex) -> _Term:
         """The term with its typo candidates (the word itself when exact); `index`: the
         language the word was read in."""
         if self._as_typo is None:
-            candidates = _resolve(index, self.term, self.word)
+            candidates = _resolve(index, self.term, self._typos)
             self._as_typo = _term_of(index, self.term, self.word, candidates)
         return self._as_typo
 
@@ -211,6 +227,7 @@ class LexicalIndex:
             phrasings_before += len(index.phrasings)
             slots_before += len(index.topics)
         self._layout = _Layout.of(list(self._indexes.values()))
+        self._typos = TypoFinder([index.surface for index in self._indexes.values()])
         # question word -> how each language reads it (by position), remembered: words
         # repeat a lot, and each is read in every language for every question
         self._words: dict[str, tuple[_Reading, ...]] = {}
@@ -231,7 +248,8 @@ class LexicalIndex:
         """How each language reads a question word (in the languages' order)."""
         found = self._words.get(word)
         if found is None:
-            found = tuple(_Reading(index, word) for index in self._indexes.values())
+            typos = _Typos(self._typos, word)
+            found = tuple(_Reading(index, word, typos) for index in self._indexes.values())
             if len(self._words) >= WORD_CACHE:
                 self._words.clear()  # bounded: the words of recent questions
             self._words[word] = found
@@ -405,10 +423,6 @@ def _build(
         weights=weights,
         unknown_weight=UNKNOWN_SHARE * math.log(1 + n_topics),
         surface=surface,
-        # by length, then alphabetically (a stable sort by length of the sorted words)
-        vocabulary=(vocabulary := sorted(sorted(surface), key=len)),
-        starts=_length_starts(vocabulary),
-        letters=_letter_masks(vocabulary),
         stops=stops,
         function_words=function_words,
         typical_weight=typical,
@@ -426,42 +440,6 @@ def _build(
             term_topics, context_topics, {t: n + offsets.slot for t, n in number.items()}
         ),
     )
-
-
-def _length_starts(vocabulary: list[str]) -> list[int]:
-    """For each length n, the index of the first word of `vocabulary` (sorted by length)
-    of n letters or more."""
-    lengths = [len(word) for word in vocabulary]
-    return [bisect_left(lengths, n) for n in range(max(lengths, default=0) + 2)]
-
-
-def _letter_masks(words: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """Per word, which of 64 buckets its letters fall in (by code point), as the bits of
-    one number: what `_near_enough` compares."""
-    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-    owner = np.repeat(np.arange(len(words)), [len(word) for word in words])
-    masks = np.zeros(len(words), dtype=np.uint64)
-    np.bitwise_or.at(masks, owner, np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64)))
-    return masks
-
-
-def _near_enough(index: _LanguageIndex, written: str, lo: int, hi: int) -> list[str]:
-    """The words of `index.vocabulary[lo:hi]`, in order, that could score `TYPO_CUTOFF`
-    with `written`; rapidfuzz is spared the others (its time per word is mostly
-    Python's, not the comparison's). `fuzz.ratio` is 100 x (1 - d / (a + b)) for words
-    of a and b letters, d the fewest insertions and deletions that turn one into the
-    other. A letter bucket that only one of the two words has takes at least one of
-    them, so d is at least the number of such buckets (the bits that differ in the
-    words' `_letter_masks`); a word with more than the cutoff allows the slice's
-    longest words cannot reach it. A short slice is passed whole: looking is dearer."""
-    if hi - lo < SIFT_FROM:
-        return index.vocabulary[lo:hi]
-    mine = 0
-    for code in map(ord, written):
-        mine |= 1 << (code % 64)
-    apart = np.bitwise_count(index.letters[lo:hi] ^ np.uint64(mine))
-    allowed = (1 - TYPO_CUTOFF / 100) * (2 * len(written) + TYPO_LENGTH)
-    return [index.vocabulary[lo + i] for i in np.flatnonzero(apart <= allowed + 0.5).tolist()]
 
 
 def _covers(
@@ -490,29 +468,15 @@ def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
     return {found: frozenset(topics) for found, topics in inverted.items()}
 
 
-def _resolve(index: _LanguageIndex, term: str, word: str) -> dict[str, float]:
-    """Vocabulary terms standing for a question's `word` (its `term`), with similarity 0..1.
-
-    Typos are looked for among the words as written, not their stems: a typo adds,
-    drops, swaps or changes a letter, so candidates differ in length by at most
-    TYPO_LENGTH ("recogniton" is "recognition", but "define" is not "definition").
-    """
+def _resolve(index: _LanguageIndex, term: str, typos: _Typos) -> dict[str, float]:
+    """Vocabulary terms standing for a question word (its `term` in `index`'s language),
+    with similarity 0..1: the term itself when the language has it, else the terms of
+    the words it may be a typo of (`bot.typos`; "recogniton" is "recognition", but
+    "define" is not "definition")."""
     if term in index.weights:
         return {term: 1.0}
-    written = strip_accents(word)
-    if len(written) < TYPO_MIN_LEN or not index.vocabulary:
-        return {}
-    # remembered per question word with the rest of its reading (`LexicalIndex._read`)
-    size = len(written)
-    lo, hi = index.length_starts(size - TYPO_LENGTH), index.length_starts(size + TYPO_LENGTH + 1)
     found: dict[str, float] = {}
-    for candidate, score, _ in process.extract(
-        written,
-        _near_enough(index, written, lo, hi),
-        scorer=fuzz.ratio,
-        score_cutoff=TYPO_CUTOFF,
-        limit=3,
-    ):
+    for candidate, score in typos.of(index.position):
         stands_for = index.surface[candidate]
         found[stands_for] = max(found.get(stands_for, 0.0), score / 100.0)
     return found
@@ -537,7 +501,8 @@ def _resolved_terms(
         if reading.word in known:
             exact.add(reading.term)
     return [
-        r.alone if r.term in exact and not r.exact else r.as_typo(index) for r in first.values()
+        r.alone(index) if r.term in exact and not r.exact else r.as_typo(index)
+        for r in first.values()
     ]
 
 

@@ -205,23 +205,27 @@ def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
     assert {"documentary", "belgrade"} <= two_languages._lexical._words.keys()  # recent kept
 
 
-def test_typo_candidates_sifted_by_letters_are_the_ones_rapidfuzz_finds_in_all(
+def test_typo_candidates_found_for_all_languages_at_once_are_each_languages_own(
     explainer: Explainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The typo lookup passes rapidfuzz only the vocabulary words whose letters could
-    reach the cutoff (`lexical._near_enough`); the best three and their scores must be
-    those of the whole slice, for words of every kind: exact, a letter dropped, added,
-    swapped, and letters scrambled (mostly nothing close). Sifting is on for every
-    slice here, however short."""
+    """The typo lookup searches every language's words together and passes rapidfuzz
+    only the words whose letters could reach the cutoff (`bot.typos`); for each
+    language, the best three and their scores must be what rapidfuzz finds among that
+    language's words of a length within one (shorter, then alphabetically, first), for
+    words of every kind: exact, a letter dropped, added, swapped, and letters scrambled
+    (mostly nothing close). Sifting is on for every slice here, however short."""
     from rapidfuzz import fuzz, process
 
-    from bot import lexical
+    from bot import typos
 
-    monkeypatch.setattr(lexical, "SIFT_FROM", 0)
+    monkeypatch.setattr(typos, "SIFT_FROM", 0)
     rng = random.Random(7)
-    compared = 0
-    for index in explainer.matcher._lexical._indexes.values():
-        for word in rng.sample(index.vocabulary, 150):
+    indexes = list(explainer.matcher._lexical._indexes.values())
+    finder = typos.TypoFinder([index.surface for index in indexes])
+    by_length = [sorted(index.surface, key=lambda w: (len(w), w)) for index in indexes]
+    compared = found = 0
+    for words in by_length:
+        for word in rng.sample(words, 150):
             i = rng.randrange(len(word))
             for asked in (
                 word,
@@ -230,17 +234,15 @@ def test_typo_candidates_sifted_by_letters_are_the_ones_rapidfuzz_finds_in_all(
                 word[:i] + word[i + 1 : i + 2] + word[i : i + 1] + word[i + 2 :],
                 "".join(rng.sample(word, len(word))),
             ):
-                if len(asked) < lexical.TYPO_MIN_LEN:
+                if len(asked) < typos.TYPO_MIN_LEN:
                     continue
-                lo = index.length_starts(len(asked) - lexical.TYPO_LENGTH)
-                hi = index.length_starts(len(asked) + lexical.TYPO_LENGTH + 1)
-                found = [
-                    process.extract(asked, choices, scorer=fuzz.ratio, score_cutoff=80.0, limit=3)
-                    for choices in (
-                        index.vocabulary[lo:hi],
-                        lexical._near_enough(index, asked, lo, hi),
+                candidates = finder.candidates(asked)
+                for position, own in enumerate(by_length):
+                    near = [w for w in own if abs(len(w) - len(asked)) <= typos.TYPO_LENGTH]
+                    expected = process.extract(
+                        asked, near, scorer=fuzz.ratio, score_cutoff=80.0, limit=3
                     )
-                ]
-                assert [r[:2] for r in found[0]] == [r[:2] for r in found[1]], asked
-                compared += 1
-    assert compared > 3000
+                    assert candidates[position] == [r[:2] for r in expected], asked
+                    compared += 1
+                    found += len(expected)
+    assert compared > 15000 and found > 3000
