@@ -11,7 +11,6 @@ a question's new words).
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -34,21 +33,19 @@ class TypoFinder:
         """`vocabularies`: per language (in the index's order), its words as written
         (accents stripped), as the keys of a mapping."""
         # by length, then language, then alphabetically: each language's words keep the
-        # order rapidfuzz broke ties in when each language was searched on its own
-        ordered = sorted(
-            (len(word), position, word)
-            for position, vocabulary in enumerate(vocabularies)
-            for word in vocabulary
-        )
-        # as an array of str objects: the words near a question's are taken in one step
-        words = [word for _, _, word in ordered]
-        self.words = np.array(words, dtype=object)
-        self.language = [position for _, position, _ in ordered]
+        # order rapidfuzz broke ties in when each language was searched on its own (a
+        # stable sort by length of the languages' words, each sorted alphabetically)
+        each = [sorted(vocabulary) for vocabulary in vocabularies]
+        words = [word for sorted_words in each for word in sorted_words]
+        lengths = np.fromiter(map(len, words), np.intp, len(words))
+        order = np.argsort(lengths, kind="stable")
+        self.words = np.array(words, dtype=object)[order]
+        self.language = np.repeat(np.arange(len(each)), [len(w) for w in each])[order].tolist()
         self._languages = len(vocabularies)
-        lengths = [size for size, _, _ in ordered]
         # starts[n]: the first word of n letters or more
-        self._starts = [bisect_left(lengths, n) for n in range(max(lengths, default=0) + 2)]
-        self._letters = letter_masks(words)
+        top = int(lengths.max(initial=0))
+        self._starts = np.searchsorted(lengths[order], np.arange(top + 2)).tolist()
+        self._letters = letter_masks(self.words.tolist())
 
     def candidates(self, written: str) -> list[Candidates]:
         """Per language, the best `LIMIT` words that `written` (accents stripped) may be
