@@ -22,6 +22,7 @@ TYPO_MIN_LEN = 4
 TYPO_LENGTH = 1
 LIMIT = 3  # candidates kept per language
 SIFT_FROM = 300  # typo candidates sifted by their letters first from this many on
+MASK_WORDS = 4096  # words whose letter masks are made at once (`letter_masks`)
 
 Candidates = list[tuple[str, float]]  # (word as written, fuzz.ratio), best first
 
@@ -95,9 +96,13 @@ class TypoFinder:
 
 def letter_masks(words: Sequence[str]) -> npt.NDArray[np.uint64]:
     """Per word, which of 64 buckets its letters fall in (by code point), as the bits of
-    one number: what `TypoFinder._near_enough` compares."""
-    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-    owner = np.repeat(np.arange(len(words)), [len(word) for word in words])
+    one number: what `TypoFinder._near_enough` compares. `MASK_WORDS` words at a time:
+    all of 50,000 words' letters at once took ~15 MB for a moment."""
     masks = np.zeros(len(words), dtype=np.uint64)
-    np.bitwise_or.at(masks, owner, np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64)))
+    for start in range(0, len(words), MASK_WORDS):
+        part = words[start : start + MASK_WORDS]
+        codes = np.frombuffer("".join(part).encode("utf-32-le"), dtype=np.uint32)
+        owner = np.repeat(np.arange(start, start + len(part)), [len(word) for word in part])
+        bits = np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64))
+        np.bitwise_or.at(masks, owner, bits)
     return masks
