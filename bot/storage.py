@@ -297,8 +297,9 @@ class _CounterWriter:
     (`benchmarks/throughput.py`: 712 -> 836 updates/s), its thread and the loop
     passing the interpreter back and forth. A crash loses at most the last second's
     counts. When the database is locked or the disk full they stay in memory and are
-    tried again later (and once more at close). A batch is committed and dropped from memory under `_commit`, so a
-    reader holding it (`with_unwritten`) sees each count once: in the table or in memory.
+    tried again later (and once more at close). A batch is committed and dropped from
+    memory under `_commit`, so a reader holding it (`with_unwritten`) sees each count
+    once: in the table or in memory.
     """
 
     def __init__(self, path: str) -> None:
