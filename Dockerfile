@@ -10,7 +10,12 @@
 # SIGTERM, which stops the bot cleanly.
 
 FROM python:3.11-slim AS build
+# a C compiler for the classifier's training loop (bot/_descent.c, hatch_build.py); only
+# in this stage: the bot's image gets the compiled module, not the compiler
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+COPY hatch_build.py ./
 COPY pyproject.toml README.md TRANSLATING.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge

@@ -57,7 +57,13 @@ _PREFIX, _SUFFIX = "model-", ".npz"
 KEEP = 3  # models kept: the most recently used
 _STALE_SECONDS = 3600  # a temporary file this old was left by a crash: deleted
 # the code that decides the trained numbers
-_TRAINING_CODE = (features.__file__, classifier.__file__, textnorm.__file__, __file__)
+_TRAINING_CODE = (
+    features.__file__,
+    classifier.__file__,
+    textnorm.__file__,
+    __file__,
+    *classifier.trainer_files(),
+)
 
 
 def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path | None:

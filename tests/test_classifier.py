@@ -224,3 +224,67 @@ def test_columns_are_the_sorted_grams_places_found_as_a_dict_finds_them() -> Non
         vectorizer.columns["w zzz"]
     with pytest.raises(ValueError):  # a damaged cache file's n-grams: trained again
         Columns(["w b", "w a"])
+
+
+compiled = pytest.mark.skipif(
+    classifier._descent is None, reason="built without a C compiler: training uses numpy"
+)
+
+
+@compiled
+def test_the_compiled_training_loop_takes_the_numpy_steps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bot/_descent.c takes the steps of the numpy loop: on the shipped English ways of
+    asking (topics of unequal size) the weights agree to float32 rounding (its sums of
+    a text's scores run in another order) and every text gets the same top topic."""
+    knowledge = Explainer.load().knowledge
+    examples = [p for p in ways_of_asking(knowledge) if p.lang == "en"]
+    topics = sorted({p.topic_id for p in examples})
+    vectorizer, rows = Vectorizer.fit(p.text for p in examples)
+    labels = [topics.index(p.topic_id) for p in examples]
+    keys = [p.text for p in examples]
+    fast = classifier.fit_weights(rows, labels, vectorizer.size, len(topics), keys)
+    monkeypatch.setattr(classifier, "_descent", None)
+    slow = classifier.fit_weights(rows, labels, vectorizer.size, len(topics), keys)
+    assert np.abs(fast).max() > 0.5  # it trained at all
+    assert np.abs(fast - slow).max() < 1e-4
+    for row in rows:
+        scores = [row.values @ w[row.columns] + w[-1] for w in (fast, slow)]
+        assert np.argmax(scores[0]) == np.argmax(scores[1])
+
+
+@compiled
+def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
+    """Sizes and indices are checked before the loop runs: a mistake in the caller is an
+    error, not a write outside the weights."""
+    assert classifier._descent is not None
+    weights = np.zeros((3, 2), dtype=np.float32)  # two columns and the bias, two classes
+    columns = np.array([0, 2, 1, 2], dtype=np.int32)
+    values = np.ones(4, dtype=np.float32)
+    bounds = np.array([0, 2, 4], dtype=np.int64)
+    labels = np.array([0, 1], dtype=np.int32)
+    diagonals = np.full((2, 2), 0.5, dtype=np.float32)
+    curvatures = np.full((2, 2), 2.5, dtype=np.float32)
+    orders = np.array([0, 1, 1, 0], dtype=np.int64)
+
+    def train(**changed: object) -> None:
+        given = dict(
+            weights=weights, columns=columns, values=values, bounds=bounds, labels=labels,
+            diagonals=diagonals, curvatures=curvatures, orders=orders,
+        )  # fmt: skip
+        given.update(changed)
+        classifier._descent.dual_descent(*given.values(), 3, 2, 2, 2)
+
+    train()
+    assert weights[0, 0] > 0 > weights[0, 1]  # column 0 is in class 0's text only
+    for name, bad in [
+        ("weights", np.zeros((2, 2), dtype=np.float32)),
+        ("columns", np.array([0, 3, 1, 2], dtype=np.int32)),
+        ("labels", np.array([0, 2], dtype=np.int32)),
+        ("bounds", np.array([0, 3, 2], dtype=np.int64)),
+        ("orders", np.array([0, 1, 1, 2], dtype=np.int64)),
+        ("curvatures", np.ones(3, dtype=np.float32)),
+    ]:
+        with pytest.raises(ValueError):
+            train(**{name: bad})
