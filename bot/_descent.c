@@ -60,7 +60,7 @@ prefetch_rows(const float *weights, const int32_t *columns, int64_t start, int64
 WIDER_WHERE_POSSIBLE static void
 one_pass(float *weights, float *alphas, float *scores, const int32_t *columns,
          const float *values, const int64_t *bounds, const int32_t *labels,
-         const float *diagonals, const float *curvatures, const int64_t *order,
+         const double *diagonals, const double *squares, const int64_t *order,
          Py_ssize_t n_texts, Py_ssize_t n_classes)
 {
     for (Py_ssize_t step = 0; step < n_texts; step++) {
@@ -68,8 +68,8 @@ one_pass(float *weights, float *alphas, float *scores, const int32_t *columns,
         const int32_t label = labels[i];
         const int64_t start = bounds[i], end = bounds[i + 1];
         float *alpha = alphas + i * n_classes;
-        const float *diagonal = diagonals + (Py_ssize_t)label * n_classes;
-        const float *curvature = curvatures + i * n_classes;
+        const double *diagonal = diagonals + (Py_ssize_t)label * n_classes;
+        const double square = squares[i];
         if (step + 1 < n_texts) {
             const int64_t next = order[step + 1];
             prefetch_rows(weights, columns, bounds[next], bounds[next + 1], n_classes);
@@ -85,8 +85,10 @@ one_pass(float *weights, float *alphas, float *scores, const int32_t *columns,
         /* scores becomes each class's change of alpha times y (+1 for the label, -1 else) */
         for (Py_ssize_t k = 0; k < n_classes; k++) {
             const float y = (k == label) ? 1.0f : -1.0f;
+            /* the curvature summed in double and rounded once, as numpy's table has it */
+            const float curvature = (float)(diagonal[k] + square);
             const float gradient =
-                (scores[k] * y - 1.0f + diagonal[k] * alpha[k]) / curvature[k];
+                (scores[k] * y - 1.0f + (float)diagonal[k] * alpha[k]) / curvature;
             float updated = alpha[k] - gradient;
             if (!(updated > 0.0f))
                 updated = 0.0f;
@@ -106,10 +108,10 @@ static PyObject *
 dual_descent(PyObject *self, PyObject *args)
 {
     (void)self;
-    Py_buffer weights, columns, values, bounds, labels, diagonals, curvatures, orders;
+    Py_buffer weights, columns, values, bounds, labels, diagonals, squares, orders;
     Py_ssize_t n_columns, n_classes, n_texts, n_epochs;
     if (!PyArg_ParseTuple(args, "w*y*y*y*y*y*y*y*nnnn", &weights, &columns, &values,
-                          &bounds, &labels, &diagonals, &curvatures, &orders, &n_columns,
+                          &bounds, &labels, &diagonals, &squares, &orders, &n_columns,
                           &n_classes, &n_texts, &n_epochs))
         return NULL;
     PyObject *result = NULL;
@@ -124,8 +126,8 @@ dual_descent(PyObject *self, PyObject *args)
         !expect_size(&values, n_entries, sizeof(float), "values") ||
         !expect_size(&bounds, n_texts + 1, sizeof(int64_t), "bounds") ||
         !expect_size(&labels, n_texts, sizeof(int32_t), "labels") ||
-        !expect_size(&diagonals, n_classes * n_classes, sizeof(float), "diagonals") ||
-        !expect_size(&curvatures, n_texts * n_classes, sizeof(float), "curvatures") ||
+        !expect_size(&diagonals, n_classes * n_classes, sizeof(double), "diagonals") ||
+        !expect_size(&squares, n_texts, sizeof(double), "squares") ||
         !expect_size(&orders, n_epochs * n_texts, sizeof(int64_t), "orders"))
         goto done;
     /* every index is checked once here, so the loop can trust them */
@@ -159,7 +161,7 @@ dual_descent(PyObject *self, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t epoch = 0; epoch < n_epochs; epoch++)
         one_pass(weights.buf, alphas, scores, cols, values.buf, bnds, labs, diagonals.buf,
-                 curvatures.buf, ords + epoch * n_texts, n_texts, n_classes);
+                 squares.buf, ords + epoch * n_texts, n_texts, n_classes);
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:
@@ -171,14 +173,14 @@ done:
     PyBuffer_Release(&bounds);
     PyBuffer_Release(&labels);
     PyBuffer_Release(&diagonals);
-    PyBuffer_Release(&curvatures);
+    PyBuffer_Release(&squares);
     PyBuffer_Release(&orders);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"dual_descent", dual_descent, METH_VARARGS,
-     "dual_descent(weights, columns, values, bounds, labels, diagonals, curvatures, orders,"
+     "dual_descent(weights, columns, values, bounds, labels, diagonals, squares, orders,"
      " n_columns, n_classes, n_texts, n_epochs): train the weights in place"},
     {NULL, NULL, 0, NULL},
 };

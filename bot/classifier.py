@@ -176,19 +176,20 @@ def _dual_descent(
     of a text's scores are added in another order)."""
     diagonal_of = _diagonals(labels, n_classes)  # row `label`: the dual's diagonal terms
     columns, values, bounds = _with_bias(rows, weights.shape[0] - 1)
-    # per text, the curvature of each class's step, as float32: computed once, not per pass
-    curvature = _curvatures(diagonal_of, labels, values, bounds)
+    squares = _squared_norms(values, bounds)
     if _descent is None:
+        # per text, the curvature of each class's step, as float32: computed once, not per pass
+        curvature = _curvatures(diagonal_of, labels, squares)
         _numpy_descent(weights, (columns, values, bounds), labels, diagonal_of, curvature, orders)
         return
-    _descent.dual_descent(
+    _descent.dual_descent(  # it adds a step's curvature itself: no table of texts x classes
         weights,
         columns,
         values,
         np.asarray(bounds, dtype=np.int64),
         np.asarray(labels, dtype=np.int32),
-        diagonal_of.astype(np.float32),
-        curvature,
+        diagonal_of,
+        squares,
         np.asarray(orders, dtype=np.int64).reshape(-1),
         weights.shape[0],
         n_classes,
@@ -263,25 +264,29 @@ def _with_bias(
     return columns, values, [0, *ends.tolist()]
 
 
+def _squared_norms(values: FloatArray, bounds: Sequence[int]) -> npt.NDArray[np.float64]:
+    """Per text, the squared length of its row (its `values` from one bound to the next),
+    as float32 sums kept in float64."""
+    return np.array(
+        [float(values[s:e] @ values[s:e]) for s, e in itertools.pairwise(bounds)],
+        dtype=np.float64,
+    )
+
+
 def _curvatures(
     diagonal_of: npt.NDArray[np.float64],
     labels: Sequence[int],
-    values: FloatArray,
-    bounds: Sequence[int],
+    squares: npt.NDArray[np.float64],
 ) -> FloatArray:
     """Per text (row) and class, the curvature of its step: the label's diagonal term plus
-    the text's squared norm (its `values` from one bound to the next), summed in float64
-    and kept in float32. Summed `CHUNK` texts at a time: with 1,000 classes a float64
-    table for 50,000 texts at once was 400 MB."""
+    the text's squared norm (`_squared_norms`), summed in float64 and kept in float32 (as
+    the compiled loop computes it at each step). Summed `CHUNK` texts at a time: with
+    1,000 classes a float64 table for 50,000 texts at once was 400 MB."""
     label_index = np.asarray(labels, dtype=np.intp)
-    squares = np.array(
-        [float(values[s:e] @ values[s:e]) for s, e in itertools.pairwise(bounds)],
-        dtype=np.float64,
-    ).reshape(-1, 1)
     curvature = np.empty((len(labels), diagonal_of.shape[1]), dtype=np.float32)
     for start in range(0, len(labels), CHUNK):
         part = slice(start, start + CHUNK)
-        curvature[part] = diagonal_of[label_index[part]] + squares[part]
+        curvature[part] = diagonal_of[label_index[part]] + squares[part, np.newaxis]
     return curvature
 
 

@@ -264,14 +264,14 @@ def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
     values = np.ones(4, dtype=np.float32)
     bounds = np.array([0, 2, 4], dtype=np.int64)
     labels = np.array([0, 1], dtype=np.int32)
-    diagonals = np.full((2, 2), 0.5, dtype=np.float32)
-    curvatures = np.full((2, 2), 2.5, dtype=np.float32)
+    diagonals = np.full((2, 2), 0.5)  # float64, as the squared norms
+    squares = np.full(2, 2.0)
     orders = np.array([0, 1, 1, 0], dtype=np.int64)
 
     def train(**changed: object) -> None:
         given = dict(
             weights=weights, columns=columns, values=values, bounds=bounds, labels=labels,
-            diagonals=diagonals, curvatures=curvatures, orders=orders,
+            diagonals=diagonals, squares=squares, orders=orders,
         )  # fmt: skip
         given.update(changed)
         classifier._descent.dual_descent(*given.values(), 3, 2, 2, 2)
@@ -284,7 +284,8 @@ def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
         ("labels", np.array([0, 2], dtype=np.int32)),
         ("bounds", np.array([0, 3, 2], dtype=np.int64)),
         ("orders", np.array([0, 1, 1, 2], dtype=np.int64)),
-        ("curvatures", np.ones(3, dtype=np.float32)),
+        ("squares", np.ones(3)),
+        ("diagonals", np.full((2, 2), 0.5, dtype=np.float32)),
     ]:
         with pytest.raises(ValueError):
             train(**{name: bad})
