@@ -11,7 +11,8 @@ matcher, measured two ways, the runs interleaved so that both see the same load:
 
 Each figure is the median over `RUNS` runs: wall time, the child's CPU time (user +
 system, which other work on the machine inflates less than wall time) and its peak
-RSS (`os.wait4`). The imports are medians of wall time over as many fresh
+RSS (`os.wait4` in a small launcher, `LAUNCHER`: taken by this process, it also counted
+the runner's own pages, ~700 MB, until 2026-12-04). The imports are medians of wall time over as many fresh
 interpreters; their peak RSS is the interpreter's own high-water mark
 (`benchmarks.speed.rss_mb`).
 """
@@ -74,27 +75,42 @@ def ask_cold_start(runs: int = RUNS) -> dict[str, Any]:
     }
 
 
+# Starts the command given after it and prints the command's wall time, CPU time and peak RSS.
+# A small process between us and the command: a child's peak RSS (`wait4`) counts the pages
+# of the process it was forked from, and this runner, after the labelled sets, holds ~700 MB.
+LAUNCHER = """
+import json, os, sys, time
+devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+started = time.perf_counter()
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=devnull)
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({
+    "wall_s": time.perf_counter() - started,
+    "code": os.waitstatus_to_exitcode(status),
+    "cpu_s": usage.ru_utime + usage.ru_stime,
+    "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: kB
+}))
+"""
+
+
 def _child(command: list[str], env: Mapping[str, str]) -> dict[str, float] | None:
-    """Run `command` once: its wall time, CPU time and peak RSS; None if it failed."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
+    """Run `command` once (through `LAUNCHER`): its wall time, CPU time and peak RSS; None
+    if it failed."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, *command],
         cwd=ROOT,
         env={**os.environ, **env},
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    if process.returncode != 0:
+    if done.returncode != 0:
         return None
-    return {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: kB
-    }
+    measured = json.loads(done.stdout)
+    if measured.pop("code") != 0:
+        return None
+    return {key: float(value) for key, value in measured.items()}
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:

@@ -314,6 +314,7 @@ def table(r: dict[str, Any]) -> str:
         if "ask_cold_start" in c:  # results written before the model cache lack these
             detail = c["ask_cold_start"]
             row("  ... CPU s", detail["model_trained"].get("cpu_s"), None, ".2f")
+            row("  ... peak RSS MB", detail["model_trained"].get("peak_rss_mb"), None, ".0f")
             cached = c["ask_cold_start_cached_s"]
             row("  ... with the model cached s", cached, None, ".2f", "<= 2 s")
             row(
