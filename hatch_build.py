@@ -40,6 +40,9 @@ def _compile(root: Path) -> Path | None:
     from setuptools.command.build_ext import build_ext
 
     previous = Path.cwd()
+    for stale in (root / "bot").glob("_descent.*"):  # an earlier build's: never load it
+        if stale.suffix != ".c":
+            stale.unlink()
     try:
         os.chdir(root)
         extension = Extension("bot._descent", [SOURCE], extra_compile_args=["-O3"])

@@ -12,8 +12,8 @@ matcher, measured two ways, the runs interleaved so that both see the same load:
 Each figure is the median over `RUNS` runs: wall time, the child's CPU time (user +
 system, which other work on the machine inflates less than wall time) and its peak
 RSS (`os.wait4` in a small launcher, `LAUNCHER`: taken by this process, it also counted
-the runner's own pages, ~700 MB, until 2026-12-04). The imports are medians of wall time over as many fresh
-interpreters; their peak RSS is the interpreter's own high-water mark
+the runner's own pages, ~700 MB, until 2026-12-04). The imports are medians of wall time
+over as many fresh interpreters; their peak RSS is the interpreter's own high-water mark
 (`benchmarks.speed.rss_mb`).
 """
 

@@ -10,7 +10,7 @@ others' texts with C), so a topic with few ways of asking is less outvoted by
 one with many; with classes of one size nothing changes. Each pass visits the
 training texts in a random order and updates that text's dual
 variables for all classes at once: in C (`bot/_descent.c`, compiled when the
-package is built, about four times faster) or, without a compiler, with a few
+package is built, about six times faster) or, without a compiler, with a few
 numpy operations per text. `EPOCHS` passes reach the accuracy of the
 converged model on our data sets (see `benchmarks/`), and training stays a
 pure, deterministic function of its input.
