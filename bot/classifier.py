@@ -178,9 +178,7 @@ def _dual_descent(
     columns, values, bounds = _with_bias(rows, weights.shape[0] - 1)
     squares = _squared_norms(values, bounds)
     if _descent is None:
-        # per text, the curvature of each class's step, as float32: computed once, not per pass
-        curvature = _curvatures(diagonal_of, labels, squares)
-        _numpy_descent(weights, (columns, values, bounds), labels, diagonal_of, curvature, orders)
+        _numpy_descent(weights, (columns, values, bounds), labels, diagonal_of, squares, orders)
         return
     _descent.dual_descent(  # it adds a step's curvature itself: no table of texts x classes
         weights,
@@ -203,10 +201,11 @@ def _numpy_descent(
     texts: tuple[npt.NDArray[np.int32], FloatArray, list[int]],
     labels: Sequence[int],
     diagonal_of: npt.NDArray[np.float64],
-    curvature: FloatArray,
+    squares: npt.NDArray[np.float64],
     orders: Sequence[Sequence[int]],
 ) -> None:
-    """The steps of `_dual_descent` in numpy, on the texts as `_with_bias` gives them.
+    """The steps of `_dual_descent` in numpy, on the texts as `_with_bias` gives them and
+    their squared norms (`_squared_norms`).
 
     A step is a dozen numpy calls on one text's columns, for all classes at once:
     their overhead is most of what training costs, so there are few. The sign y of
@@ -218,7 +217,9 @@ def _numpy_descent(
     columns, values, bounds = texts
     n_classes = weights.shape[1]
     diagonal32_of = list(diagonal_of.astype(np.float32))
-    curvatures = list(curvature)  # a list's items: indexing an array makes a view per step
+    # per text, the curvature of each class's step (float32), computed once, not per pass;
+    # a list's items: indexing an array makes a view per step
+    curvatures = list(_curvatures(diagonal_of, labels, squares))
     # row `label`: -1 for every class but the label, +1 for it (the sign y); and -y
     y_of = np.full((n_classes, n_classes), -1.0, dtype=np.float32)
     np.fill_diagonal(y_of, 1.0)
