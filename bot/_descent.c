@@ -56,9 +56,11 @@ prefetch_rows(const float *weights, const int32_t *columns, int64_t start, int64
 #define WIDER_WHERE_POSSIBLE
 #endif
 
-/* One pass over the texts in `order`. Weights: a row of n_classes floats per column. */
+/* One pass over the texts in `order`. Weights: a row of n_classes floats per column, the
+ * bias's last: every text has it, with value 1, after its own columns (which do not
+ * list it), so its sums are those of a text that did. */
 WIDER_WHERE_POSSIBLE static void
-one_pass(float *weights, float *alphas, float *scores, const int32_t *columns,
+one_pass(float *weights, float *bias, float *alphas, float *scores, const int32_t *columns,
          const float *values, const int64_t *bounds, const int32_t *labels,
          const double *diagonals, const double *squares, const int64_t *order,
          Py_ssize_t n_texts, Py_ssize_t n_classes)
@@ -82,6 +84,8 @@ one_pass(float *weights, float *alphas, float *scores, const int32_t *columns,
             for (Py_ssize_t k = 0; k < n_classes; k++)
                 scores[k] += value * row[k];
         }
+        for (Py_ssize_t k = 0; k < n_classes; k++)
+            scores[k] += bias[k]; /* 1 x the bias's row */
         /* scores becomes each class's change of alpha times y (+1 for the label, -1 else) */
         for (Py_ssize_t k = 0; k < n_classes; k++) {
             const float y = (k == label) ? 1.0f : -1.0f;
@@ -101,6 +105,8 @@ one_pass(float *weights, float *alphas, float *scores, const int32_t *columns,
             for (Py_ssize_t k = 0; k < n_classes; k++)
                 row[k] += value * scores[k];
         }
+        for (Py_ssize_t k = 0; k < n_classes; k++)
+            bias[k] += scores[k];
     }
 }
 
@@ -116,7 +122,7 @@ dual_descent(PyObject *self, PyObject *args)
         return NULL;
     PyObject *result = NULL;
     float *alphas = NULL, *scores = NULL;
-    if (n_columns < 1 || n_classes < 1 || n_texts < 1 || n_epochs < 0) {
+    if (n_columns < 2 || n_classes < 1 || n_texts < 1 || n_epochs < 0) {
         PyErr_SetString(PyExc_ValueError, "counts must be positive");
         goto done;
     }
@@ -134,8 +140,8 @@ dual_descent(PyObject *self, PyObject *args)
     const int32_t *cols = columns.buf, *labs = labels.buf;
     const int64_t *bnds = bounds.buf, *ords = orders.buf;
     for (Py_ssize_t j = 0; j < n_entries; j++)
-        if (cols[j] < 0 || cols[j] >= n_columns) {
-            PyErr_SetString(PyExc_ValueError, "a column is out of range");
+        if (cols[j] < 0 || cols[j] >= n_columns - 1) {
+            PyErr_SetString(PyExc_ValueError, "a column is out of range (the last is the bias's)");
             goto done;
         }
     if (bnds[0] != 0 || bnds[n_texts] != n_entries) {
@@ -160,7 +166,8 @@ dual_descent(PyObject *self, PyObject *args)
     }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t epoch = 0; epoch < n_epochs; epoch++)
-        one_pass(weights.buf, alphas, scores, cols, values.buf, bnds, labs, diagonals.buf,
+        one_pass(weights.buf, (float *)weights.buf + (n_columns - 1) * n_classes, alphas,
+                 scores, cols, values.buf, bnds, labs, diagonals.buf,
                  squares.buf, ords + epoch * n_texts, n_texts, n_classes);
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
@@ -181,7 +188,8 @@ done:
 static PyMethodDef methods[] = {
     {"dual_descent", dual_descent, METH_VARARGS,
      "dual_descent(weights, columns, values, bounds, labels, diagonals, squares, orders,"
-     " n_columns, n_classes, n_texts, n_epochs): train the weights in place"},
+     " n_columns, n_classes, n_texts, n_epochs): train the weights in place; their last"
+     " row is the bias, which columns do not list"},
     {NULL, NULL, 0, NULL},
 };
 

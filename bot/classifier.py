@@ -23,14 +23,13 @@ needs; the benchmark shows both side by side.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from bot import memory
-from bot.features import SparseRow
+from bot.features import Rows, SparseRow
 from bot.steps import whole_steps
 
 try:  # the compiled training loop, built with the package where a compiler was at hand
@@ -173,18 +172,21 @@ def _dual_descent(
     """Fit `weights` in place: dual coordinate descent on the squared hinge loss, by the
     compiled loop (`bot/_descent.c`) where the package was built with a compiler, else by
     the same steps in numpy (`_numpy_descent`). They agree to float32 rounding (the sums
-    of a text's scores are added in another order)."""
+    of a text's scores are added in another order). The bias is the weights' last row,
+    a column every text has with value 1: neither loop is given a copy of the texts
+    with it (for the shipped knowledge that copy was 22 MB at the start's peak)."""
     diagonal_of = _diagonals(labels, n_classes)  # row `label`: the dual's diagonal terms
-    columns, values, bounds = _with_bias(rows, weights.shape[0] - 1)
+    columns, values, bounds = _flat(rows)
     squares = _squared_norms(values, bounds)
     if _descent is None:
-        _numpy_descent(weights, (columns, values, bounds), labels, diagonal_of, squares, orders)
+        texts = _with_bias(columns, values, bounds, weights.shape[0] - 1)
+        _numpy_descent(weights, texts, labels, diagonal_of, squares, orders)
         return
     _descent.dual_descent(  # it adds a step's curvature itself: no table of texts x classes
         weights,
         columns,
         values,
-        np.asarray(bounds, dtype=np.int64),
+        bounds,
         np.asarray(labels, dtype=np.int32),
         diagonal_of,
         squares,
@@ -204,8 +206,8 @@ def _numpy_descent(
     squares: npt.NDArray[np.float64],
     orders: Sequence[Sequence[int]],
 ) -> None:
-    """The steps of `_dual_descent` in numpy, on the texts as `_with_bias` gives them and
-    their squared norms (`_squared_norms`).
+    """The steps of `_dual_descent` in numpy, on the texts with the bias's column as
+    `_with_bias` gives them, and their squared norms (`_squared_norms`).
 
     A step is a dozen numpy calls on one text's columns, for all classes at once:
     their overhead is most of what training costs, so there are few. The sign y of
@@ -246,32 +248,58 @@ def _numpy_descent(
             as_items[text_columns] = items
 
 
-def _with_bias(
-    rows: Sequence[SparseRow], bias: int
-) -> tuple[npt.NDArray[np.int32], FloatArray, list[int]]:
-    """Every text's columns and values, then the bias's (column `bias`, value 1), one
-    text after another in two flat arrays, and where each text's start (and, last, where
-    the last ends). Flat, not an array per text: with ~18,000 texts, each array's own
-    ~100 bytes made the copies twice the size of their numbers (a training peak of the
-    bot's start ~25 MB higher)."""
-    sizes = np.fromiter((len(r.columns) + 1 for r in rows), dtype=np.intp, count=len(rows))
-    ends = np.cumsum(sizes)
-    columns = np.full(int(ends[-1]), bias, dtype=np.int32)
-    values = np.ones(int(ends[-1]), dtype=np.float32)
-    for row, end in zip(rows, (ends - 1).tolist(), strict=True):
-        start = end - len(row.columns)
+def _flat(
+    rows: Sequence[SparseRow],
+) -> tuple[npt.NDArray[np.int32], FloatArray, npt.NDArray[np.int64]]:
+    """Every text's columns and values one text after another in two flat arrays, and
+    where each text starts (and, last, where the last ends): `Rows` as they are, other
+    rows copied. Flat, not an array per text: with ~18,000 texts, each array's own ~100
+    bytes made copies twice the size of their numbers."""
+    if isinstance(rows, Rows):
+        return (
+            np.ascontiguousarray(rows.columns, dtype=np.int32),
+            np.ascontiguousarray(rows.values, dtype=np.float32),
+            np.ascontiguousarray(rows.bounds, dtype=np.int64),
+        )
+    sizes = np.fromiter((len(r.columns) for r in rows), dtype=np.int64, count=len(rows))
+    bounds = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sizes)])
+    columns = np.zeros(int(bounds[-1]), dtype=np.int32)
+    values = np.zeros(int(bounds[-1]), dtype=np.float32)
+    for row, start, end in zip(rows, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         columns[start:end] = row.columns
         values[start:end] = row.values
-    return columns, values, [0, *ends.tolist()]
+    return columns, values, bounds
 
 
-def _squared_norms(values: FloatArray, bounds: Sequence[int]) -> npt.NDArray[np.float64]:
-    """Per text, the squared length of its row (its `values` from one bound to the next),
-    as float32 sums kept in float64."""
-    return np.array(
-        [float(values[s:e] @ values[s:e]) for s, e in itertools.pairwise(bounds)],
-        dtype=np.float64,
-    )
+def _with_bias(
+    columns: npt.NDArray[np.int32],
+    values: FloatArray,
+    bounds: npt.NDArray[np.int64],
+    bias: int,
+) -> tuple[npt.NDArray[np.int32], FloatArray, list[int]]:
+    """The flat texts (`_flat`) with the bias's column (`bias`, value 1) after each
+    text's own, and their new bounds: what the numpy loop steps over."""
+    ends = bounds[1:]
+    with_columns = np.insert(columns, ends, np.int32(bias))
+    with_values = np.insert(values, ends, np.float32(1.0))
+    return with_columns, with_values, (bounds + np.arange(len(bounds))).tolist()
+
+
+def _squared_norms(values: FloatArray, bounds: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Per text, the squared length of its row (its `values` from one bound to the
+    next) with the bias's 1: exact products of float32 values added in float64, text
+    after text in order, `CHUNK` texts at a time (all at once, the shipped knowledge's
+    2.7 million values took 66 MB of temporaries)."""
+    n_texts = len(bounds) - 1
+    squares = np.ones(n_texts, dtype=np.float64)
+    for first in range(0, n_texts, CHUNK):
+        last = min(first + CHUNK, n_texts)
+        start, end = int(bounds[first]), int(bounds[last])
+        part = values[start:end].astype(np.float64)
+        part *= part
+        text_of = np.repeat(np.arange(last - first), np.diff(bounds[first : last + 1]))
+        squares[first:last] += np.bincount(text_of, weights=part, minlength=last - first)
+    return squares
 
 
 def _curvatures(

@@ -24,6 +24,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -81,6 +82,38 @@ class SparseRow:
     columns: npt.NDArray[np.int32]
     values: npt.NDArray[np.float32]
     grams: tuple[str, ...] = ()  # the n-gram of each column, kept only for explanations
+
+
+class Rows(Sequence[SparseRow]):
+    """Texts' rows one after another in two flat arrays (`columns`, `values`), text t's
+    from `bounds[t]` to `bounds[t + 1]`: what `Vectorizer.fit` makes for all texts at
+    once. A row is a view, made when asked for; the classifier trains on the flat arrays
+    as they are (`bot.classifier`), without a copy or an object per text."""
+
+    def __init__(
+        self,
+        columns: npt.NDArray[np.int32],
+        values: npt.NDArray[np.float32],
+        bounds: npt.NDArray[np.int64],
+    ) -> None:
+        self.columns, self.values, self.bounds = columns, values, bounds
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> SparseRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SparseRow]: ...
+
+    def __getitem__(self, index: int | slice) -> SparseRow | list[SparseRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        start, end = self.bounds[index % len(self)], self.bounds[index % len(self) + 1]
+        return SparseRow(self.columns[start:end], self.values[start:end])
 
 
 class Columns:
@@ -170,7 +203,7 @@ class Vectorizer:
     @classmethod
     def fit(
         cls, texts: Iterable[str], max_columns: int | None = None, chars: bool = True
-    ) -> tuple[Vectorizer, list[SparseRow]]:
+    ) -> tuple[Vectorizer, Rows]:
         """A vectorizer learnt from `texts` (the ways of asking), and their rows;
         `chars=False` leaves the character block out (see `bot.matcher.MAX_CHAR_WORK`).
         With `max_columns`, only that many of the most common n-grams get a column.
@@ -337,7 +370,7 @@ class _GramCounts:
             by_number=by_number,
         )
 
-    def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> list[SparseRow]:
+    def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> Rows:
         """Each text's row, given each n-gram's `column` (-1: none) and the `idf`."""
         # Temporaries of one entry per n-gram of every text (over two million for the
         # shipped knowledge) are int32 and freed as soon as used: the peak RSS of a start
@@ -361,12 +394,8 @@ class _GramCounts:
         place -= 1
         order = place[self.by_number[known[self.by_number]]]
         del known, place
-        starts = bounds[::2].tolist()
         cols, values = cols[order], values[order]
-        return [
-            SparseRow(cols[start:end], values[start:end])
-            for start, end in itertools.pairwise(starts)
-        ]
+        return Rows(cols, values, bounds[::2].astype(np.int64))
 
 
 def _numbered(items: list[str], distinct: list[str]) -> npt.NDArray[np.int64]:

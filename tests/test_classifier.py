@@ -249,6 +249,10 @@ def test_the_compiled_training_loop_takes_the_numpy_steps(
     slow = classifier.fit_weights(rows, labels, vectorizer.size, len(topics), keys)
     assert np.abs(fast).max() > 0.5  # it trained at all
     assert np.abs(fast - slow).max() < 1e-4
+    # rows given one by one (a list, copied into flat arrays) train the same weights
+    assert np.array_equal(
+        slow, classifier.fit_weights(list(rows), labels, vectorizer.size, len(topics), keys)
+    )
     for row in rows:
         scores = [row.values @ w[row.columns] + w[-1] for w in (fast, slow)]
         assert np.argmax(scores[0]) == np.argmax(scores[1])
@@ -260,9 +264,9 @@ def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
     error, not a write outside the weights."""
     assert classifier._descent is not None
     weights = np.zeros((3, 2), dtype=np.float32)  # two columns and the bias, two classes
-    columns = np.array([0, 2, 1, 2], dtype=np.int32)
-    values = np.ones(4, dtype=np.float32)
-    bounds = np.array([0, 2, 4], dtype=np.int64)
+    columns = np.array([0, 1], dtype=np.int32)  # a text's own: the bias (2) is implicit
+    values = np.ones(2, dtype=np.float32)
+    bounds = np.array([0, 1, 2], dtype=np.int64)
     labels = np.array([0, 1], dtype=np.int32)
     diagonals = np.full((2, 2), 0.5)  # float64, as the squared norms
     squares = np.full(2, 2.0)
@@ -280,9 +284,9 @@ def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
     assert weights[0, 0] > 0 > weights[0, 1]  # column 0 is in class 0's text only
     for name, bad in [
         ("weights", np.zeros((2, 2), dtype=np.float32)),
-        ("columns", np.array([0, 3, 1, 2], dtype=np.int32)),
+        ("columns", np.array([0, 2], dtype=np.int32)),  # the bias's row: not a column
         ("labels", np.array([0, 2], dtype=np.int32)),
-        ("bounds", np.array([0, 3, 2], dtype=np.int64)),
+        ("bounds", np.array([0, 2, 1], dtype=np.int64)),
         ("orders", np.array([0, 1, 1, 2], dtype=np.int64)),
         ("squares", np.ones(3)),
         ("diagonals", np.full((2, 2), 0.5, dtype=np.float32)),
