@@ -81,6 +81,13 @@ def test_fitted_rows_are_each_texts_row_to_the_last_bit() -> None:
             assert row.columns.dtype == alone.columns.dtype == np.int32
             assert row.values.tobytes() == alone.values.tobytes()
             assert row.columns.tobytes() == alone.columns.tobytes()
+        # a sequence like a list of the rows: from the end, by slices, out of range
+        assert rows[-1].values.tobytes() == vectorizer.row(texts[-1]).values.tobytes()
+        assert [r.columns.tobytes() for r in rows[1:3]] == [
+            vectorizer.row(t).columns.tobytes() for t in texts[1:3]
+        ]
+        with pytest.raises(IndexError):
+            rows[len(texts)]
 
 
 @pytest.mark.parametrize(
