@@ -98,6 +98,20 @@ class Rows(Sequence[SparseRow]):
     ) -> None:
         self.columns, self.values, self.bounds = columns, values, bounds
 
+    @classmethod
+    def of(cls, rows: Sequence[SparseRow]) -> Rows:
+        """`rows` as `Rows`: as they are if they are, else copied into flat arrays."""
+        if isinstance(rows, Rows):
+            return rows
+        sizes = np.fromiter((len(r.columns) for r in rows), dtype=np.int64, count=len(rows))
+        bounds = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sizes)])
+        columns = np.zeros(int(bounds[-1]), dtype=np.int32)
+        values = np.zeros(int(bounds[-1]), dtype=np.float32)
+        for row, start, end in zip(rows, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            columns[start:end] = row.columns
+            values[start:end] = row.values
+        return cls(columns, values, bounds)
+
     def __len__(self) -> int:
         return len(self.bounds) - 1
 
@@ -112,7 +126,8 @@ class Rows(Sequence[SparseRow]):
             return [self[i] for i in range(len(self))[index]]
         if not -len(self) <= index < len(self):
             raise IndexError(index)
-        start, end = self.bounds[index % len(self)], self.bounds[index % len(self) + 1]
+        text = index % len(self)
+        start, end = self.bounds[text], self.bounds[text + 1]
         return SparseRow(self.columns[start:end], self.values[start:end])
 
 
