@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from bot import matcher
+from bot.asked import FILE_NAME as ASKED_FILE
 from bot.explainer import ways_of_asking
 from bot.freshness import freshness_problems
 from bot.i18n import DOMAIN, Catalogs, language_name, load_catalogs
@@ -48,6 +49,8 @@ def run_check(
         print(problem)
     if kb is not None:
         _coverage_table(kb, catalogs, locales_dir)
+        if kb.asked:
+            print(f"{len(kb.asked):,} questions people asked are learnt too ({ASKED_FILE})")
         stand_ins = [link for link in kb.links.values() if link.replace]
         for link in stand_ins:
             print(

@@ -150,13 +150,15 @@ class Explainer:
 
 
 def ways_of_asking(knowledge: KnowledgeBase) -> list[Phrasing]:
-    """Every language's ways of asking, as the matcher learns from them."""
-    return [
+    """Every language's ways of asking, as the matcher learns from them, then the
+    questions people asked (`bot.asked`)."""
+    written = [
         Phrasing(entry.topic_id, lang, text)
         for lang, language in knowledge.languages.items()
         for entry in language.entries.values()
         for text in entry.phrasings
     ]
+    return written + [Phrasing(a.topic_id, a.lang, a.text) for a in knowledge.asked]
 
 
 def build_matcher(

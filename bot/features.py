@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -357,6 +358,7 @@ class _GramCounts:
             lengths.append(len(found))
         words = list(dict.fromkeys(tokens))
         token = _numbered(tokens, words)
+        del tokens  # a string per word of every text: freed before the big arrays
         text_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
         names, (word_grams, word_text) = _word_block(words, token, text_of, lengths)
         pieces = _char_pieces(words, len(names)) if chars else None
@@ -479,14 +481,17 @@ class _CharPieces:
 
 
 def _char_pieces(words: list[str], first: int) -> _CharPieces:
-    pieces: list[str] = []
+    """Each piece numbered as it is made: a repeated piece's string is dropped at once
+    (a list of every word's pieces held ~800,000 strings at a start's peak)."""
+    number: dict[str, int] = {}
+    numbered = array("q")  # no int object per piece
     count: list[int] = []
     for word in words:
         own = _pieces(word)
-        pieces += own
+        numbered.extend([number.setdefault(piece, len(number)) for piece in own])
         count.append(len(own))
-    names = list(dict.fromkeys(pieces))
-    return _CharPieces(names, _numbered(pieces, names) + first, np.asarray(count, dtype=np.int64))
+    pieces = np.frombuffer(numbered, dtype=np.int64) + first
+    return _CharPieces(list(number), pieces, np.asarray(count, dtype=np.int64))
 
 
 _Distinct = tuple[

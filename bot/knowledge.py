@@ -15,6 +15,8 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
   so `check` can tell which translations are outdated. Every entry may record
   `checked: YYYY-MM`, the month its facts were last checked (see
   `bot.freshness`).
+- `asked.jsonl` (optional): questions people asked, learnt like ways of asking
+  (see `bot.asked`).
 
 Everything is validated at load time and every problem is reported as
 `path:line: message`. The loaded `KnowledgeBase` is immutable.
@@ -35,6 +37,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from bot import markup
+from bot.asked import Asked, read_asked
 from bot.datafiles import MAX_FILE_BYTES, UnsafeFile, read_data_file
 from bot.problems import DataError, Problem
 from bot.textnorm import words
@@ -135,6 +138,7 @@ class KnowledgeBase:
     links: Mapping[str, Link]
     languages: Mapping[str, Language]  # reference language first
     warnings: tuple[Problem, ...] = ()
+    asked: tuple[Asked, ...] = ()  # questions people asked, learnt too (bot.asked)
 
     def entry(self, topic_id: str, lang: str) -> Entry:
         """The topic in `lang`, or in English when it is not translated."""
@@ -261,7 +265,10 @@ class _Loader:
                 languages[language.code] = language
         if REFERENCE_LANG not in languages:
             return None
-        phrasings = sum(
+        asked: tuple[Asked, ...] = ()
+        if not any(not p.warning for p in self.problems):  # see bot.asked
+            asked = read_asked(self.dir, topics, languages, self.problems, self.limits.file_bytes)
+        phrasings = len(asked) + sum(
             len(e.phrasings) for lang in languages.values() for e in lang.entries.values()
         )
         if phrasings > self.limits.phrasings:
@@ -281,6 +288,7 @@ class _Loader:
             links=MappingProxyType(links),
             languages=MappingProxyType(languages),
             warnings=tuple(sorted(p for p in self.problems if p.warning)),
+            asked=asked,
         )
 
     def _links(self, f: YamlFile) -> dict[str, Link]:

@@ -159,10 +159,14 @@ def test_broken_knowledge_stops_ask_with_exit_2(knowledge_copy: Path) -> None:
     assert "topics.yaml:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_eval_never_shows_the_held_out_misses() -> None:
+def test_eval_never_shows_the_held_out_misses(tmp_path: Path) -> None:
     """The real-question test half is reported, but its misses are never printed: nobody
-    writes a way of asking or tunes a setting from them."""
-    result = run("eval", str(DATA / "real-tune.jsonl"), str(DATA / "real-test.jsonl"))
+    writes a way of asking or tunes a setting from them. Another set's misses are (the
+    bot learns the tune half's questions, so a set of its own stands in for it here)."""
+    missed = {"text": "Can my boss make me clock in with my fingerprint?", "expect": ["ai-act"]}
+    tune_like = tmp_path / "tune-like.jsonl"
+    tune_like.write_text(json.dumps(missed) + "\n", encoding="utf-8")
+    result = run("eval", str(tune_like), str(DATA / "real-test.jsonl"))
     assert result.returncode == 0
     tune, test = result.stdout.split("== ")[1:]
     assert "misses (" in tune and "expected" in tune

@@ -109,15 +109,20 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
     # The first look may not answer, whatever the knowledge: richer ways of asking kept
     # moving this question across its threshold (0.58), which is not what is tested here.
     monkeypatch.setattr(decision, "FIRST_LOOK", replace(decision.FIRST_LOOK, answer_at=1.01))
-    match = explainer.matcher.match(GERMAN_IN_OTHER_WORDS)
+    # The written ways of asking only: among the questions people asked (bot.asked), "may
+    # my boss watch the cameras all the time?" is first of all one to decline, and learnt
+    # so it leaves this one declined with work-school offered.
+    written = replace(explainer.knowledge, asked=())
+    matcher = build_matcher(written)
+    match = matcher.match(GERMAN_IN_OTHER_WORDS)
     assert match.topic_id in {"work-school", "emotion-recognition"}
     assert match.answer_at == decision.SECOND_LOOK.answer_at and match.lang == "de"
-    [best, *_] = explainer.matcher.explain(GERMAN_IN_OTHER_WORDS)
+    [best, *_] = matcher.explain(GERMAN_IN_OTHER_WORDS)
     assert best.topic_id == match.topic_id and best.meaning is not None
 
     monkeypatch.setattr(matcher_module, "MAX_MEANING_TEXTS", 0)  # no second look
     caplog.set_level("WARNING", logger="bot.matcher")
-    without = build_matcher(explainer.knowledge)
+    without = build_matcher(written)
     assert without.match(GERMAN_IN_OTHER_WORDS).topic_id is None
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
         "second look by meaning left out"
