@@ -12,7 +12,8 @@ measure drifted from the held-out half (2026-12-02: 63.2 / 82.7 / 1.3 / 95.2 aga
 5.4 / 89.4). Here history does the leaving out: each tune question is asked of the
 knowledge files as they were just before the commit that added the question to
 `tests/data/real-tune.jsonl` (git), with today's matcher and decision and today's
-labels. Nothing written from it or from any later question is there, as for a
+labels, having learnt the tune questions found before it, as the bot learns the tune
+half (`knowledge/asked.jsonl`; `--without-asked`: not). Nothing written from it or from any later question is there, as for a
 question from a new source today; but the knowledge is older, smaller and (for the
 first collections) without topics added since. A question whose expected topics did
 not exist yet is left out and counted. The held-out half is never read.
@@ -44,6 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot import decision  # noqa: E402
+from bot.asked import Asked  # noqa: E402
 from bot.decision import Look  # noqa: E402
 from bot.explainer import build_matcher, ways_of_asking  # noqa: E402
 from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
@@ -125,13 +127,33 @@ def knowledge_before(commit: str, into: Path) -> Path:
     return into / "knowledge"
 
 
+def asked_before(commit: str, knowledge: KnowledgeBase, today: dict[str, str]) -> tuple[Asked, ...]:
+    """The questions the bot would have learnt just before `commit`: the tune half as it
+    was then (`bot.asked`), each with the topic today's `knowledge/asked.jsonl` gives it
+    (`today`: text -> topic; today's labels, as for the questions asked), else its first
+    expected topic then; those whose topic or language that day's `knowledge` lacks are
+    left out."""
+    try:
+        lines = git("show", f"{commit}^:{TUNE}").decode().splitlines()
+    except subprocess.CalledProcessError:  # the tune half did not exist yet
+        return ()
+    asked = []
+    for line in filter(str.strip, lines):
+        row = json.loads(line)
+        topic = today.get(row["text"]) or (row["expect"][0] if row.get("expect") else None)
+        if topic in knowledge.topics and row.get("lang") in knowledge.languages:
+            asked.append(Asked(topic, row["lang"], row["text"], row.get("source", "")))
+    return tuple(asked)
+
+
 def asked_as_found(
-    since: str | None, cache: Path, extra: Sequence[Extra] = ()
+    since: str | None, cache: Path, extra: Sequence[Extra] = (), learn: bool = True
 ) -> tuple[list[Found], int]:
     """Every tune question asked of the knowledge before its commit (with the `extra` ways
-    of asking); how many were left out because none of their expected topics existed
-    yet. Commits whose knowledge before them is the same (collections landed back to
-    back) share one matcher."""
+    of asking, and unless `learn` is false, the tune questions found before it as the
+    knowledge's asked questions: `asked_before`); how many were left out because none of
+    their expected topics existed yet. Commits whose knowledge before them is the same
+    (collections landed back to back) share one matcher."""
     rows = [json.loads(line) for line in (ROOT / TUNE).read_text("utf-8").splitlines() if line]
     commit_of = first_seen(since)
     by_knowledge: dict[str, list[tuple[str, dict]]] = defaultdict(list)
@@ -145,9 +167,12 @@ def asked_as_found(
         by_knowledge[tree_of[commit]].append((commit, row))
     found, unaskable = [], 0
     new_signposts = {e.phrasing.topic_id for e in extra if e.signpost}
+    today = {a.text: a.topic_id for a in load_knowledge(ROOT / "knowledge").asked}
     for mine in by_knowledge.values():
         with tempfile.TemporaryDirectory(prefix="as-found-") as tmp:
             knowledge = load_knowledge(knowledge_before(mine[0][0], Path(tmp)))
+        if learn:
+            knowledge = replace(knowledge, asked=asked_before(mine[0][0], knowledge, today))
         matcher = build_matcher(knowledge, _with_extra(knowledge, extra), cache_dir=cache)
         matcher.prepare()
         signposts = knowledge.signposts | new_signposts
@@ -255,13 +280,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--since", help="only questions added by this commit or later")
     parser.add_argument("--cache", type=Path, help="model cache directory to keep between runs")
     parser.add_argument("--extra", type=Path, help="JSON lines of ways of asking to add")
+    parser.add_argument(
+        "--without-asked", action="store_true", help="learn no tune questions (as before 3f74042)"
+    )
     args = parser.parse_args(argv)
     try:
         extra = read_extra(args.extra) if args.extra else []
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
     with tempfile.TemporaryDirectory(prefix="as-found-cache-") as tmp:
-        found, unaskable = asked_as_found(args.since, args.cache or Path(tmp), extra)
+        learn = not args.without_asked
+        found, unaskable = asked_as_found(args.since, args.cache or Path(tmp), extra, learn)
     inside = sum(item.in_scope for item in found)
     print(f"{len(found)} tune questions ({inside} in scope), {unaskable} left out (topic not yet)")
     print(f"{', '.join(SHOWN)}, %")

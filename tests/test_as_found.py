@@ -90,3 +90,29 @@ def test_a_bad_extra_line_names_its_path_and_line(tmp_path: Path) -> None:
     path.write_text('{"topic": "a", "lang": "en", "text": "ok"}\n\n{"topic": "a"}\n', "utf-8")
     with pytest.raises(ValueError, match=r"extra\.jsonl:3: want \{topic, lang, text\}"):
         as_found.read_extra(path)
+
+
+def test_a_question_meets_the_tune_questions_found_before_it_as_learnt_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.setattr(as_found, "ROOT", tmp_path)
+    tune = as_found.TUNE
+    line = {"lang": "en", "source": "https://example.org/1"}
+    earlier = [
+        {**line, "text": "who keeps my prints?", "expect": ["fingerprints"]},
+        {**line, "text": "is whatsapp safe?", "expect": [None]},
+        {**line, "text": "come si chiama?", "lang": "xx", "expect": ["fingerprints"]},
+    ]
+    commit(tmp_path, {tune: "".join(json.dumps(r) + "\n" for r in earlier)}, "first")
+    later = [{**line, "text": "new question?", "expect": ["ai-act"]}]
+    added = commit(tmp_path, {tune: "".join(json.dumps(r) + "\n" for r in earlier + later)}, "2")
+    knowledge = load_knowledge(KNOWLEDGE_DIR)
+    learnt = as_found.asked_before(added, knowledge, {"is whatsapp safe?": "other-privacy"})
+    # today's topic for each text, else its first expected one; no language it lacks,
+    # and nothing found by the commit itself
+    assert [(a.text, a.topic_id) for a in learnt] == [
+        ("who keeps my prints?", "fingerprints"),
+        ("is whatsapp safe?", "other-privacy"),
+    ]
+    assert as_found.asked_before(added, knowledge, {}) == learnt[:1]
