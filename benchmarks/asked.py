@@ -29,8 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import stranger  # noqa: E402
-from benchmarks.stranger import line  # noqa: E402
 from bot.asked import FILE_NAME, Asked  # noqa: E402
 from bot.evaluate import DATA, read_set  # noqa: E402
 from bot.explainer import Explainer, build_matcher, ways_of_asking  # noqa: E402
@@ -71,10 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [row for row in read_set(DATA / "real-tune.jsonl") if row["expect"]]
     plain = build_matcher(knowledge, ways_of_asking(replace(knowledge, asked=())))
     lines = asked_lines(rows, plain, knowledge)
+    from benchmarks import stranger  # scikit-learn and scipy: the bench extra
+
     print("answered right / first right / wrong / off-topic declined, %")
     for name, asked in (("no", ()), ("the other folds'", lines)):
         outcomes, _ = stranger.as_strangers(with_asked(explainer, asked), rows)
-        print(f"the tune half as strangers, learning {name} asked questions: {line(outcomes)}")
+        print(
+            f"the tune half as strangers, learning {name} asked questions: {stranger.line(outcomes)}"
+        )
     if args.write:
         path = ROOT / "knowledge" / FILE_NAME
         text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)

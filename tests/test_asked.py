@@ -4,12 +4,14 @@ asking, and a broken line named by its path and line."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from benchmarks.asked import asked_lines
 from bot.asked import MAX_TEXT
-from bot.explainer import Explainer, ways_of_asking
+from bot.explainer import Explainer, build_matcher, ways_of_asking
 from bot.knowledge import load_knowledge
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
@@ -104,3 +106,27 @@ def test_asked_questions_wait_for_the_language_and_files_they_need(knowledge_cop
         load_knowledge(knowledge_copy)
     paths = {Path(p.path).name for p in caught.value.problems}
     assert paths == {"en.yaml"}
+
+
+def test_the_tune_half_becomes_asked_lines_with_a_signpost_for_those_to_decline() -> None:
+    knowledge = load_knowledge(KNOWLEDGE_DIR)
+    own_lines_only = build_matcher(replace(knowledge, asked=()))
+    source = "https://example.org/forum/2"
+    rows = [
+        {"text": "Is WhatsApp safe to use?", "expect": [None]},
+        {"text": "thank you so much!", "expect": [None]},
+        {"text": "Can my school take my fingerprints?", "expect": ["work-school", "fingerprints"]},
+        {"text": "Can my neighbour film my garden?", "expect": [None, "your-rights"]},
+    ]
+    lines = asked_lines(
+        [{**r, "lang": "en", "source": source} for r in rows], own_lines_only, knowledge
+    )
+    assert [line["topic"] for line in lines] == [
+        "other-privacy", "thanks", "work-school", "other-privacy"
+    ]  # fmt: skip
+    assert lines[0] == {
+        "text": rows[0]["text"],
+        "lang": "en",
+        "topic": "other-privacy",
+        "source": source,
+    }
