@@ -52,7 +52,7 @@ def read_asked(
     """The questions of `directory`'s asked.jsonl (none when there is no such file); each
     bad line adds a problem naming its line and is left out."""
     path = directory / FILE_NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a dangling symlink is reported
         return ()
     name = display_path(path)
     try:

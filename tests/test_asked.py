@@ -130,3 +130,10 @@ def test_the_tune_half_becomes_asked_lines_with_a_signpost_for_those_to_decline(
         "topic": "other-privacy",
         "source": source,
     }
+
+
+def test_an_asked_file_that_cannot_be_read_is_named(knowledge_copy: Path, tmp_path: Path) -> None:
+    (knowledge_copy / "asked.jsonl").symlink_to(tmp_path / "gone.jsonl")  # dangling
+    with pytest.raises(DataError) as caught:
+        load_knowledge(knowledge_copy)
+    assert "asked.jsonl:1: cannot read" in str(caught.value)
