@@ -71,6 +71,12 @@ def default_sets() -> list[Path]:
     return [DATA / name for name in SETS if (DATA / name).is_file()]
 
 
+def _learnt(explainer: Explainer, rows: Sequence[dict[str, Any]]) -> int:
+    """How many of `rows` the knowledge learns as questions people asked (`bot.asked`)."""
+    asked = {a.text for a in explainer.knowledge.asked}
+    return sum(row["text"] in asked for row in rows)
+
+
 def run_eval(explainer: Explainer, paths: Path | Sequence[Path]) -> int:
     """Print each set's figures and misses; exit code 2 when a file cannot be read."""
     paths = [paths] if isinstance(paths, Path) else list(paths)
@@ -89,6 +95,12 @@ def run_eval(explainer: Explainer, paths: Path | Sequence[Path]) -> int:
         print(table(figures(outcomes)))
         if len(rows) > len(labelled):
             print(f"\nnot labelled yet (empty expect), skipped: {len(rows) - len(labelled)}")
+        learnt = _learnt(explainer, labelled)
+        if learnt:
+            print(
+                f"\n{learnt} of these questions are learnt as asked (knowledge/asked.jsonl): "
+                "their figures flatter; benchmarks/stranger.py scores them as a new source's"
+            )
         if path.name in HELD_OUT:
             print("\nmisses not shown: this set is held out (see the README)")
         else:

@@ -137,3 +137,17 @@ def test_an_asked_file_that_cannot_be_read_is_named(knowledge_copy: Path, tmp_pa
     with pytest.raises(DataError) as caught:
         load_knowledge(knowledge_copy)
     assert "asked.jsonl:1: cannot read" in str(caught.value)
+
+
+def test_eval_says_when_a_set_is_learnt(
+    knowledge_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.evaluate import run_eval
+
+    asked = "The bingo hall snaps every punter's mug at the door before letting them in"
+    (knowledge_copy / "asked.jsonl").write_text(asked_line(asked) + "\n", encoding="utf-8")
+    labelled = tmp_path / "set.jsonl"
+    rows = [{"text": asked, "expect": ["shops-venues"]}, {"text": MUG, "expect": ["shops-venues"]}]
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert run_eval(Explainer.load(knowledge_copy), labelled) == 0
+    assert "1 of these questions are learnt as asked" in capsys.readouterr().out
