@@ -183,8 +183,11 @@ class Matcher:
         answer), weaker lexical evidence; `function_words`: per language, the words that
         say little ("the", "my"), else the `stopwords` list; `cache_dir`: where trained
         models are kept (`bot.modelcache`; None: train every time); `prepare` (the bot's
-        start): the second look's index and encoder made in a thread once the model is
-        trained: questions the n-grams settle are answered meanwhile, and one that needs
+        start): the second look's index made in a thread while the model trains (the
+        compiled loop holds no GIL; the vector files are read a block at a time, so its
+        memory beside training's arrays is the index's own), and the encoder loaded there
+        once the first look is built: questions the n-grams settle are answered
+        meanwhile, and one that needs
         the second look waits for it, so no answer differs (`prepare()` waits too).
         Without `prepare` (`ask`, `eval`, a reload, the tests) the second look's index is
         made by the first question that needs it, or by `prepare()`: `ask` about a
@@ -205,15 +208,21 @@ class Matcher:
         self._topics = order + sorted(listed - set(order))
         examples = [*items, *answer_sentences(context, listed)]
         early = prepare and self._second_looks  # the second look made in the background
+        index_later: list[_Later] = []
+
+        def fitted(training: bool) -> None:
+            _table_writer(cache_dir)(training)
+            index_later.append(_Later(lambda: _meaning_index(items, self._topics, cache_dir)))
+
         self._vectorizer, self._model = _trained(
-            examples, self._topics, cache_dir, fitted=_table_writer(cache_dir) if early else None
+            examples, self._topics, cache_dir, fitted=fitted if early else None
         )
         del examples
         self._lexical = LexicalIndex(items, context, function_words)
         self._slots = self._lexical.slots(self._topics)
         self._cache_dir = cache_dir
         if early:  # answering from here on; the second look later
-            self._meaning_later = _Later(lambda: self._ready(items))
+            self._meaning_later = _Later(lambda: self._ready(items, index_later))
         else:
             self._meaning_later = _Later(
                 lambda: _meaning_index(items, self._topics, cache_dir), background=False
@@ -237,12 +246,18 @@ class Matcher:
         while a `prepare=True` build still makes them."""
         return self._meaning_later.get()
 
-    def _ready(self, items: Sequence[Phrasing]) -> semantic.MeaningIndex | None:
-        """The meaning index, and the encoder loaded: what the second look needs (run in
-        the background by a `prepare=True` build; loading the encoder waits for the
-        table file `_table_writer`'s thread may still be writing)."""
+    def _ready(
+        self, items: Sequence[Phrasing], index_later: list[_Later]
+    ) -> semantic.MeaningIndex | None:
+        """The meaning index (made by `index_later`'s thread, started while the model
+        trained, if any), and the encoder loaded: what the second look needs (run in the
+        background by a `prepare=True` build; loading the encoder waits for the table
+        file `_table_writer`'s thread may still be writing)."""
         started = time.perf_counter()
-        index = _meaning_index(items, self._topics, self._cache_dir)
+        if index_later:
+            index = index_later[0].get()
+        else:
+            index = _meaning_index(items, self._topics, self._cache_dir)
         semantic.load(self._cache_dir)
         _settle()
         log.info("second look ready %.1f s after the first look", time.perf_counter() - started)

@@ -364,8 +364,10 @@ class VectorStore:
         """One vector per text (rows), encoding only the texts not seen before; float32,
         or float16 (`dtype`), which holds them as exactly in half the memory."""
         digests = [_digest(text) for text in texts]
+        if directory is not None:
+            return self._vectors_from_files(texts, digests, directory, dtype)
         with self._lock:
-            for path in (None if directory is None else directory / STORE_FILE, SEED):
+            for path in (None, SEED):
                 if all(d in self._rows for d in digests):
                     break
                 if path is not None and path not in self._read:
@@ -377,18 +379,51 @@ class VectorStore:
             for start in range(0, len(known), _GATHER):  # no float16 copy of them all
                 places = known[start : start + _GATHER]
                 result[places] = self._matrix[[self._rows[digests[i]] for i in places]]
-            if directory is not None:  # the files hold them: read again at the next build
-                self._forget()
-                memory.return_freed()  # before the encoder may load
             if missing:
                 encoded = encode(list(missing.values()), directory).astype(np.float16)
-                where = {d: i for i, d in enumerate(missing)}
-                new = [i for i, d in enumerate(digests) if d in where]
-                result[new] = encoded[[where[digests[i]] for i in new]]
-                # `result` holds float16 values only: written as float16, they are exact
-                if directory is None or not self._save(directory, digests, result):
-                    self._add(list(missing), encoded)  # no file holds them: kept here
+                self._fill(result, digests, missing, encoded)
+                self._add(list(missing), encoded)  # no file holds them: kept here
         return result
+
+    def _vectors_from_files(
+        self, texts: Sequence[str], digests: Sequence[bytes], directory: Path, dtype: type
+    ) -> np.ndarray:
+        """`vectors` with a cache directory: each file's rows of these texts copied
+        straight into the result, a block at a time (`_gather_file`), so that a start
+        never holds a file's 20 MB of vectors beside the result; the rest encoded, and
+        all of them written to the directory's file for the next build."""
+        wanted: dict[bytes, list[int]] = {}
+        for i, digest in enumerate(digests):
+            wanted.setdefault(digest, []).append(i)
+        result: np.ndarray = np.zeros((len(digests), DIMENSIONS), dtype=dtype)
+        with self._lock:
+            found: set[bytes] = set()
+            for path in (directory / STORE_FILE, SEED):
+                rest = {d: places for d, places in wanted.items() if d not in found}
+                if not rest:
+                    break
+                found |= _gather_file(path, rest, result)
+            missing = {d: texts[places[0]] for d, places in wanted.items() if d not in found}
+            if missing:
+                encoded = encode(list(missing.values()), directory).astype(np.float16)
+                self._fill(result, digests, missing, encoded)
+                # `result` holds float16 values only: written as float16, they are exact
+                if not self._save(directory, digests, result):
+                    self._add(list(missing), encoded)  # no file holds them: kept here
+        memory.return_freed()  # before the encoder may load
+        return result
+
+    @staticmethod
+    def _fill(
+        result: np.ndarray,
+        digests: Sequence[bytes],
+        missing: dict[bytes, str],
+        encoded: npt.NDArray[np.float16],
+    ) -> None:
+        """Put the `encoded` vectors of the `missing` texts into their rows of `result`."""
+        where = {d: i for i, d in enumerate(missing)}
+        new = [i for i, d in enumerate(digests) if d in where]
+        result[new] = encoded[[where[digests[i]] for i in new]]
 
     def _add(self, digests: Sequence[bytes], vectors: npt.NDArray[np.float16]) -> None:
         """Remember `vectors` (rows) for `digests` not known yet (the first one wins)."""
@@ -443,6 +478,54 @@ class VectorStore:
 
 
 _GATHER = 1024  # rows converted at a time
+
+
+def _gather_file(path: Path, wanted: dict[bytes, list[int]], result: np.ndarray) -> set[bytes]:
+    """Copy the vectors `path` (a vector file) holds for the digests in `wanted` into
+    their places in `result`, reading its vectors a block of rows at a time; the digests
+    found (none when the file is missing, damaged or foreign: those are encoded)."""
+    try:
+        if path.stat().st_size > modelcache.MAX_BYTES:
+            raise ValueError("file too large")
+        with zipfile.ZipFile(path) as archive:
+            if any(m.file_size > modelcache.MAX_BYTES for m in archive.infolist()):
+                raise ValueError("member too large")
+            digests = np.load(io.BytesIO(archive.read("digests.npy")), allow_pickle=False)
+            if digests.dtype != np.uint8 or digests.ndim != 2 or digests.shape[1] != _DIGEST:
+                raise ValueError("digests")
+            row_of: dict[bytes, int] = {}  # the first row of each digest, as `_add` keeps
+            for row, digest in enumerate(map(bytes, digests)):
+                if digest in wanted:
+                    row_of.setdefault(digest, row)
+            with archive.open("vectors.npy") as member:
+                version = np.lib.format.read_magic(member)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, fortran, dtype = read_header(member)
+                if dtype != np.float16 or fortran or shape != (len(digests), DIMENSIONS):
+                    raise ValueError("vectors")
+                places = sorted((row, i) for d, row in row_of.items() for i in wanted[d])
+                at = 0
+                for start in range(0, len(digests), _GATHER):
+                    count = min(_GATHER, len(digests) - start)
+                    data = member.read(count * DIMENSIONS * 2)
+                    if len(data) != count * DIMENSIONS * 2:
+                        raise ValueError("vectors cut short")
+                    block = np.frombuffer(data, np.float16).reshape(count, DIMENSIONS)
+                    end = bisect.bisect_left(places, (start + count, -1), lo=at)
+                    if end > at:
+                        rows, into = zip(*places[at:end], strict=True)
+                        result[list(into)] = block[[r - start for r in rows]]
+                    at = end
+    except FileNotFoundError:
+        return set()
+    except Exception as exc:  # damaged or foreign: encode again, replace it
+        log.info("meaning vectors %s not used (%s): encoding again", path.name, type(exc).__name__)
+        return set()
+    return set(row_of)
 
 
 def _write_vectors(

@@ -260,13 +260,13 @@ def test_the_seed_is_read_only_for_texts_the_cache_file_lacks(
     texts = ["fingerprints at work", "cameras in the street"]
     semantic.VectorStore().vectors(texts, tmp_path)  # the cache file: both texts
     read: list[str] = []
-    real_read = semantic.modelcache.read_arrays
+    real_read = semantic._gather_file
 
-    def reading(path: Path) -> dict[str, np.ndarray]:
+    def reading(path: Path, wanted: dict[bytes, list[int]], result: np.ndarray) -> set[bytes]:
         read.append(path.name)
-        return real_read(path)
+        return real_read(path, wanted, result)
 
-    monkeypatch.setattr(semantic.modelcache, "read_arrays", reading)
+    monkeypatch.setattr(semantic, "_gather_file", reading)
     store = semantic.VectorStore()
     store.vectors(texts, tmp_path)
     assert read == [semantic.STORE_FILE]  # all there: the seed is not read
@@ -436,3 +436,15 @@ def test_a_second_look_that_failed_in_its_thread_is_made_once_by_the_next_questi
     later = matcher_module._Later(make)
     assert later.get() is None and later.get() is None
     assert len(made) == 2  # the thread's failed try, then one more: not one per question
+
+
+def test_a_start_reads_the_seed_rows_it_needs_as_the_process_would_hold_them(
+    tmp_path: Path,
+) -> None:
+    """With a cache directory the files are read a block of rows at a time
+    (`_gather_file`); the vectors are those of the seed read whole, in any order."""
+    seeded = [p.text for p in ways_of_asking(load_knowledge(KNOWLEDGE_DIR))][::97]
+    texts = [*seeded[::-1], seeded[0], seeded[0]]  # another order, and repeats
+    from_files = semantic.VectorStore().vectors(texts, tmp_path, np.float16)
+    whole = semantic.VectorStore().vectors(texts, None, np.float16)
+    assert np.array_equal(from_files, whole) and not np.all(from_files == 0, axis=1).any()
