@@ -208,7 +208,7 @@ class Matcher:
         self._topics = order + sorted(listed - set(order))
         examples = [*items, *answer_sentences(context, listed)]
         early = prepare and self._second_looks  # the second look made in the background
-        index_later: list[_Later] = []
+        index_later: list[_Later] = []  # made by `fitted`, which `_trained` always calls
 
         def fitted(training: bool) -> None:
             _table_writer(cache_dir)(training)
@@ -222,7 +222,8 @@ class Matcher:
         self._slots = self._lexical.slots(self._topics)
         self._cache_dir = cache_dir
         if early:  # answering from here on; the second look later
-            self._meaning_later = _Later(lambda: self._ready(items, index_later))
+            [index] = index_later
+            self._meaning_later = _Later(lambda: self._ready(index))
         else:
             self._meaning_later = _Later(
                 lambda: _meaning_index(items, self._topics, cache_dir), background=False
@@ -246,18 +247,13 @@ class Matcher:
         while a `prepare=True` build still makes them."""
         return self._meaning_later.get()
 
-    def _ready(
-        self, items: Sequence[Phrasing], index_later: list[_Later]
-    ) -> semantic.MeaningIndex | None:
+    def _ready(self, index_later: _Later) -> semantic.MeaningIndex | None:
         """The meaning index (made by `index_later`'s thread, started while the model
-        trained, if any), and the encoder loaded: what the second look needs (run in the
+        trained), and the encoder loaded: what the second look needs (run in the
         background by a `prepare=True` build; loading the encoder waits for the table
         file `_table_writer`'s thread may still be writing)."""
         started = time.perf_counter()
-        if index_later:
-            index = index_later[0].get()
-        else:
-            index = _meaning_index(items, self._topics, self._cache_dir)
+        index = index_later.get()
         semantic.load(self._cache_dir)
         _settle()
         log.info("second look ready %.1f s after the first look", time.perf_counter() - started)

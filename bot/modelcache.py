@@ -169,13 +169,21 @@ def atomic_file(directory: Path, name: str) -> Iterator[Path]:
 
 def read_arrays(path: Path) -> dict[str, np.ndarray]:
     """Every array of the file, refusing pickled objects and sizes no file of ours has."""
-    if path.stat().st_size > MAX_BYTES:
-        raise ValueError("file too large")
-    with zipfile.ZipFile(path) as archive:
-        if any(member.file_size > MAX_BYTES for member in archive.infolist()):
-            raise ValueError("member too large")
+    open_archive(path).close()  # the sizes checked
     with np.load(path, allow_pickle=False) as data:
         return {name: data[name] for name in data.files}
+
+
+def open_archive(path: Path) -> zipfile.ZipFile:
+    """The .npz file `path` opened as the archive it is, once its size and its members'
+    are sizes a file of ours has (ValueError otherwise)."""
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError("file too large")
+    archive = zipfile.ZipFile(path)
+    if any(member.file_size > MAX_BYTES for member in archive.infolist()):
+        archive.close()
+        raise ValueError("member too large")
+    return archive
 
 
 def _model(

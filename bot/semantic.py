@@ -343,62 +343,32 @@ def _nearest_mean(grid: FloatArray) -> FloatArray:
 class VectorStore:
     """Each text's vector, remembered by a digest of the text: in a file of the cache
     directory, which holds the texts of the last build, and in the package's seed, read
-    only for texts that file lacks (a first start, or one after an edit). In this
-    process (one float16 matrix, a row per text) only what no file holds: without a
-    cache directory, or when it cannot be written; a rebuild reads the files again
-    (~20 ms) rather than the bot keeping their 9 MB for it."""
+    only for texts that file lacks (a first start, or one after an edit). Files are read
+    a block of rows at a time straight into the result (`_gather_file`): a start never
+    holds a file's 20 MB of vectors beside it. In this process (one float16 matrix, a
+    row per text) only what no file holds: without a cache directory, or when it cannot
+    be written."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._forget()
-
-    def _forget(self) -> None:
-        """Hold no vectors: read the files again when asked."""
         self._rows: dict[bytes, int] = {}  # digest -> its row of `_matrix`
         self._matrix: npt.NDArray[np.float16] = np.zeros((0, DIMENSIONS), dtype=np.float16)
-        self._read: set[Path] = set()  # files read since
 
     def vectors(
         self, texts: Sequence[str], directory: Path | None, dtype: type = np.float32
     ) -> np.ndarray:
-        """One vector per text (rows), encoding only the texts not seen before; float32,
-        or float16 (`dtype`), which holds them as exactly in half the memory."""
+        """One vector per text (rows), encoding only the texts not seen before (kept in
+        this process, in `directory`'s file or in the seed), and writing them all to
+        `directory`'s file when some were; float32, or float16 (`dtype`), which holds
+        them as exactly in half the memory."""
         digests = [_digest(text) for text in texts]
-        if directory is not None:
-            return self._vectors_from_files(texts, digests, directory, dtype)
-        with self._lock:
-            for path in (None, SEED):
-                if all(d in self._rows for d in digests):
-                    break
-                if path is not None and path not in self._read:
-                    self._read.add(path)
-                    self._load(path)
-            missing = {d: t for d, t in zip(digests, texts, strict=True) if d not in self._rows}
-            result: np.ndarray = np.zeros((len(digests), DIMENSIONS), dtype=dtype)
-            known = [i for i, d in enumerate(digests) if d in self._rows]
-            for start in range(0, len(known), _GATHER):  # no float16 copy of them all
-                places = known[start : start + _GATHER]
-                result[places] = self._matrix[[self._rows[digests[i]] for i in places]]
-            if missing:
-                encoded = encode(list(missing.values()), directory).astype(np.float16)
-                self._fill(result, digests, missing, encoded)
-                self._add(list(missing), encoded)  # no file holds them: kept here
-        return result
-
-    def _vectors_from_files(
-        self, texts: Sequence[str], digests: Sequence[bytes], directory: Path, dtype: type
-    ) -> np.ndarray:
-        """`vectors` with a cache directory: each file's rows of these texts copied
-        straight into the result, a block at a time (`_gather_file`), so that a start
-        never holds a file's 20 MB of vectors beside the result; the rest encoded, and
-        all of them written to the directory's file for the next build."""
-        wanted: dict[bytes, list[int]] = {}
+        wanted: dict[bytes, list[int]] = {}  # digest -> its places in the result
         for i, digest in enumerate(digests):
             wanted.setdefault(digest, []).append(i)
         result: np.ndarray = np.zeros((len(digests), DIMENSIONS), dtype=dtype)
         with self._lock:
-            found: set[bytes] = set()
-            for path in (directory / STORE_FILE, SEED):
+            found = self._gather_kept(wanted, result)
+            for path in (SEED,) if directory is None else (directory / STORE_FILE, SEED):
                 rest = {d: places for d, places in wanted.items() if d not in found}
                 if not rest:
                     break
@@ -406,24 +376,24 @@ class VectorStore:
             missing = {d: texts[places[0]] for d, places in wanted.items() if d not in found}
             if missing:
                 encoded = encode(list(missing.values()), directory).astype(np.float16)
-                self._fill(result, digests, missing, encoded)
+                into = [i for d in missing for i in wanted[d]]
+                result[into] = encoded[[j for j, d in enumerate(missing) for _ in wanted[d]]]
                 # `result` holds float16 values only: written as float16, they are exact
-                if not self._save(directory, digests, result):
+                if directory is None or not self._save(directory, digests, result):
                     self._add(list(missing), encoded)  # no file holds them: kept here
         memory.return_freed()  # before the encoder may load
         return result
 
-    @staticmethod
-    def _fill(
-        result: np.ndarray,
-        digests: Sequence[bytes],
-        missing: dict[bytes, str],
-        encoded: npt.NDArray[np.float16],
-    ) -> None:
-        """Put the `encoded` vectors of the `missing` texts into their rows of `result`."""
-        where = {d: i for i, d in enumerate(missing)}
-        new = [i for i, d in enumerate(digests) if d in where]
-        result[new] = encoded[[where[digests[i]] for i in new]]
+    def _gather_kept(self, wanted: dict[bytes, list[int]], result: np.ndarray) -> set[bytes]:
+        """Copy the vectors this process keeps for `wanted` into their places in
+        `result`, a block at a time (no float16 copy of them all); the digests found."""
+        kept = [
+            (self._rows[d], i) for d, places in wanted.items() if d in self._rows for i in places
+        ]
+        for start in range(0, len(kept), _GATHER):
+            rows, into = zip(*kept[start : start + _GATHER], strict=True)
+            result[list(into)] = self._matrix[list(rows)]
+        return {d for d in wanted if d in self._rows}
 
     def _add(self, digests: Sequence[bytes], vectors: npt.NDArray[np.float16]) -> None:
         """Remember `vectors` (rows) for `digests` not known yet (the first one wins)."""
@@ -434,24 +404,6 @@ class VectorStore:
         self._rows.update(zip(new, range(first, first + len(new)), strict=True))
         kept = vectors if len(new) == len(vectors) else vectors[list(new.values())]
         self._matrix = kept if first == 0 else np.concatenate([self._matrix, kept])
-
-    def _load(self, path: Path) -> None:
-        """The vectors kept in `path`; a missing or damaged file only means encoding."""
-        try:
-            arrays = modelcache.read_arrays(path)
-            digests, vectors = arrays["digests"], arrays["vectors"]
-            if digests.dtype != np.uint8 or digests.ndim != 2 or digests.shape[1] != _DIGEST:
-                raise ValueError("digests")
-            if vectors.dtype != np.float16 or vectors.shape != (len(digests), DIMENSIONS):
-                raise ValueError("vectors")
-        except FileNotFoundError:
-            return
-        except Exception as exc:  # damaged or foreign: encode again, replace it
-            log.info(
-                "meaning vectors %s not used (%s): encoding again", path.name, type(exc).__name__
-            )
-            return
-        self._add([bytes(d) for d in digests], vectors)
 
     def _save(
         self,
@@ -485,11 +437,7 @@ def _gather_file(path: Path, wanted: dict[bytes, list[int]], result: np.ndarray)
     their places in `result`, reading its vectors a block of rows at a time; the digests
     found (none when the file is missing, damaged or foreign: those are encoded)."""
     try:
-        if path.stat().st_size > modelcache.MAX_BYTES:
-            raise ValueError("file too large")
-        with zipfile.ZipFile(path) as archive:
-            if any(m.file_size > modelcache.MAX_BYTES for m in archive.infolist()):
-                raise ValueError("member too large")
+        with modelcache.open_archive(path) as archive:
             digests = np.load(io.BytesIO(archive.read("digests.npy")), allow_pickle=False)
             if digests.dtype != np.uint8 or digests.ndim != 2 or digests.shape[1] != _DIGEST:
                 raise ValueError("digests")

@@ -448,3 +448,14 @@ def test_a_start_reads_the_seed_rows_it_needs_as_the_process_would_hold_them(
     from_files = semantic.VectorStore().vectors(texts, tmp_path, np.float16)
     whole = semantic.VectorStore().vectors(texts, None, np.float16)
     assert np.array_equal(from_files, whole) and not np.all(from_files == 0, axis=1).any()
+
+
+def test_vectors_no_file_could_keep_are_kept_in_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["fingerprints at work", "cameras in the street"]
+    store = semantic.VectorStore()
+    monkeypatch.setattr(semantic, "_write_vectors", lambda *args: False)  # a read-only cache
+    first = store.vectors(texts, tmp_path)
+    monkeypatch.setattr(semantic, "encode", _no_encoding)  # the next build encodes nothing
+    assert np.array_equal(store.vectors(texts[::-1], tmp_path), first[::-1])
