@@ -72,6 +72,7 @@ def _command(argv: Sequence[str] | None) -> int:
 
         count = semantic.write_seed([p.text for p in ways_of_asking(explainer.knowledge)])
         print(f"wrote the meaning vectors of {count} ways of asking to {semantic.SEED}")
+        print(f"wrote the tokenizer's {semantic.write_pieces()} pieces to {semantic.PIECES}")
         return 0
     if args.command == "share":
         from bot.team_tools import run_share

