@@ -466,7 +466,10 @@ def _meaning_index(
         return None
     number = {topic: i for i, topic in enumerate(topics)}
     grouped = sorted(items, key=lambda p: number[p.topic_id])  # the index keeps them so
+    vectors: np.ndarray | semantic.RowFile
     vectors = semantic.STORE.vectors([p.text for p in grouped], cache_dir, np.float16)
+    if cache_dir is not None:  # read from a file, freed here before the index is made
+        vectors = semantic.RowFile.kept(cache_dir, vectors)
     index = semantic.MeaningIndex(vectors, [number[p.topic_id] for p in grouped], len(topics))
     memory.return_freed()  # the vector files' arrays, read and gathered
     return index

@@ -41,6 +41,7 @@ import logging
 import os
 import re
 import threading
+import weakref
 import zipfile
 from array import array
 from collections.abc import Sequence
@@ -67,6 +68,7 @@ DIMENSIONS = 512
 TOP = 3  # nearest ways of asking averaged per topic
 STORE_FILE = f"meaning-{ENCODER}.npz"  # in the model cache's directory
 TABLE_FILE = f"meaning-table-{ENCODER}.npy"  # there too
+ROWS_FILE = f"meaning-rows-{ENCODER}.f16"  # there too: the meaning index's rows (`RowFile`)
 # The shipped knowledge's vectors, in the package: a fresh install encodes only the ways
 # of asking added since (`python -m bot meaning-seed` writes it; ~8 MB).
 SEED = Path(__file__).resolve().parent / "meaning-seed.npz"
@@ -299,17 +301,22 @@ class MeaningIndex:
     a few per topic. The scores are the exact ones (to float32's rounding): a row left
     out is below three others of its topic whatever its rounding."""
 
-    def __init__(self, vectors: np.ndarray, topic_numbers: Sequence[int], n_topics: int) -> None:
+    def __init__(
+        self, vectors: np.ndarray | RowFile, topic_numbers: Sequence[int], n_topics: int
+    ) -> None:
         """`vectors`: one row per way of asking (float16, as the vector files keep them,
-        or float32); `topic_numbers`: each one's topic. Rows already grouped by topic (as
-        `bot.matcher` passes them) are not copied."""
+        or float32), or a `RowFile` of them (`RowFile.kept`); `topic_numbers`: each one's
+        topic. Rows already grouped by topic (as `bot.matcher` passes them) are not
+        copied (nor read into memory from a `RowFile`)."""
         numbers = np.asarray(topic_numbers, dtype=np.int64)
         if np.any(numbers[1:] < numbers[:-1]):
             grouped = np.argsort(numbers, kind="stable")
             vectors, numbers = vectors[grouped], numbers[grouped]
-        if vectors.dtype != np.float16:
-            vectors = np.asarray(vectors, dtype=np.float32)
-        self.vectors = np.ascontiguousarray(vectors)
+        if isinstance(vectors, np.ndarray):
+            if vectors.dtype != np.float16:
+                vectors = np.asarray(vectors, dtype=np.float32)
+            vectors = np.ascontiguousarray(vectors)
+        self.vectors = vectors
         rows = len(self.vectors)
         # topic t's rows: bounds[t] up to bounds[t + 1]
         self._bounds = np.searchsorted(numbers, np.arange(n_topics + 1)).tolist()
@@ -365,11 +372,90 @@ class MeaningIndex:
         return result
 
 
+class RowFile:
+    """A matrix's rows in a file, read as they are asked for (`rows[ids]`; `os.preadv`,
+    not mapped: the pages stay the kernel's cache, not the process's memory, as
+    `TableFile`'s). The file is the rows' bytes, row after row, nothing else; it is
+    opened once and read through that handle, so a file another process puts in its
+    place later (a chat with edited knowledge sharing the cache) changes nothing."""
+
+    def __init__(self, handle: int, shape: tuple[int, int], dtype: Any) -> None:
+        """`handle`: the file's descriptor, closed with this object."""
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        self._handle = handle
+        self._width = shape[1] * self.dtype.itemsize
+        weakref.finalize(self, os.close, handle)
+
+    @classmethod
+    def kept(cls, directory: Path, matrix: np.ndarray) -> RowFile | np.ndarray:
+        """`matrix` kept in `directory`'s `ROWS_FILE` (`holding`), or itself when the
+        directory cannot be written. The meaning index's rows, kept so, cost the bot
+        ~20 MB less from its start on: a question reads a few per topic."""
+        try:
+            return cls.holding(directory, matrix)
+        except OSError as exc:
+            log.info("meaning rows kept in memory (%s)", type(exc).__name__)
+            return matrix
+
+    @classmethod
+    def holding(cls, directory: Path, matrix: np.ndarray) -> RowFile:
+        """A `RowFile` holding `matrix` (C order): `directory`'s `ROWS_FILE` when it holds
+        these very bytes, else one written with them. OSError: neither could be done."""
+        data = np.ascontiguousarray(matrix).data.cast("B")
+        with contextlib.suppress(FileNotFoundError):
+            handle = os.open(directory / ROWS_FILE, os.O_RDONLY)
+            if _holds(handle, data):
+                return cls(handle, matrix.shape, matrix.dtype)
+            os.close(handle)
+        with modelcache.atomic_file(directory, ROWS_FILE) as temporary:
+            temporary.write_bytes(data)
+            handle = os.open(temporary, os.O_RDONLY)  # this file, whatever takes its name later
+        return cls(handle, matrix.shape, matrix.dtype)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, ids: npt.NDArray[np.int64] | slice) -> np.ndarray:
+        """The rows `ids` (a 1-D array), in that order; or a block of them (a slice
+        without a step), read at once."""
+        count = self.shape[0]
+        if isinstance(ids, slice):
+            start, stop, step = ids.indices(count)
+            if step != 1:
+                raise IndexError("a block of rows is read without a step")
+            block = np.empty((max(stop - start, 0), self.shape[1]), dtype=self.dtype)
+            self._read(block, start)
+            return block
+        rows = np.empty((len(ids), self.shape[1]), dtype=self.dtype)
+        for row, i in zip(rows, ids.tolist(), strict=True):
+            if not 0 <= i < count:
+                raise IndexError(f"row {i} of {count}")
+            self._read(row, i)
+        return rows
+
+    def _read(self, rows: np.ndarray, first: int) -> None:
+        """Fill `rows` (C order) from the file's row `first` on."""
+        size = rows.nbytes
+        if size and os.preadv(self._handle, [rows.data.cast("B")], first * self._width) != size:
+            raise OSError("meaning rows file shorter than its rows")
+
+
+def _holds(handle: int, data: memoryview) -> bool:
+    """Whether the file open as `handle` holds exactly `data`, compared a block at a time."""
+    if os.fstat(handle).st_size != len(data):
+        return False
+    block = 1 << 20
+    return all(
+        os.pread(handle, block, start) == data[start : start + block]
+        for start in range(0, len(data), block)
+    )
+
+
 _ROUNDING = 1e-4  # x |row| x |question|: more than float32 rounds either product by
 
 
 def _quantized(
-    vectors: np.ndarray,
+    vectors: np.ndarray | RowFile,
 ) -> tuple[npt.NDArray[np.int8], FloatArray, FloatArray]:
     """Each row as whole steps of its largest value / 127 (int8), the step, and how far
     the row's cosine with a unit vector can be from the steps' (the rounding's length,

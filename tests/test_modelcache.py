@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import modelcache
+from bot import modelcache, semantic
 from bot.evaluate import read_set
 from bot.explainer import Explainer, build_matcher
 from bot.matcher import Matcher, Phrasing
@@ -67,7 +67,10 @@ def test_a_cached_model_gives_exactly_the_verdicts_of_a_fresh_build(
         assert np.array_equal(built._vectorizer.idf, fresh._vectorizer.idf)
         assert built._vectorizer.columns == fresh._vectorizer.columns
         assert built._meaning is not None and fresh._meaning is not None
-        assert np.array_equal(built._meaning.vectors, fresh._meaning.vectors)
+        kept = built._meaning.vectors  # read from the cache directory's rows file
+        assert isinstance(kept, semantic.RowFile)
+        every = np.arange(len(kept))
+        assert np.array_equal(kept[every], fresh._meaning.vectors)
     questions = [row["text"] for row in read_set(DATA / "dev.jsonl")]
     questions += [row["text"] for row in read_set(DATA / "real-tune.jsonl")][:100]
     assert _verdicts(warm, questions) == _verdicts(fresh, questions)

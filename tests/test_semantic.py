@@ -100,6 +100,46 @@ def test_scores_read_from_the_rows_bytes_are_the_exact_ones(dtype: type) -> None
         assert some[[3, 5, 7]] == pytest.approx([expected[t] for t in (3, 5, 7)], abs=1e-6)
 
 
+def _rows(seed: int) -> tuple[np.ndarray, list[int]]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((300, 64))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float16), sorted(rng.integers(0, 5, size=300).tolist())
+
+
+def test_rows_kept_in_the_cache_directory_score_as_rows_in_memory(tmp_path: Path) -> None:
+    vectors, topics = _rows(3)
+    questions = [(v / np.linalg.norm(v)).astype(np.float32) for v in vectors[::29] + 0.1]
+    in_memory = semantic.MeaningIndex(vectors, topics, 5)
+    expected = [in_memory.scores(q) for q in questions]
+    kept = semantic.RowFile.kept(tmp_path, vectors)
+    assert isinstance(kept, semantic.RowFile)
+    path = tmp_path / semantic.ROWS_FILE
+    assert path.read_bytes() == vectors.tobytes()
+    index = semantic.MeaningIndex(kept, topics, 5)
+    assert all(np.array_equal(index.scores(q), s) for q, s in zip(questions, expected, strict=True))
+    assert np.array_equal(kept[10:20], vectors[10:20])
+    assert np.array_equal(kept[np.array([299, 0, 7])], vectors[[299, 0, 7]])
+    with pytest.raises(IndexError):
+        kept[np.array([300])]
+    written = path.stat().st_ino
+    again = semantic.RowFile.kept(tmp_path, vectors.copy())  # the file holds these rows
+    assert path.stat().st_ino == written and isinstance(again, semantic.RowFile)
+    other, _ = _rows(4)
+    semantic.RowFile.kept(tmp_path, other)  # other rows (edited knowledge): replaced
+    assert path.stat().st_ino != written and path.read_bytes() == other.tobytes()
+    # an index opened on the file before still reads its own rows
+    assert all(np.array_equal(index.scores(q), s) for q, s in zip(questions, expected, strict=True))
+    assert np.array_equal(again[np.arange(300)], vectors)
+
+
+def test_rows_stay_in_memory_when_the_cache_directory_cannot_be_written(tmp_path: Path) -> None:
+    vectors, _ = _rows(5)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    assert semantic.RowFile.kept(blocked, vectors) is vectors
+
+
 GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
 
 
