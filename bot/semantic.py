@@ -675,14 +675,13 @@ _table_lock = threading.Lock()  # held while the table file is looked for or wri
 def write_table(directory: Path | None, behind: bool = True) -> None:
     """Write the encoder's word-piece table file into `directory` now if it has none (a
     first start), so that loading the encoder later only opens it (and waits for this
-    if it comes first). The bot's start runs this in a thread, while the model trains
-    (`behind`: at a lower priority) or at once when the model needs no training: its
-    work is zlib's and the disk's, which release the GIL, so on a second core it costs
-    the rest of the start little. A damaged file is left to `_table_file`, which writes
-    it again."""
+    if it comes first). The bot's start runs this in a thread from its beginning, while
+    the vectorizer is fitted (`behind`: at a lower priority): its work is zlib's and the
+    disk's, which release the GIL, so on a second core it costs the rest of the start
+    little. A damaged file is left to `_table_file`, which writes it again."""
     if directory is None or _forward is not None:
         return
-    # behind the training on a busy machine (Linux: a thread has its own nice value);
+    # behind the start's own work on a busy machine (Linux: a thread has its own nice value);
     # elsewhere, or refused (the systemd unit's system-call filter), as it is
     if behind:
         with contextlib.suppress(AttributeError, OSError):

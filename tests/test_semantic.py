@@ -435,12 +435,12 @@ def test_a_prepared_start_leaves_what_it_made_out_of_later_collections(
     assert matcher.match("What is facial recognition?").topic_id == "facial-recognition"
 
 
-def test_a_first_start_writes_the_word_piece_table_while_the_model_trains(
+def test_a_first_start_writes_the_word_piece_table_before_the_model_trains(
     explainer: Explainer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The bot's first start (`prepare=True`, an empty cache directory): the encoder's
-    table file is written once, by a thread of its own while the model trains; loading
-    the encoder then only opens it."""
+    table file is written once, by a thread of its own started with the build, before
+    the model trains; loading the encoder then only opens it."""
     write, train = semantic._write_table, matcher_module.LinearModel
     writing = threading.Event()
     written: list[bool] = []  # whether each write ran outside the building thread
