@@ -20,7 +20,7 @@ from bot.storage import Store
 SIGNPOST_ASKS = [  # deliberately unlike the shipped knowledge (which has its own signpost)
     "will it rain tomorrow",
     "weather forecast for the weekend",
-    "do i need an umbrella today",
+    "do i need a raincoat today",  # not "umbrella": the shipped `elsewhere` has that line
     "how hot will it be on saturday",
     "is a storm coming",
     "snow forecast for the mountains",
@@ -77,7 +77,7 @@ def test_a_winning_signpost_is_a_decline_with_its_text(signposted: Explainer) ->
 
 
 def test_ask_json_gives_no_id_but_the_signpost_text(signposted: Explainer) -> None:
-    record = answer_record(signposted, Store(":memory:"), "do i need an umbrella today", "en")
+    record = answer_record(signposted, Store(":memory:"), "do i need a raincoat today", "en")
     assert record["id"] is None and record["suggestions"] == []
     assert "digital rights group" in record["answer"]
 
