@@ -408,7 +408,7 @@ def _start_table_writer(cache_dir: Path | None) -> None:
     is there before the encoder loads. Started when the fit ended, it was the last of a
     first start's work, and the second look's readiness waited for it (by 0.1-0.25 s in
     `python -m benchmarks.speed shipped`); now ready comes ~0.14 s after the first look."""
-    threading.Thread(target=semantic.write_table, args=(cache_dir, True), daemon=True).start()
+    threading.Thread(target=semantic.write_table, args=(cache_dir,), daemon=True).start()
 
 
 def _trained(

@@ -403,14 +403,15 @@ class RowFile:
         these very bytes, else one written with them. OSError: neither could be done."""
         data = np.ascontiguousarray(matrix).data.cast("B")
         with contextlib.suppress(FileNotFoundError):
-            handle = os.open(directory / ROWS_FILE, os.O_RDONLY)
-            if _holds(handle, data):
-                return cls(handle, matrix.shape, matrix.dtype)
-            os.close(handle)
+            # each `RowFile` closes its file however it is let go, a failed check too
+            rows = cls(os.open(directory / ROWS_FILE, os.O_RDONLY), matrix.shape, matrix.dtype)
+            if rows._holds(data):
+                return rows
         with modelcache.atomic_file(directory, ROWS_FILE) as temporary:
             temporary.write_bytes(data)
-            handle = os.open(temporary, os.O_RDONLY)  # this file, whatever takes its name later
-        return cls(handle, matrix.shape, matrix.dtype)
+            # this file, whatever takes its name later
+            rows = cls(os.open(temporary, os.O_RDONLY), matrix.shape, matrix.dtype)
+        return rows
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -435,20 +436,24 @@ class RowFile:
 
     def _read(self, rows: np.ndarray, first: int) -> None:
         """Fill `rows` (C order) from the file's row `first` on."""
-        size = rows.nbytes
-        if size and os.preadv(self._handle, [rows.data.cast("B")], first * self._width) != size:
-            raise OSError("meaning rows file shorter than its rows")
+        _read_exactly(self._handle, rows, first * self._width, "meaning rows file")
+
+    def _holds(self, data: memoryview) -> bool:
+        """Whether the file holds exactly `data`, compared a block at a time."""
+        if os.fstat(self._handle).st_size != len(data):
+            return False
+        block = 1 << 20
+        return all(
+            os.pread(self._handle, block, start) == data[start : start + block]
+            for start in range(0, len(data), block)
+        )
 
 
-def _holds(handle: int, data: memoryview) -> bool:
-    """Whether the file open as `handle` holds exactly `data`, compared a block at a time."""
-    if os.fstat(handle).st_size != len(data):
-        return False
-    block = 1 << 20
-    return all(
-        os.pread(handle, block, start) == data[start : start + block]
-        for start in range(0, len(data), block)
-    )
+def _read_exactly(handle: int, into: np.ndarray, offset: int, what: str) -> None:
+    """Fill `into` (C order) with the bytes of the file open as `handle` from `offset` on
+    (`os.preadv`: read, not mapped); OSError if the file ends before."""
+    if into.nbytes and os.preadv(handle, [into.data.cast("B")], offset) != into.nbytes:
+        raise OSError(f"{what} shorter than it should be")
 
 
 _ROUNDING = 1e-4  # x |row| x |question|: more than float32 rounds either product by
@@ -672,20 +677,20 @@ def _sp_model_path() -> Path:
 _table_lock = threading.Lock()  # held while the table file is looked for or written
 
 
-def write_table(directory: Path | None, behind: bool = True) -> None:
+def write_table(directory: Path | None) -> None:
     """Write the encoder's word-piece table file into `directory` now if it has none (a
     first start), so that loading the encoder later only opens it (and waits for this
-    if it comes first). The bot's start runs this in a thread from its beginning, while
-    the vectorizer is fitted (`behind`: at a lower priority): its work is zlib's and the
-    disk's, which release the GIL, so on a second core it costs the rest of the start
-    little. A damaged file is left to `_table_file`, which writes it again."""
+    if it comes first), at a lower priority than the calling process's other threads.
+    The bot's start runs this in a thread from its beginning, while the vectorizer is
+    fitted: its work is zlib's and the disk's, which release the GIL, so on a second
+    core it costs the rest of the start little. A damaged file is left to `_table_file`,
+    which writes it again."""
     if directory is None or _forward is not None:
         return
     # behind the start's own work on a busy machine (Linux: a thread has its own nice value);
     # elsewhere, or refused (the systemd unit's system-call filter), as it is
-    if behind:
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     try:
         with _table_lock:
             if not (directory / TABLE_FILE).exists():
@@ -751,8 +756,7 @@ class TableFile:
                 raise IndexError(f"row {i} of {count}")
             chunk, place = i % self._chunks, i // self._chunks
             offset = self._start + (chunk * self._rows + place) * width
-            if os.preadv(self._file, [row.data], offset) != width:
-                raise OSError("table file shorter than its header says")
+            _read_exactly(self._file, row, offset, "table file")
         return rows
 
 

@@ -126,8 +126,11 @@ def test_rows_kept_in_the_cache_directory_score_as_rows_in_memory(tmp_path: Path
     again = semantic.RowFile.kept(tmp_path, vectors.copy())  # the file holds these rows
     assert path.stat().st_ino == written and isinstance(again, semantic.RowFile)
     other, _ = _rows(4)
+    open_files = len(os.listdir("/proc/self/fd"))
     semantic.RowFile.kept(tmp_path, other)  # other rows (edited knowledge): replaced
     assert path.stat().st_ino != written and path.read_bytes() == other.tobytes()
+    gc.collect()  # the file found holding other rows and the new one, let go: both closed
+    assert len(os.listdir("/proc/self/fd")) == open_files
     # an index opened on the file before still reads its own rows
     assert all(np.array_equal(index.scores(q), s) for q, s in zip(questions, expected, strict=True))
     assert np.array_equal(again[np.arange(300)], vectors)
