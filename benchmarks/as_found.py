@@ -11,8 +11,8 @@ measure drifted from the held-out half (2026-12-02: 63.2 / 82.7 / 1.3 / 95.2 aga
 62.1 / 77.9 / 3.1 / 92.1; 2026-12-03: 76.0 / 88.5 / 1.3 / 93.9 against 66.5 / 77.9 /
 5.4 / 89.4). Here history does the leaving out: each tune question is asked of the
 knowledge files as they were just before the commit that added the question to
-`tests/data/real-tune.jsonl` (git), with today's matcher and decision and today's
-labels, having learnt the tune questions found before it, as the bot learns the tune
+`tests/data/real-tune.jsonl` (git), with today's matcher and decision, today's
+labels and today's `subject words`, having learnt the tune questions found before it, as the bot learns the tune
 half (`knowledge/asked.jsonl`; `--without-asked`: not). Nothing written from it or from any later question is there, as for a
 question from a new source today; but the knowledge is older, smaller and (for the
 first collections) without topics added since. A question whose expected topics did
@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -167,10 +168,12 @@ def asked_as_found(
         by_knowledge[tree_of[commit]].append((commit, row))
     found, unaskable = [], 0
     new_signposts = {e.phrasing.topic_id for e in extra if e.signpost}
-    today = {a.text: a.topic_id for a in load_knowledge(ROOT / "knowledge").asked}
+    shipped = load_knowledge(ROOT / "knowledge")
+    today = {a.text: a.topic_id for a in shipped.asked}
     for mine in by_knowledge.values():
         with tempfile.TemporaryDirectory(prefix="as-found-") as tmp:
             knowledge = load_knowledge(knowledge_before(mine[0][0], Path(tmp)))
+        knowledge = with_subject_words(knowledge, shipped)
         if learn:
             knowledge = replace(knowledge, asked=asked_before(mine[0][0], knowledge, today))
         matcher = build_matcher(knowledge, _with_extra(knowledge, extra), cache_dir=cache)
@@ -185,6 +188,19 @@ def asked_as_found(
             first, second = matcher.looks(row["text"])
             found.append(Found(expect, commit, first, second, signposts))
     return found, unaskable
+
+
+def with_subject_words(knowledge: KnowledgeBase, shipped: KnowledgeBase) -> KnowledgeBase:
+    """`knowledge` with today's `subject words` (`bot.subject`) in each language today's
+    knowledge has: like today's matcher, today's words that keep a question on the
+    subject from a signpost (they name the subject, not any question's need)."""
+    languages = {
+        code: replace(language, subject_words=shipped.languages[code].subject_words)
+        if code in shipped.languages
+        else language
+        for code, language in knowledge.languages.items()
+    }
+    return replace(knowledge, languages=MappingProxyType(languages))
 
 
 def _with_extra(knowledge: KnowledgeBase, extra: Sequence[Extra]) -> list[Phrasing] | None:

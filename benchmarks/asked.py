@@ -67,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     explainer = Explainer.load()
     knowledge = explainer.knowledge
     rows = [row for row in read_set(DATA / "real-tune.jsonl") if row["expect"]]
-    plain = build_matcher(knowledge, ways_of_asking(replace(knowledge, asked=())))
+    plain = build_matcher(
+        knowledge, ways_of_asking(replace(knowledge, asked=())), bar_signposts=False
+    )
     lines = asked_lines(rows, plain, knowledge)
     from benchmarks import stranger  # scikit-learn and scipy: the bench extra
 

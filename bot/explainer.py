@@ -166,10 +166,13 @@ def build_matcher(
     phrasings: Sequence[Phrasing] | None = None,
     cache_dir: Path | None = None,
     prepare: bool = False,
+    bar_signposts: bool = True,
 ) -> Matcher:
     """The matcher for `knowledge`; `phrasings` replaces its ways of asking (the decision's
     fit leaves out those written from a question: `benchmarks/fit_decision.py`);
-    `cache_dir`, `prepare`: see `Explainer.load`."""
+    `cache_dir`, `prepare`: see `Explainer.load`; `bar_signposts`: a question that names
+    the bot's subject is ranked without the signposts that point elsewhere (false:
+    `benchmarks/asked.py`, which asks which signpost a question's words are nearest)."""
     answers = [
         Phrasing(entry.topic_id, lang, entry.answer_plain)
         for lang, language in knowledge.languages.items()
@@ -187,4 +190,6 @@ def build_matcher(
         function_words=function_words,
         cache_dir=cache_dir,
         prepare=prepare,
+        signposts=knowledge.signposts - knowledge.smalltalk if bar_signposts else (),
+        subject=knowledge.subject,
     )

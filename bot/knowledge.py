@@ -40,6 +40,7 @@ from bot import markup
 from bot.asked import Asked, read_asked
 from bot.datafiles import MAX_FILE_BYTES, UnsafeFile, read_data_file
 from bot.problems import DataError, Problem
+from bot.subject import Subject, folded
 from bot.textnorm import words
 from bot.yamlnodes import YamlFile, line_of
 
@@ -130,6 +131,8 @@ class Language:
     entries: Mapping[str, Entry]
     # words that say little about the topic ("the", "my", "is"); empty: a general list
     function_words: frozenset[str] = frozenset()
+    # words and phrases that name the bot's subject ("fingerprint"): see bot.subject
+    subject_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,11 @@ class KnowledgeBase:
     @cached_property  # asked for every question; a KnowledgeBase never changes
     def signposts(self) -> frozenset[str]:
         return frozenset(t for t, topic in self.topics.items() if topic.signpost)
+
+    @cached_property
+    def subject(self) -> Subject:
+        """What names the bot's subject, from every language's `subject words`."""
+        return Subject.of(w for language in self.languages.values() for w in language.subject_words)
 
     @cached_property
     def smalltalk(self) -> frozenset[str]:
@@ -423,7 +431,7 @@ class _Loader:
             f.root,
             f.path.name,
             required=("language", "links", "topics"),
-            optional=("function words",),
+            optional=("function words", "subject words"),
         )
         function_words: frozenset[str] = frozenset()
         if "function words" in top:
@@ -435,6 +443,9 @@ class _Loader:
                     f"function words: {len(function_words)} listed; give at least "
                     f"{MIN_FUNCTION_WORDS}, or leave the key out to use a general list",
                 )
+        subject_words = (
+            self._subject_words(f, top["subject words"][1]) if "subject words" in top else ()
+        )
         if "language" in top:
             declared = f.text(top["language"][1], "language")
             if declared is not None and declared != code:
@@ -467,8 +478,24 @@ class _Loader:
         if not top:
             return None
         return Language(
-            code, f.name, MappingProxyType(labels), MappingProxyType(entries), function_words
+            code,
+            f.name,
+            MappingProxyType(labels),
+            MappingProxyType(entries),
+            function_words,
+            subject_words,
         )
+
+    def _subject_words(self, f: YamlFile, node: yaml.Node) -> tuple[str, ...]:
+        """The `subject words:` list: words or phrases, each with a word in it."""
+        listed = []
+        for item in f.sequence(node, "subject words"):
+            value = f.text(item, "subject words item")
+            if value is not None and not folded(value):
+                f.error(item, f"subject words: {value!r} has no word in it")
+            elif value is not None:
+                listed.append(value)
+        return tuple(listed)
 
     def _entry(
         self,

@@ -14,6 +14,8 @@ One scoring path, in named steps (`Matcher.match`):
 3. Ranking (`_ranking`). A topic's combined score is its model score plus
    `LEXICAL_WEIGHT` x its lexical score (0-1); the confidence of each topic
    is the softmax of the combined scores at `TEMPERATURE`, shown as 0-100.
+   A question that names the bot's subject ("Gesichtserkennung", `bot.subject`)
+   is ranked without the signposts that point elsewhere (`_signposts_barred`).
 4. Language (`_language`): the language with the most of the question's
    function words, when one has more than the others and the best topic has
    a lexical score in it (grammar is not borrowed, terms are: "Cos'è l'EES
@@ -71,6 +73,7 @@ from bot import decision, memory, modelcache, semantic
 from bot.classifier import LinearModel
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
+from bot.subject import Subject
 
 __all__ = ["Match", "Matcher", "Phrasing"]
 
@@ -108,6 +111,10 @@ MEANING_SHARE = 0.25
 # shipped ~15,000 come encoded in `bot/meaning-seed.npz`); above this many the second look
 # is left out, which `python -m bot check` warns of from three quarters of it on.
 MAX_MEANING_TEXTS = 40_000
+
+# How far below the weakest other topic the signposts are put for a question naming the
+# subject: enough that their softmax share is nothing.
+SIGNPOST_BAR = 50.0
 
 SENTENCE_MIN = 4  # words an answer's sentence needs to become a training example
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -176,6 +183,8 @@ class Matcher:
         function_words: Mapping[str, frozenset[str]] | None = None,
         cache_dir: Path | None = None,
         prepare: bool = False,
+        signposts: Iterable[str] = (),
+        subject: Subject | None = None,
     ) -> None:
         """Build both scorers: a pure function of the knowledge, run on load and reload.
 
@@ -206,6 +215,9 @@ class Matcher:
         listed = {p.topic_id for p in items}
         order = [t for t in dict.fromkeys(topic_order) if t in listed]
         self._topics = order + sorted(listed - set(order))
+        barred = set(signposts)
+        self._signposts = np.array([t in barred for t in self._topics], dtype=bool)
+        self._subject = subject or Subject()
         examples = [*items, *answer_sentences(context, listed)]
         early = prepare and self._second_looks  # the second look made in the background
         if early:
@@ -332,7 +344,9 @@ class Matcher:
         if not len(row.columns) and not lexical.scores:
             return None
         model = self._model_scores(row)
-        combined = model + LEXICAL_WEIGHT * self._lexical_scores(lexical)
+        combined = self._signposts_barred(
+            question, model + LEXICAL_WEIGHT * self._lexical_scores(lexical)
+        )
         return _Evidence(
             confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
             combined=combined,
@@ -370,6 +384,17 @@ class Matcher:
         best = lexical.by_slot[self._slots].max(axis=1, initial=0.0) / 100.0
         scores: FloatArray = best.astype(np.float32)
         return scores
+
+    def _signposts_barred(self, question: str, combined: FloatArray) -> FloatArray:
+        """Step 3's combined scores, with the signposts put below every other topic when
+        the question names the bot's subject: "can my landlord put up a face recognition
+        camera?" shares "landlord" and "camera" with the off-topic questions a signpost
+        learnt from, but face recognition is what the bot is about."""
+        if not self._signposts.any() or not self._subject.named_in(question):
+            return combined
+        below = float(combined.max() - combined.min()) + SIGNPOST_BAR  # their order kept
+        barred: FloatArray = np.where(self._signposts, combined - below, combined)
+        return barred
 
     def _ranking(
         self, evidence: _Evidence, known: Mapping[str, int]

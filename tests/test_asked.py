@@ -110,7 +110,7 @@ def test_asked_questions_wait_for_the_language_and_files_they_need(knowledge_cop
 
 def test_the_tune_half_becomes_asked_lines_with_a_signpost_for_those_to_decline() -> None:
     knowledge = load_knowledge(KNOWLEDGE_DIR)
-    own_lines_only = build_matcher(replace(knowledge, asked=()))
+    own_lines_only = build_matcher(replace(knowledge, asked=()), bar_signposts=False)
     source = "https://example.org/forum/2"
     rows = [
         {"text": "Is WhatsApp safe to use?", "expect": [None]},

@@ -249,6 +249,25 @@ def test_function_words_are_read_and_a_short_list_is_an_error(knowledge_copy: Pa
     ), found
 
 
+def test_subject_words_are_read_and_a_bad_one_is_named_with_its_line(
+    knowledge_copy: Path,
+) -> None:
+    shipped = load_knowledge(KNOWLEDGE_DIR)
+    assert "reconnaissance faciale" in shipped.languages["fr"].subject_words
+    assert shipped.subject.named_in("Mon propriétaire installe la RECONNAISSANCE faciale")
+    path = knowledge_copy / "fr.yaml"
+    text = (KNOWLEDGE_DIR / "fr.yaml").read_text(encoding="utf-8")
+    start = text.index("subject words:\n")
+    end = text.index("\nlinks:", start)
+    path.write_text(text[:start] + "subject words:\n  - biométrie\n  - '?!'\n" + text[end + 1 :])
+    line = text[:start].count("\n") + 3
+    found = problems_of(knowledge_copy)
+    assert any(p.endswith(f"fr.yaml:{line}: subject words: '?!' has no word in it") for p in found)
+    path.write_text(text[:start] + "subject words: biométrie\n" + text[end + 1 :])
+    found = problems_of(knowledge_copy)
+    assert any(p.endswith(f"fr.yaml:{line - 2}: subject words must be a list") for p in found)
+
+
 def test_a_file_that_is_not_yaml_gets_one_problem_not_a_cascade(knowledge_copy: Path) -> None:
     en = knowledge_copy / "en.yaml"
     text = en.read_text(encoding="utf-8").replace("language: en", "language: [en", 1)
