@@ -117,7 +117,8 @@ def _coverage_table(kb: KnowledgeBase, catalogs: Catalogs | None, locales_dir: P
     n_topics = len(kb.topics)
     ui_total = _template_size(locales_dir)
     print(
-        f"\n{'language':<20} {'topics':>8} {'ways of asking':>15} {'UI strings':>11} {'outdated':>9}"
+        f"\n{'language':<20} {'topics':>8} {'ways of asking':>15} {'subject words':>14}"
+        f" {'UI strings':>11} {'outdated':>9}"
     )
     for lang, language in kb.languages.items():
         asks = sum(len(e.ask) for e in language.entries.values())
@@ -128,6 +129,8 @@ def _coverage_table(kb: KnowledgeBase, catalogs: Catalogs | None, locales_dir: P
             ui = f"{done}/{ui_total}"
         outdated = len(kb.outdated(lang))
         name = f"{lang} ({language_name(lang)})"
+        subject = len(language.subject_words)
         print(
-            f"{name:<20} {len(language.entries):>4}/{n_topics:<3} {asks:>15} {ui:>11} {outdated:>9}"
+            f"{name:<20} {len(language.entries):>4}/{n_topics:<3} {asks:>15} {subject:>14}"
+            f" {ui:>11} {outdated:>9}"
         )

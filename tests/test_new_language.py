@@ -71,6 +71,8 @@ def test_check_reports_the_new_language(knowledge_copy: Path, locales_copy: Path
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "nl (Nederlands)" in result.stdout
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line}
+    assert rows["nl"][1:5] == ["(Nederlands)", "1/45", "8", "0"]  # topics, asks, subject words
+    assert rows["en"][4] == str(len(load_knowledge(knowledge_copy).languages["en"].subject_words))
     assert "topic(s) not translated, English is shown instead" in result.stdout
     assert "UI string(s) not translated" in result.stdout
