@@ -198,6 +198,12 @@ def explanation(explainer: Explainer, text: str) -> str:
         )
     else:
         lines.append("declined before weighing: most of the words are unknown to the knowledge")
+    named = explainer.knowledge.subject.naming(text)
+    barred = sorted(explainer.knowledge.signposts - explainer.knowledge.smalltalk)
+    if named is not None and barred:
+        lines.append(
+            f"names the subject ({named!r}): ranked without the signposts {', '.join(barred)}"
+        )
     if small_talk is not None:
         lines.append(
             f"small talk beside a question: {small_talk} ranks first on the whole message,"

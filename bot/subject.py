@@ -51,5 +51,10 @@ class Subject:
 
     def named_in(self, text: str) -> bool:
         """Whether `text` has one of the phrases."""
+        return self.naming(text) is not None
+
+    def naming(self, text: str) -> str | None:
+        """The first phrase `text` has (folded, as listed), or None."""
         pattern = self._pattern
-        return pattern is not None and pattern.search(" ".join(folded(text))) is not None
+        found = pattern.search(" ".join(folded(text))) if pattern is not None else None
+        return found.group(0) if found is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cli import explanation
 from bot.explainer import Explainer
 from bot.subject import Subject
 
@@ -27,6 +28,12 @@ SUBJECT = Subject.of(
 )
 def test_a_phrase_is_found_case_and_accent_blind(text: str, named: bool) -> None:
     assert SUBJECT.named_in(text) is named
+
+
+def test_naming_gives_the_phrase_found() -> None:
+    assert SUBJECT.naming("Sind meine Fingerabdrücke sicher?") == "fingerabdruck"
+    assert SUBJECT.naming("Is a face scanner legal?") == "face scan"
+    assert SUBJECT.naming("a camera") is None
 
 
 def test_a_listed_phrase_without_a_word_is_left_out_and_nothing_listed_names_nothing() -> None:
@@ -61,3 +68,9 @@ def test_the_same_question_without_the_subject_still_gets_the_signpost(
 ) -> None:
     match = explainer.ask(question)
     assert match.topic_id is None and match.signpost == "other-privacy"
+
+
+def test_explain_says_the_question_names_the_subject(explainer: Explainer) -> None:
+    text = explanation(explainer, "Darf mein Vermieter eine Kamera mit Gesichtserkennung haben?")
+    assert "names the subject ('gesichtserkennung'): ranked without the signposts" in text
+    assert "names the subject" not in explanation(explainer, "Darf mein Vermieter filmen?")
