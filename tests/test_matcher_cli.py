@@ -31,7 +31,8 @@ def test_ask_explain_shows_candidates_and_what_pushed_them() -> None:
     assert lines[0].startswith("verdict: facial-recognition")
     assert lines[1].startswith("probability the best topic is right: ")
     assert float(lines[1].split(": ")[1].split()[0]) >= 0.5  # answered, so it weighed enough
-    assert lines[2].startswith("facial-recognition: confidence")
+    assert lines[2].startswith("names the subject ('facial recognition'): ranked without")
+    assert lines[3].startswith("facial-recognition: confidence")
     assert "'facial'" in result.stdout or "'facial recognition'" in result.stdout
 
 
