@@ -12,8 +12,8 @@ measure drifted from the held-out half (2026-12-02: 63.2 / 82.7 / 1.3 / 95.2 aga
 5.4 / 89.4). Here history does the leaving out: each tune question is asked of the
 knowledge files as they were just before the commit that added the question to
 `tests/data/real-tune.jsonl` (git), with today's matcher and decision, today's
-labels and today's `subject words`, having learnt the tune questions found before it, as the bot learns the tune
-half (`knowledge/asked.jsonl`; `--without-asked`: not). Nothing written from it or from any later question is there, as for a
+labels and today's `subject words`, having learnt the tune questions found before it, as
+the bot learns the tune half (`knowledge/asked.jsonl`; `--without-asked`: not). Nothing written from it or from any later question is there, as for a
 question from a new source today; but the knowledge is older, smaller and (for the
 first collections) without topics added since. A question whose expected topics did
 not exist yet is left out and counted. The held-out half is never read.

@@ -131,7 +131,7 @@ class Language:
     entries: Mapping[str, Entry]
     # words that say little about the topic ("the", "my", "is"); empty: a general list
     function_words: frozenset[str] = frozenset()
-    # words and phrases that name the bot's subject ("fingerprint"): see bot.subject
+    # words and phrases that name the bot's subject ("Gesichtserkennung"): see bot.subject
     subject_words: tuple[str, ...] = ()
 
 

@@ -5,13 +5,14 @@ learnt from real off-topic questions, many of them about cameras, landlords and
 neighbours. A question about a landlord's *face recognition* camera shares those words
 and went to the signpost: "outside what I know", about the bot's very subject. Each
 knowledge file may list the words and phrases that name the subject ("Gesichtserkennung",
-"empreinte digitale"); a question that has one of them, in any language, is ranked
+"reconnaissance faciale"); a question that has one of them, in any language, is ranked
 without the signposts (`bot.matcher`), so it gets an answer or a "did you mean" instead.
+Words with an everyday meaning besides ours stay off the lists ("biometría" at the eye
+doctor's): the signpost's own ways of asking are written for those questions.
 
 Words are compared case-, accent- and punctuation-blind; every word of a phrase must be
-there as listed and in that order, except the last, which may go on: "fingerprint" also
-finds "fingerprints", "Fingerabdruck" also "Fingerabdrücke", "face scan" also "face
-scanner".
+there as listed and in that order, except the last, which may go on: "face scan" also
+finds "face scanner", "biometrisch" also "biometrische".
 """
 
 from __future__ import annotations
