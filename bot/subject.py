@@ -12,7 +12,9 @@ doctor's): the signpost's own ways of asking are written for those questions.
 
 Words are compared case-, accent- and punctuation-blind; every word of a phrase must be
 there as listed and in that order, except the last, which may go on: "face scan" also
-finds "face scanner", "biometrisch" also "biometrische".
+finds "face scanner", "biometrisch" also "biometrische". A phrase of twelve letters or
+more is also found with about one letter wrong ("Gesichtserkenung"), from the start of a
+word ("surface scan" is no face scan).
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from rapidfuzz import fuzz, process
+
 from bot.textnorm import strip_accents, words
+
+TYPO_MIN_LEN = 12  # shorter ones only as written: "biometria" (eyes) is no "biometrica"
+TYPO_CUTOFF = 90.0  # fuzz.partial_ratio: one letter added or left out in 10 or more
 
 
 def folded(text: str) -> tuple[str, ...]:
@@ -55,7 +62,28 @@ class Subject:
         return self.naming(text) is not None
 
     def naming(self, text: str) -> str | None:
-        """The first phrase `text` has (folded, as listed), or None."""
+        """The first phrase `text` has (folded, as listed), or else one it has with a typo
+        (`_nearly`), or None."""
         pattern = self._pattern
-        found = pattern.search(" ".join(folded(text))) if pattern is not None else None
-        return found.group(0) if found is not None else None
+        if pattern is None:
+            return None
+        joined = " ".join(folded(text))
+        found = pattern.search(joined)
+        return found.group(0) if found is not None else self._nearly(joined)
+
+    def _nearly(self, joined: str) -> str | None:
+        """A phrase of `TYPO_MIN_LEN` letters or more that `joined` (folded words, spaces
+        between) has from the start of a word with about one letter wrong, added or left
+        out (`fuzz.partial_ratio` >= `TYPO_CUTOFF`): "Gesichtserkenung"."""
+        for phrase, _, _ in process.extract(
+            joined, self._long, scorer=fuzz.partial_ratio, score_cutoff=TYPO_CUTOFF, limit=None
+        ):
+            at = fuzz.partial_ratio_alignment(phrase, joined, score_cutoff=TYPO_CUTOFF)
+            start = at.dest_start if at is not None else -1  # may be the space before
+            if start == 0 or (start > 0 and " " in joined[start - 1 : start + 1]):
+                return phrase
+        return None
+
+    @cached_property
+    def _long(self) -> list[str]:
+        return [" ".join(p) for p in self.phrases if len(" ".join(p)) >= TYPO_MIN_LEN]

@@ -30,6 +30,15 @@ def test_a_phrase_is_found_case_and_accent_blind(text: str, named: bool) -> None
     assert SUBJECT.named_in(text) is named
 
 
+def test_a_long_phrase_is_found_with_a_typo_from_the_start_of_a_word() -> None:
+    subject = Subject.of(["Gesichtserkennung", "face scan", "biometrica"])
+    assert subject.naming("Darf mein Vermieter Gesichtserkenung nutzen?") == "gesichtserkennung"
+    assert subject.naming("Gesichtserkenungssoftware im Laden") == "gesichtserkennung"
+    assert not subject.named_in("is a surface scan of my wall legal")  # not a word's start
+    assert not subject.named_in("a face scna")  # short phrases only as written
+    assert not subject.named_in("biometria oculare")  # another word, one letter apart
+
+
 def test_naming_gives_the_phrase_found() -> None:
     assert SUBJECT.naming("Sind meine Fingerabdrücke sicher?") == "fingerabdruck"
     assert SUBJECT.naming("Is a face scanner legal?") == "face scan"
@@ -45,6 +54,7 @@ def test_a_listed_phrase_without_a_word_is_left_out_and_nothing_listed_names_not
     "question",
     [
         "Darf mein Vermieter eine Kamera mit Gesichtserkennung im Treppenhaus aufhängen?",
+        "Darf mein Vermieter eine Kamera mit Gesichtserkenung im Treppenhaus aufhängen?",
         "Can my neighbour's doorbell camera use face recognition on people walking by?",
         "¿Puede mi comunidad de vecinos poner cámaras con reconocimiento facial?",
     ],
