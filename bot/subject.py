@@ -86,4 +86,5 @@ class Subject:
 
     @cached_property
     def _long(self) -> list[str]:
+        """The phrases `_nearly` looks for, as folded words joined by spaces."""
         return [" ".join(p) for p in self.phrases if len(" ".join(p)) >= TYPO_MIN_LEN]
