@@ -199,7 +199,7 @@ def explanation(explainer: Explainer, text: str) -> str:
     else:
         lines.append("declined before weighing: most of the words are unknown to the knowledge")
     named = explainer.knowledge.subject.naming(text)
-    barred = sorted(explainer.knowledge.signposts - explainer.knowledge.smalltalk)
+    barred = sorted(explainer.knowledge.pointers_elsewhere)
     if named is not None and barred:
         lines.append(
             f"names the subject ({named!r}): ranked without the signposts {', '.join(barred)}"

@@ -190,6 +190,6 @@ def build_matcher(
         function_words=function_words,
         cache_dir=cache_dir,
         prepare=prepare,
-        signposts=knowledge.signposts - knowledge.smalltalk if bar_signposts else (),
+        signposts=knowledge.pointers_elsewhere if bar_signposts else (),
         subject=knowledge.subject,
     )

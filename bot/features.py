@@ -30,16 +30,11 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
-from bot.textnorm import strip_accents, words
+from bot.textnorm import folded_words
 
 CHAR_SIZES = (3, 4, 5)
 WORD_PREFIX, CHAR_PREFIX = "w ", "c "  # keeps a word and a character piece apart
 WORD_CACHE = 4_096  # question words whose columns a vectorizer remembers (recent ones)
-
-
-def folded_words(text: str) -> list[str]:
-    """Casefolded words without accents: the unit both blocks are made of."""
-    return words(strip_accents(text))
 
 
 def word_grams(tokens: Sequence[str]) -> list[str]:

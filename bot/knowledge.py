@@ -40,8 +40,8 @@ from bot import markup
 from bot.asked import Asked, read_asked
 from bot.datafiles import MAX_FILE_BYTES, UnsafeFile, read_data_file
 from bot.problems import DataError, Problem
-from bot.subject import Subject, folded
-from bot.textnorm import words
+from bot.subject import Subject
+from bot.textnorm import folded_words, words
 from bot.yamlnodes import YamlFile, line_of
 
 REFERENCE_LANG = "en"
@@ -159,6 +159,12 @@ class KnowledgeBase:
     @cached_property  # asked for every question; a KnowledgeBase never changes
     def signposts(self) -> frozenset[str]:
         return frozenset(t for t, topic in self.topics.items() if topic.signpost)
+
+    @cached_property
+    def pointers_elsewhere(self) -> frozenset[str]:
+        """The signposts that are not small talk (`other-privacy`, `elsewhere`): never
+        the winner of a question that names the subject (`subject`, `bot.matcher`)."""
+        return self.signposts - self.smalltalk
 
     @cached_property
     def subject(self) -> Subject:
@@ -491,7 +497,7 @@ class _Loader:
         listed = []
         for item in f.sequence(node, "subject words"):
             value = f.text(item, "subject words item")
-            if value is not None and not folded(value):
+            if value is not None and not folded_words(value):
                 f.error(item, f"subject words: {value!r} has no word in it")
             elif value is not None:
                 listed.append(value)

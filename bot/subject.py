@@ -26,15 +26,10 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from bot.textnorm import strip_accents, words
+from bot.textnorm import folded_words
 
 TYPO_MIN_LEN = 12  # shorter ones only as written: "biometria" (eyes) is no "biometrica"
 TYPO_CUTOFF = 90.0  # fuzz.partial_ratio: one letter added or left out in 10 or more
-
-
-def folded(text: str) -> tuple[str, ...]:
-    """`text`'s words as they are compared: lower case, without accents."""
-    return tuple(strip_accents(word) for word in words(text))
 
 
 @dataclass(frozen=True)
@@ -46,7 +41,7 @@ class Subject:
     @classmethod
     def of(cls, listed: Iterable[str]) -> Subject:
         """From listed words and phrases (those with no word are left out)."""
-        return cls(tuple(dict.fromkeys(p for p in map(folded, listed) if p)))
+        return cls(tuple(dict.fromkeys(tuple(w) for w in map(folded_words, listed) if w)))
 
     @cached_property
     def _pattern(self) -> re.Pattern[str] | None:
@@ -67,7 +62,7 @@ class Subject:
         pattern = self._pattern
         if pattern is None:
             return None
-        joined = " ".join(folded(text))
+        joined = " ".join(folded_words(text))
         found = pattern.search(joined)
         return found.group(0) if found is not None else self._nearly(joined)
 
@@ -87,4 +82,5 @@ class Subject:
     @cached_property
     def _long(self) -> list[str]:
         """The phrases `_nearly` looks for, as folded words joined by spaces."""
-        return [" ".join(p) for p in self.phrases if len(" ".join(p)) >= TYPO_MIN_LEN]
+        joined = (" ".join(p) for p in self.phrases)
+        return [phrase for phrase in joined if len(phrase) >= TYPO_MIN_LEN]

@@ -63,6 +63,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
+def folded_words(text: str) -> list[str]:
+    """Casefolded words without accents: what the vectorizer's blocks and the subject
+    words (`bot.subject`) are made of."""
+    return words(strip_accents(text))
+
+
 @lru_cache(maxsize=64)
 def stemmer_for(lang: str) -> Callable[[str], str]:
     """A stemming function for a language code; languages Snowball lacks get no stemming."""
