@@ -70,7 +70,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot import decision, memory, modelcache, semantic
-from bot.classifier import LinearModel
+from bot.classifier import TRAINING_THREADS, LinearModel
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
 from bot.subject import Subject
@@ -471,6 +471,9 @@ def _trained(
         vectorizer.size,
         len(topics),
         keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
+        # at a first start (`fitted`) the other core makes the second look's index
+        # meanwhile: a second training thread there made it ready no sooner
+        threads=1 if fitted is not None else TRAINING_THREADS,
     )
     del rows  # not needed any more: freed before writing the cache copies the weights
     if cache_dir is not None and key is not None:

@@ -279,16 +279,19 @@ def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
     squares = np.full(2, 2.0)
     orders = np.array([0, 1, 1, 0], dtype=np.int64)
 
-    def train(**changed: object) -> None:
+    def train(classes: tuple[int, int, int] = (0, 2, 2), **changed: object) -> None:
         given = dict(
             weights=weights, columns=columns, values=values, bounds=bounds, labels=labels,
             diagonals=diagonals, squares=squares, orders=orders,
         )  # fmt: skip
         given.update(changed)
-        classifier._descent.dual_descent(*given.values(), 3, 2, 2, 2)
+        classifier._descent.dual_descent(*given.values(), 3, 2, 2, 2, *classes)
 
     train()
     assert weights[0, 0] > 0 > weights[0, 1]  # column 0 is in class 0's text only
+    for classes in [(1, 2, 2), (-1, 1, 2), (0, 0, 2), (0, 2, 1)]:  # (first, width, stride)
+        with pytest.raises(ValueError):
+            train(classes)
     for name, bad in [
         ("weights", np.zeros((2, 2), dtype=np.float32)),
         ("columns", np.array([0, 2], dtype=np.int32)),  # the bias's row: not a column
@@ -300,3 +303,24 @@ def test_the_compiled_loop_refuses_arrays_that_do_not_fit() -> None:
     ]:
         with pytest.raises(ValueError):
             train(**{name: bad})
+
+
+@compiled
+def test_training_in_threads_gives_the_same_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled loop trains runs of classes at once, each from a cache line of the
+    weights' rows: 40 classes on two or three cores give one core's weights to the bit."""
+    rng = np.random.default_rng(7)
+    vocabulary = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choice(vocabulary, 6)) for _ in range(400)]
+    labels = [i % 40 for i in range(len(texts))]
+    vectorizer, rows = Vectorizer.fit(texts)
+    monkeypatch.setattr(classifier, "_usable_cores", lambda: 3)
+    assert classifier._class_parts(40, 48, 3) == [(0, 16), (16, 16), (32, 8)]
+    assert classifier._class_parts(40, 40, 3) == [(0, 40)]  # rows not in whole lines
+    alone = classifier.fit_weights(rows, labels, vectorizer.size, 40, texts, threads=1)
+    assert np.abs(alone).max() > 0.1  # it trained at all
+    for threads in (2, 3):
+        weights = classifier.fit_weights(rows, labels, vectorizer.size, 40, texts, threads)
+        assert np.array_equal(alone, weights)
+    monkeypatch.setattr(classifier, "_usable_cores", lambda: 1)
+    assert classifier._class_parts(40, 48, 3) == [(0, 40)]
