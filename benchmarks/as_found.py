@@ -142,7 +142,11 @@ def asked_before(commit: str, knowledge: KnowledgeBase, today: dict[str, str]) -
     for line in filter(str.strip, lines):
         row = json.loads(line)
         topic = today.get(row["text"]) or (row["expect"][0] if row.get("expect") else None)
-        if topic in knowledge.topics and row.get("lang") in knowledge.languages:
+        if (
+            topic is not None
+            and topic in knowledge.topics
+            and row.get("lang") in knowledge.languages
+        ):
             asked.append(Asked(topic, row["lang"], row["text"], row.get("source", "")))
     return tuple(asked)
 

@@ -109,7 +109,7 @@ def evaluate(system: System, splits: dict[str, Split], topic_of: dict[str, str])
         name: [system.predict(text) for text, _ in items] for name, items in splits.items()
     }
     seconds = time.perf_counter() - started
-    gold = {
+    gold: dict[str, list[str]] = {
         name: [topic_of[intent] for _, intent in splits[name]]
         for name in ("val", "test")
         if name in splits
