@@ -1,8 +1,11 @@
-"""Build hook: compile the classifier's training loop (`bot/_descent.c`) into the package.
+"""Build hook: compile the classifier's training loop (`bot/_descent.c`) and the
+vectorizer's counting of n-grams (`bot/_grams.c`) into the package.
 
-The loop trains the model in a fraction of the time the numpy steps take (README, "Speed,
-in short"). Without a C compiler the package is built as pure Python and the bot trains
-with numpy: slower at the first start after a change, the same answers."""
+The loop trains the model in a fraction of the time the numpy steps take, and the counting
+saves about a tenth of a first start (README, "Speed, in short"). Without a C compiler the
+package is built as pure Python and the bot does both with numpy: slower at the first start
+after a change, the same answers. Each extension is compiled on its own: one that fails
+leaves the other."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = "bot/_descent.c"
+SOURCES = {"bot._descent": "bot/_descent.c", "bot._grams": "bot/_grams.c"}
 
 
 class CustomBuildHook(BuildHookInterface):
@@ -24,37 +27,44 @@ class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if self.target_name != "wheel":
             return
-        built = _compile(Path(self.root))
-        if built is None:
+        built = [
+            path
+            for name, source in SOURCES.items()
+            if (path := _compile(Path(self.root), name, source))
+        ]
+        if not built:
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
         if version != "editable":
-            build_data["force_include"][str(built)] = f"bot/{built.name}"
+            for path in built:
+                build_data["force_include"][str(path)] = f"bot/{path.name}"
 
 
-def _compile(root: Path) -> Path | None:
-    """Build the extension in place with setuptools' compiler driver; None (and a
-    warning) where that fails, e.g. with no compiler installed."""
+def _compile(root: Path, name: str, source: str) -> Path | None:
+    """Build the extension `name` from `source` in place with setuptools' compiler driver;
+    None (and a warning) where that fails, e.g. with no compiler installed."""
     from setuptools import Distribution, Extension
     from setuptools.command.build_ext import build_ext
 
     previous = Path.cwd()
-    for stale in (root / "bot").glob("_descent.*"):  # an earlier build's: never load it
+    for stale in (root / "bot").glob(
+        f"{name.split('.')[-1]}.*"
+    ):  # an earlier build's: never load it
         if stale.suffix != ".c":
             stale.unlink()
     try:
         os.chdir(root)
-        extension = Extension("bot._descent", [SOURCE], extra_compile_args=["-O3"])
+        extension = Extension(name, [source], extra_compile_args=["-O3"])
         command = build_ext(Distribution({"name": "bot", "ext_modules": [extension]}))
         command.inplace = True
         with tempfile.TemporaryDirectory() as scratch:  # object files: not in the tree
             command.build_temp = command.build_lib = scratch
             command.ensure_finalized()
             command.run()
-        return root / command.get_ext_filename("bot._descent")
-    except Exception as error:  # any failure leaves the numpy trainer
-        print(f"warning: {SOURCE} not compiled ({error}); training uses numpy", file=sys.stderr)
+        return root / command.get_ext_filename(name)
+    except Exception as error:  # any failure leaves the numpy steps
+        print(f"warning: {source} not compiled ({error}); numpy does its work", file=sys.stderr)
         return None
     finally:
         os.chdir(previous)

@@ -32,6 +32,11 @@ import numpy.typing as npt
 
 from bot.textnorm import folded_words
 
+try:  # the compiled counting, built with the package where a compiler was at hand
+    from bot import _grams  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a build without a compiler
+    _grams = None
+
 CHAR_SIZES = (3, 4, 5)
 WORD_PREFIX, CHAR_PREFIX = "w ", "c "  # keeps a word and a character piece apart
 WORD_CACHE = 4_096  # question words whose columns a vectorizer remembers (recent ones)
@@ -362,17 +367,24 @@ class _GramCounts:
         order = sorted(range(len(names)), key=names.__getitem__)  # number n-grams alphabetically
         rank = np.empty(len(names), dtype=np.int32)
         rank[order] = np.arange(len(names), dtype=np.int32)
-        # one block at a time, its raw sequence dropped as soon as it is counted: the
-        # character block of the shipped knowledge is three quarters of a million pieces
-        distinct: list[list[_Distinct] | None] = [
-            _distinct_in_parts(rank[word_grams], word_text, len(names))
-        ]
-        del word_grams, word_text
-        if pieces is not None:
-            char_grams, char_text = pieces.sequence(rank, token, text_of)
-            distinct.append(_distinct_in_parts(char_grams, char_text, len(names)))
-            del char_grams, char_text
-        grams, counts, blocks, by_number = _interleave(distinct, len(lengths))
+        if _grams is not None:  # each block as its n-grams and each text's number of them
+            words_ = (rank[word_grams], np.bincount(word_text, minlength=len(lengths)))
+            del word_grams, word_text
+            chars_ = None if pieces is None else pieces.per_text(rank, token, text_of, len(lengths))
+            grams, counts, blocks, by_number = _counted_in_c(words_, chars_, len(names))
+            del words_, chars_
+        else:
+            # one block at a time, its raw sequence dropped as soon as it is counted: the
+            # character block of the shipped knowledge is three quarters of a million pieces
+            distinct: list[list[_Distinct] | None] = [
+                _distinct_in_parts(rank[word_grams], word_text, len(names))
+            ]
+            del word_grams, word_text
+            if pieces is not None:
+                char_grams, char_text = pieces.sequence(rank, token, text_of)
+                distinct.append(_distinct_in_parts(char_grams, char_text, len(names)))
+                del char_grams, char_text
+            grams, counts, blocks, by_number = _interleave(distinct, len(lengths))
         return cls(
             names=[names[i] for i in order],
             grams=grams,
@@ -462,8 +474,26 @@ class _CharPieces:
         token: npt.NDArray[np.int64],
         text_of: npt.NDArray[np.int32],
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-        """Every text's character block (the pieces of each of its words, in order, as
-        `rank`s), and the text of each piece."""
+        """Every text's character block (`grams`), and the text of each piece."""
+        return self.grams(rank, token), np.repeat(text_of, self.per_word[token])
+
+    def per_text(
+        self,
+        rank: npt.NDArray[np.int32],
+        token: npt.NDArray[np.int64],
+        text_of: npt.NDArray[np.int32],
+        n_texts: int,
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+        """Every text's character block (`grams`), and how many pieces each text has
+        (instead of the text of each piece: 7 MB for the shipped knowledge)."""
+        per_text = np.bincount(text_of, weights=self.per_word[token], minlength=n_texts)
+        return self.grams(rank, token), per_text.astype(np.int64)
+
+    def grams(
+        self, rank: npt.NDArray[np.int32], token: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int32]:
+        """Every text's character block: the pieces of each of its words (`token`), in
+        order, as `rank`s."""
         ranked = rank[self.numbered]
         start = (np.cumsum(self.per_word) - self.per_word).astype(np.int32)
         per_token = self.per_word[token]
@@ -472,7 +502,7 @@ class _CharPieces:
             start[token] - (np.cumsum(per_token) - per_token).astype(np.int32), per_token
         )
         offset += np.arange(len(offset), dtype=np.int32)
-        return ranked[offset], np.repeat(text_of, per_token)
+        return ranked[offset]
 
 
 def _char_pieces(words: list[str], first: int) -> _CharPieces:
@@ -548,6 +578,34 @@ def _distinct(
     by_number = place[first]
     del place, first
     return grams[keep], count[keep], text_of[keep], by_number
+
+
+_Block = tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]  # n-grams, each text's count
+
+
+def _counted_in_c(
+    words: _Block, chars: _Block | None, n_names: int
+) -> tuple[
+    npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.intp], npt.NDArray[np.int32]
+]:
+    """What `_distinct_in_parts` and `_interleave` give, from the compiled counting
+    (`bot/_grams.c`): one pass per block with a table of the n-grams seen and a counting
+    sort, instead of sorts of the whole sequences; each block is given as its n-grams
+    (text after text) and each text's number of them. The arrays are the same to the
+    last number (`tests/test_classifier.py`)."""
+    n_texts = len(words[1])
+    if chars is None:
+        chars = (np.zeros(0, dtype=np.int32), np.zeros(n_texts, dtype=np.int64))
+    given = [
+        np.ascontiguousarray(a, dtype=t) for a, t in zip((*words, *chars), _TYPES * 2, strict=True)
+    ]
+    sizes = np.frombuffer(_grams.distinct_sizes(*given, n_texts, n_names), dtype=np.int64)
+    grams, counts, by_number = (np.empty(int(sizes.sum()), dtype=np.int32) for _ in range(3))
+    starts = _grams.distinct_layout(*given, n_texts, n_names, grams, counts, by_number)
+    return grams, counts, np.frombuffer(starts, dtype=np.int64).astype(np.intp), by_number
+
+
+_TYPES = (np.int32, np.int64)  # a block's n-grams, its texts' numbers of them
 
 
 def _interleave(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot import classifier
+from bot import classifier, features
 from bot.classifier import LinearModel, visit_orders
 from bot.evaluate import DATA, read_set
 from bot.explainer import Explainer, build_matcher, ways_of_asking
@@ -324,3 +324,61 @@ def test_training_in_threads_gives_the_same_weights(monkeypatch: pytest.MonkeyPa
         assert np.array_equal(alone, weights)
     monkeypatch.setattr(classifier, "_usable_cores", lambda: 1)
     assert classifier._class_parts(40, 48, 3) == [(0, 40)]
+
+
+counting_compiled = pytest.mark.skipif(
+    features._grams is None, reason="built without a C compiler: numpy counts the n-grams"
+)
+
+
+@counting_compiled
+def test_the_compiled_counting_lays_out_what_numpy_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bot/_grams.c counts each block's distinct n-grams and sorts each text's entries by
+    number: the same integers as numpy's sorts, on the shipped ways of asking of every
+    language and on odd texts (empty, punctuation only, one word repeated), with and
+    without the character block; so the rows and the vectorizer are the same too."""
+    knowledge = Explainer.load().knowledge
+    odd = ["", "!!", "banana banana banana ananas", "Überwachung à l'œil", "a", "a a a a"]
+    texts = odd + [p.text for p in ways_of_asking(knowledge)][::3] + odd
+    for chars in (True, False):
+        compiled = features._GramCounts.of(texts, chars)
+        with monkeypatch.context() as patched:
+            patched.setattr(features, "_grams", None)
+            reference = features._GramCounts.of(texts, chars)
+        assert compiled.names == reference.names
+        for name in ("grams", "counts", "blocks", "by_number"):
+            ours, theirs = getattr(compiled, name), getattr(reference, name)
+            assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), name
+    assert len(compiled.grams) > 100_000  # the shipped texts were counted at all
+
+
+@counting_compiled
+def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
+    """Sizes and n-gram numbers are checked before counting: a mistake in the caller is an
+    error, not a read or write outside the arrays."""
+    assert features._grams is not None
+    grams = np.array([0, 1, 1, 2], dtype=np.int32)
+    lengths = np.array([3, 1], dtype=np.int64)  # two texts: three word n-grams, then one
+    none = np.zeros(2, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int32)
+    sizes = np.frombuffer(
+        features._grams.distinct_sizes(grams, lengths, empty, none, 2, 3), np.int64
+    )
+    assert sizes.tolist() == [2, 0, 1, 0]  # text 0: "0 1 1", text 1: "2"; no characters
+    out = [np.zeros(3, dtype=np.int32) for _ in range(3)]
+    starts = features._grams.distinct_layout(grams, lengths, empty, none, 2, 3, *out)
+    assert np.frombuffer(starts, np.int64).tolist() == [0, 2, 2, 3, 3]
+    assert [a.tolist() for a in out] == [[0, 1, 2], [1, 2, 1], [0, 1, 2]]
+    for args in [
+        (grams, lengths, empty, none, 2, 2),  # the n-gram 2 is not below n_names
+        (grams, np.array([3, 2], dtype=np.int64), empty, none, 2, 3),  # lengths add up to 5
+        (grams, np.array([5, -1], dtype=np.int64), empty, none, 2, 3),  # a negative length
+        (grams, lengths, empty, none, 3, 3),  # three texts, lengths for two
+        (grams.astype(np.int64), lengths, empty, none, 2, 3),  # 64-bit numbers
+    ]:
+        with pytest.raises(ValueError):
+            features._grams.distinct_sizes(*args)
+    with pytest.raises(ValueError):  # outputs one entry short
+        features._grams.distinct_layout(
+            grams, lengths, empty, none, 2, 3, *(np.zeros(2, dtype=np.int32) for _ in range(3))
+        )

@@ -1,0 +1,279 @@
+/* The vectorizer's counting of n-grams (bot/features.py, `_GramCounts.of`) compiled.
+ *
+ * Every text has two blocks of n-grams, its words' and its characters', each a sequence
+ * of n-gram numbers. Counting them means: each block's distinct n-grams in the order of
+ * their first occurrence (what a Counter keeps) and how often each occurs, laid out text
+ * after text, block after block; and, for each text, the order that sorts its entries by
+ * n-gram number. numpy does this with sorts of the whole sequence (`_distinct`,
+ * `_interleave`), which stay as the reference and the fallback where no compiler was at
+ * hand when the package was built; here each block is one pass with a table of the
+ * n-grams seen, and the sort is a counting sort over the n-gram numbers. The results
+ * are integers, the same as numpy's to the last one.
+ *
+ * Plain C and the buffer protocol (no numpy headers): every array arrives as a
+ * contiguous buffer whose size is checked against the counts given. The interpreter's
+ * lock is released while it counts.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    Py_buffer grams[2];   /* int32 n-gram numbers: the word blocks', the character blocks' */
+    Py_buffer lengths[2]; /* int64 per text: how many of them are the text's */
+    Py_ssize_t n_texts, n_names;
+} Blocks;
+
+static int
+expect_size(Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, const char *name)
+{
+    if (buffer->len != items * item_size) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes",
+                     name, items, item_size, buffer->len);
+        return 0;
+    }
+    return 1;
+}
+
+static void
+release_blocks(Blocks *blocks)
+{
+    for (int b = 0; b < 2; b++) {
+        if (blocks->grams[b].obj != NULL)
+            PyBuffer_Release(&blocks->grams[b]);
+        if (blocks->lengths[b].obj != NULL)
+            PyBuffer_Release(&blocks->lengths[b]);
+    }
+}
+
+/* Read the four arrays (and, with `extra`, the three writable outputs) and check them:
+ * lengths that add up to their block's size, and numbers below `n_names`; 0 (with an
+ * exception set) when they do not hold. */
+static int
+read_blocks(PyObject *args, Blocks *blocks, Py_buffer *extra)
+{
+    memset(blocks, 0, sizeof(*blocks));
+    if (extra != NULL)
+        memset(extra, 0, 3 * sizeof(*extra));
+    int ok = extra == NULL
+        ? PyArg_ParseTuple(args, "y*y*y*y*nn", &blocks->grams[0], &blocks->lengths[0],
+                           &blocks->grams[1], &blocks->lengths[1], &blocks->n_texts,
+                           &blocks->n_names)
+        : PyArg_ParseTuple(args, "y*y*y*y*nnw*w*w*", &blocks->grams[0], &blocks->lengths[0],
+                           &blocks->grams[1], &blocks->lengths[1], &blocks->n_texts,
+                           &blocks->n_names, &extra[0], &extra[1], &extra[2]);
+    if (!ok)
+        return 0;
+    for (int b = 0; b < 2; b++) {
+        if (!expect_size(&blocks->lengths[b], blocks->n_texts, sizeof(int64_t), "lengths"))
+            return 0;
+        const int64_t *lengths = blocks->lengths[b].buf;
+        int64_t total = 0;
+        for (Py_ssize_t t = 0; t < blocks->n_texts; t++) {
+            if (lengths[t] < 0) {
+                PyErr_SetString(PyExc_ValueError, "a length is negative");
+                return 0;
+            }
+            total += lengths[t];
+        }
+        if (!expect_size(&blocks->grams[b], total, sizeof(int32_t), "grams"))
+            return 0;
+        const int32_t *grams = blocks->grams[b].buf;
+        for (int64_t j = 0; j < total; j++)
+            if (grams[j] < 0 || grams[j] >= blocks->n_names) {
+                PyErr_SetString(PyExc_ValueError, "an n-gram number is out of range");
+                return 0;
+            }
+    }
+    return 1;
+}
+
+/* How many distinct n-grams each (text, block) has, into `sizes` (text after text,
+ * block after block). `seen[g]` holds the last block n-gram g was seen in, plus one. */
+static void
+count_distinct(const Blocks *blocks, int32_t *seen, int64_t *sizes)
+{
+    const int32_t *grams[2] = {blocks->grams[0].buf, blocks->grams[1].buf};
+    const int64_t *lengths[2] = {blocks->lengths[0].buf, blocks->lengths[1].buf};
+    int64_t at[2] = {0, 0};
+    for (Py_ssize_t t = 0; t < blocks->n_texts; t++)
+        for (int b = 0; b < 2; b++) {
+            const int32_t mark = (int32_t)(2 * t + b + 1);
+            int64_t distinct = 0;
+            for (int64_t j = at[b]; j < at[b] + lengths[b][t]; j++)
+                if (seen[grams[b][j]] != mark) {
+                    seen[grams[b][j]] = mark;
+                    distinct++;
+                }
+            at[b] += lengths[b][t];
+            sizes[2 * t + b] = distinct;
+        }
+}
+
+static PyObject *
+distinct_sizes(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Blocks blocks;
+    PyObject *result = NULL;
+    int32_t *seen = NULL;
+    int64_t *sizes = NULL;
+    if (!read_blocks(args, &blocks, NULL))
+        goto done;
+    seen = calloc((size_t)blocks.n_names + 1, sizeof(int32_t));
+    sizes = malloc(((size_t)blocks.n_texts * 2 + 1) * sizeof(int64_t));
+    if (seen == NULL || sizes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    count_distinct(&blocks, seen, sizes);
+    Py_END_ALLOW_THREADS
+    result = PyBytes_FromStringAndSize((const char *)sizes,
+                                       (Py_ssize_t)(blocks.n_texts * 2 * sizeof(int64_t)));
+done:
+    free(seen);
+    free(sizes);
+    release_blocks(&blocks);
+    return result;
+}
+
+/* Lay out each (text, block)'s distinct n-grams from `starts[2 t + b]` on, in the order
+ * of their first occurrence, with their counts, and note each entry's text. */
+static void
+lay_out(const Blocks *blocks, const int64_t *starts, int32_t *seen, int32_t *place,
+        int32_t *out_grams, int32_t *out_counts, int32_t *text_of)
+{
+    const int32_t *grams[2] = {blocks->grams[0].buf, blocks->grams[1].buf};
+    const int64_t *lengths[2] = {blocks->lengths[0].buf, blocks->lengths[1].buf};
+    int64_t at[2] = {0, 0};
+    for (Py_ssize_t t = 0; t < blocks->n_texts; t++)
+        for (int b = 0; b < 2; b++) {
+            const int32_t mark = (int32_t)(2 * t + b + 1);
+            int64_t next = starts[2 * t + b];
+            for (int64_t j = at[b]; j < at[b] + lengths[b][t]; j++) {
+                const int32_t g = grams[b][j];
+                if (seen[g] != mark) {
+                    seen[g] = mark;
+                    place[g] = (int32_t)next;
+                    out_grams[next] = g;
+                    out_counts[next] = 1;
+                    text_of[next] = (int32_t)t;
+                    next++;
+                } else {
+                    out_counts[place[g]]++;
+                }
+            }
+            at[b] += lengths[b][t];
+        }
+}
+
+/* Each text's entries by n-gram number (a counting sort: entries of lower numbers first,
+ * an entry's text's run filled in that order), as places, into `by_number`. */
+static void
+sort_by_number(const int32_t *out_grams, const int32_t *text_of, int64_t n_entries,
+               Py_ssize_t n_names, const int64_t *starts, Py_ssize_t n_texts,
+               int64_t *first_of, int32_t *order, int64_t *filled, int32_t *by_number)
+{
+    for (int64_t p = 0; p < n_entries; p++)
+        first_of[out_grams[p] + 1]++;
+    for (Py_ssize_t g = 0; g < n_names; g++)
+        first_of[g + 1] += first_of[g];
+    for (int64_t p = 0; p < n_entries; p++)
+        order[first_of[out_grams[p]]++] = (int32_t)p;
+    for (Py_ssize_t t = 0; t < n_texts; t++)
+        filled[t] = starts[2 * t];
+    for (int64_t k = 0; k < n_entries; k++) {
+        const int32_t p = order[k];
+        by_number[filled[text_of[p]]++] = p;
+    }
+}
+
+static PyObject *
+distinct_layout(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Blocks blocks;
+    Py_buffer out[3]; /* int32: grams, counts, by_number */
+    PyObject *result = NULL;
+    int32_t *seen = NULL, *place = NULL, *text_of = NULL, *order = NULL;
+    int64_t *sizes = NULL, *starts = NULL, *first_of = NULL, *filled = NULL;
+    if (!read_blocks(args, &blocks, out))
+        goto done;
+    const Py_ssize_t n_texts = blocks.n_texts, n_names = blocks.n_names;
+    seen = calloc((size_t)n_names + 1, sizeof(int32_t));
+    place = malloc(((size_t)n_names + 1) * sizeof(int32_t));
+    sizes = malloc(((size_t)n_texts * 2 + 1) * sizeof(int64_t));
+    starts = malloc(((size_t)n_texts * 2 + 1) * sizeof(int64_t));
+    filled = malloc(((size_t)n_texts + 1) * sizeof(int64_t));
+    first_of = calloc((size_t)n_names + 1, sizeof(int64_t));
+    if (!seen || !place || !sizes || !starts || !filled || !first_of) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    count_distinct(&blocks, seen, sizes);
+    starts[0] = 0;
+    for (Py_ssize_t k = 0; k < 2 * n_texts; k++)
+        starts[k + 1] = starts[k] + sizes[k];
+    const int64_t n_entries = starts[2 * n_texts];
+    if (n_entries > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many entries for int32 places");
+        goto done;
+    }
+    for (int k = 0; k < 3; k++)
+        if (!expect_size(&out[k], n_entries, sizeof(int32_t), "an output array"))
+            goto done;
+    text_of = malloc(((size_t)n_entries + 1) * sizeof(int32_t));
+    order = malloc(((size_t)n_entries + 1) * sizeof(int32_t));
+    if (!text_of || !order) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(seen, 0, ((size_t)n_names + 1) * sizeof(int32_t));
+    Py_BEGIN_ALLOW_THREADS
+    lay_out(&blocks, starts, seen, place, out[0].buf, out[1].buf, text_of);
+    sort_by_number(out[0].buf, text_of, n_entries, n_names, starts, n_texts, first_of, order,
+                   filled, out[2].buf);
+    Py_END_ALLOW_THREADS
+    result = PyBytes_FromStringAndSize((const char *)starts,
+                                       (Py_ssize_t)((n_texts * 2 + 1) * sizeof(int64_t)));
+done:
+    free(seen);
+    free(place);
+    free(sizes);
+    free(starts);
+    free(filled);
+    free(first_of);
+    free(text_of);
+    free(order);
+    for (int k = 0; k < 3; k++)
+        if (out[k].obj != NULL)
+            PyBuffer_Release(&out[k]);
+    release_blocks(&blocks);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"distinct_sizes", distinct_sizes, METH_VARARGS,
+     "distinct_sizes(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names):"
+     " int64 bytes, the number of distinct n-grams of each text's word block, then its"
+     " character block, text after text"},
+    {"distinct_layout", distinct_layout, METH_VARARGS,
+     "distinct_layout(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names,"
+     " grams, counts, by_number): fill the three int32 arrays (as long as the sizes' sum);"
+     " int64 bytes: where each (text, block) starts, and the end"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_grams", "The vectorizer's counting of n-grams, compiled.", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__grams(void)
+{
+    return PyModule_Create(&module);
+}
