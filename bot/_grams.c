@@ -10,6 +10,13 @@
  * n-grams seen, and the sort is a counting sort over the n-gram numbers. The results
  * are integers, the same as numpy's to the last one.
  *
+ * Then each text's row: its entries' tf-idf values (count x idf, float32), each block
+ * scaled to unit length, sorted by column. The blocks' lengths stay numpy's dot products
+ * (bot/features.py), which a question's row (`Vectorizer.row`) computes the same way;
+ * here are the rest, a product, a square root and a division of float32 numbers each,
+ * which round the same in C as in numpy (IEEE, no fused multiply-add): the rows are the
+ * numpy steps' to the last bit.
+ *
  * Plain C and the buffer protocol (no numpy headers): every array arrives as a
  * contiguous buffer whose size is checked against the counts given. The interpreter's
  * lock is released while it counts.
@@ -19,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 typedef struct {
     Py_buffer grams[2];   /* int32 n-gram numbers: the word blocks', the character blocks' */
@@ -255,6 +263,169 @@ done:
     return result;
 }
 
+typedef struct {
+    Py_buffer grams, counts, blocks, column, idf; /* int32, float32, int64, int32, float32 */
+    Py_ssize_t n_texts, n_names, n_entries, n_columns;
+} Laid;
+
+static void
+release_laid(Laid *laid)
+{
+    Py_buffer *all[] = {&laid->grams, &laid->counts, &laid->blocks, &laid->column, &laid->idf};
+    for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+        if (all[k]->obj != NULL)
+            PyBuffer_Release(all[k]);
+}
+
+/* Check the counted n-grams (`distinct_layout`'s, with their counts as float32), each
+ * n-gram's column (-1: none) and the columns' idf. */
+static int
+check_laid(Laid *laid)
+{
+    if (!expect_size(&laid->blocks, 2 * laid->n_texts + 1, sizeof(int64_t), "blocks") ||
+        !expect_size(&laid->grams, laid->n_entries, sizeof(int32_t), "grams") ||
+        !expect_size(&laid->counts, laid->n_entries, sizeof(float), "counts") ||
+        !expect_size(&laid->column, laid->n_names, sizeof(int32_t), "column") ||
+        !expect_size(&laid->idf, laid->n_columns, sizeof(float), "idf"))
+        return 0;
+    const int64_t *blocks = laid->blocks.buf;
+    if (blocks[0] != 0 || blocks[2 * laid->n_texts] != laid->n_entries) {
+        PyErr_SetString(PyExc_ValueError, "blocks must run from 0 to the number of entries");
+        return 0;
+    }
+    for (Py_ssize_t k = 0; k < 2 * laid->n_texts; k++)
+        if (blocks[k + 1] < blocks[k]) {
+            PyErr_SetString(PyExc_ValueError, "blocks must grow");
+            return 0;
+        }
+    const int32_t *grams = laid->grams.buf, *column = laid->column.buf;
+    for (Py_ssize_t j = 0; j < laid->n_entries; j++)
+        if (grams[j] < 0 || grams[j] >= laid->n_names) {
+            PyErr_SetString(PyExc_ValueError, "an n-gram number is out of range");
+            return 0;
+        }
+    for (Py_ssize_t g = 0; g < laid->n_names; g++)
+        if (column[g] < -1 || column[g] >= laid->n_columns) {
+            PyErr_SetString(PyExc_ValueError, "a column is out of range");
+            return 0;
+        }
+    return 1;
+}
+
+/* weighed(grams, counts, blocks, column, idf, n_texts, n_names, n_columns): count x idf
+ * of each entry with a column, entry after entry (float32 bytes), and where each (text,
+ * block) starts among them (int64 bytes, and the end). */
+static PyObject *
+weighed(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Laid laid;
+    PyObject *result = NULL, *bounds = NULL, *values = NULL;
+    memset(&laid, 0, sizeof(laid));
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*nnn", &laid.grams, &laid.counts, &laid.blocks,
+                          &laid.column, &laid.idf, &laid.n_texts, &laid.n_names,
+                          &laid.n_columns))
+        goto done;
+    laid.n_entries = laid.grams.len / (Py_ssize_t)sizeof(int32_t);
+    if (!check_laid(&laid))
+        goto done;
+    const int32_t *grams = laid.grams.buf, *column = laid.column.buf;
+    const float *counts = laid.counts.buf, *idf = laid.idf.buf;
+    const int64_t *blocks = laid.blocks.buf;
+    Py_ssize_t known = 0;
+    for (Py_ssize_t j = 0; j < laid.n_entries; j++)
+        known += column[grams[j]] >= 0;
+    bounds = PyBytes_FromStringAndSize(NULL, (laid.n_texts * 2 + 1) * (Py_ssize_t)sizeof(int64_t));
+    values = PyBytes_FromStringAndSize(NULL, known * (Py_ssize_t)sizeof(float));
+    if (bounds == NULL || values == NULL)
+        goto done;
+    int64_t *starts = (int64_t *)PyBytes_AS_STRING(bounds);
+    float *out = (float *)PyBytes_AS_STRING(values);
+    Py_BEGIN_ALLOW_THREADS
+    int64_t next = 0;
+    for (Py_ssize_t k = 0; k < 2 * laid.n_texts; k++) {
+        starts[k] = next;
+        for (int64_t j = blocks[k]; j < blocks[k + 1]; j++) {
+            const int32_t c = column[grams[j]];
+            if (c >= 0)
+                out[next++] = counts[j] * idf[c];
+        }
+    }
+    starts[2 * laid.n_texts] = next;
+    Py_END_ALLOW_THREADS
+    result = PyTuple_Pack(2, values, bounds);
+done:
+    Py_XDECREF(bounds);
+    Py_XDECREF(values);
+    release_laid(&laid);
+    return result;
+}
+
+/* by_column(grams, counts, blocks, column, idf, n_texts, n_names, n_columns, by_number,
+ * lengths, columns, values): each text's entries with a column, in the order of
+ * `by_number` (by n-gram number, which is column order), into `columns` (int32) and
+ * `values` (float32: count x idf / sqrt(its block's `lengths`, float32)). */
+static PyObject *
+by_column(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Laid laid;
+    Py_buffer by_number, lengths, columns, values;
+    Py_buffer *given[] = {&by_number, &lengths, &columns, &values};
+    PyObject *result = NULL;
+    memset(&laid, 0, sizeof(laid));
+    memset(&by_number, 0, sizeof(by_number));
+    memset(&lengths, 0, sizeof(lengths));
+    memset(&columns, 0, sizeof(columns));
+    memset(&values, 0, sizeof(values));
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*nnny*y*w*w*", &laid.grams, &laid.counts,
+                          &laid.blocks, &laid.column, &laid.idf, &laid.n_texts, &laid.n_names,
+                          &laid.n_columns, &by_number, &lengths, &columns, &values))
+        goto done;
+    laid.n_entries = laid.grams.len / (Py_ssize_t)sizeof(int32_t);
+    if (!check_laid(&laid) ||
+        !expect_size(&by_number, laid.n_entries, sizeof(int32_t), "by_number") ||
+        !expect_size(&lengths, 2 * laid.n_texts, sizeof(float), "lengths"))
+        goto done;
+    const int32_t *grams = laid.grams.buf, *column = laid.column.buf, *order = by_number.buf;
+    const float *counts = laid.counts.buf, *idf = laid.idf.buf, *length = lengths.buf;
+    const int64_t *blocks = laid.blocks.buf;
+    Py_ssize_t known = 0;
+    for (Py_ssize_t t = 0; t < laid.n_texts; t++)
+        for (int64_t k = blocks[2 * t]; k < blocks[2 * t + 2]; k++) {
+            if (order[k] < blocks[2 * t] || order[k] >= blocks[2 * t + 2]) {
+                PyErr_SetString(PyExc_ValueError, "by_number leaves its text");
+                goto done;
+            }
+            known += column[grams[order[k]]] >= 0;
+        }
+    if (!expect_size(&columns, known, sizeof(int32_t), "columns") ||
+        !expect_size(&values, known, sizeof(float), "values"))
+        goto done;
+    int32_t *out_columns = columns.buf;
+    float *out_values = values.buf;
+    Py_BEGIN_ALLOW_THREADS
+    int64_t next = 0;
+    for (Py_ssize_t t = 0; t < laid.n_texts; t++) {
+        const float scale[2] = {sqrtf(length[2 * t]), sqrtf(length[2 * t + 1])};
+        for (int64_t k = blocks[2 * t]; k < blocks[2 * t + 2]; k++) {
+            const int32_t p = order[k], c = column[grams[p]];
+            if (c < 0)
+                continue;
+            out_columns[next] = c;
+            out_values[next++] = counts[p] * idf[c] / scale[p >= blocks[2 * t + 1]];
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    for (size_t k = 0; k < sizeof(given) / sizeof(given[0]); k++)
+        if (given[k]->obj != NULL)
+            PyBuffer_Release(given[k]);
+    release_laid(&laid);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"distinct_sizes", distinct_sizes, METH_VARARGS,
      "distinct_sizes(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names):"
@@ -264,6 +435,14 @@ static PyMethodDef methods[] = {
      "distinct_layout(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names,"
      " grams, counts, by_number): fill the three int32 arrays (as long as the sizes' sum);"
      " int64 bytes: where each (text, block) starts, and the end"},
+    {"weighed", weighed, METH_VARARGS,
+     "weighed(grams, counts, blocks, column, idf, n_texts, n_names, n_columns): (float32"
+     " bytes, int64 bytes): count x idf of each entry with a column, and where each (text,"
+     " block) starts among them, and the end"},
+    {"by_column", by_column, METH_VARARGS,
+     "by_column(grams, counts, blocks, column, idf, n_texts, n_names, n_columns, by_number,"
+     " lengths, columns, values): each text's entries with a column by column, their"
+     " values scaled by the square roots of their blocks' lengths"},
     {NULL, NULL, 0, NULL},
 };
 

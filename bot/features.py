@@ -396,6 +396,8 @@ class _GramCounts:
 
     def rows(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> Rows:
         """Each text's row, given each n-gram's `column` (-1: none) and the `idf`."""
+        if _grams is not None:
+            return self._rows_in_c(column, idf)
         # Temporaries of one entry per n-gram of every text (over two million for the
         # shipped knowledge) are int32 and freed as soon as used: the peak RSS of a start
         # is reached here.
@@ -420,6 +422,29 @@ class _GramCounts:
         del known, place
         cols, values = cols[order], values[order]
         return Rows(cols, values, bounds[::2].astype(np.int64))
+
+    def _rows_in_c(self, column: npt.NDArray[np.int32], idf: npt.NDArray[np.float32]) -> Rows:
+        """`rows` by the compiled steps (`bot/_grams.c`): the entries' tf-idf values
+        laid out, their blocks' lengths by numpy's dot products as above (what
+        `Vectorizer.row` computes), then each text's entries by column, scaled, in one
+        pass: no temporary of one entry per n-gram but the values laid out."""
+        laid = (
+            self.grams, self.counts, np.ascontiguousarray(self.blocks, dtype=np.int64),
+            np.ascontiguousarray(column, dtype=np.int32), np.ascontiguousarray(idf, np.float32),
+            len(self.blocks) // 2, len(column), len(idf),
+        )  # fmt: skip
+        values_, bounds_ = _grams.weighed(*laid)
+        values, bounds = np.frombuffer(values_, np.float32), np.frombuffer(bounds_, np.int64)
+        lengths = np.zeros(len(bounds) - 1, dtype=np.float32)
+        for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
+            if end > start:
+                part = values[start:end]
+                lengths[k] = part.dot(part)
+        del values, values_
+        columns = np.empty(int(bounds[-1]), dtype=np.int32)
+        scaled = np.empty(int(bounds[-1]), dtype=np.float32)
+        _grams.by_column(*laid, self.by_number, lengths, columns, scaled)
+        return Rows(columns, scaled, bounds[::2].copy())
 
 
 def _numbered(items: list[str], distinct: list[str]) -> npt.NDArray[np.int64]:

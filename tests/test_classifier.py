@@ -336,7 +336,8 @@ def test_the_compiled_counting_lays_out_what_numpy_does(monkeypatch: pytest.Monk
     """bot/_grams.c counts each block's distinct n-grams and sorts each text's entries by
     number: the same integers as numpy's sorts, on the shipped ways of asking of every
     language and on odd texts (empty, punctuation only, one word repeated), with and
-    without the character block; so the rows and the vectorizer are the same too."""
+    without the character block; and it makes the same rows, to the last bit, with every
+    n-gram a column or only the most common."""
     knowledge = Explainer.load().knowledge
     odd = ["", "!!", "banana banana banana ananas", "Überwachung à l'œil", "a", "a a a a"]
     texts = odd + [p.text for p in ways_of_asking(knowledge)][::3] + odd
@@ -349,6 +350,15 @@ def test_the_compiled_counting_lays_out_what_numpy_does(monkeypatch: pytest.Monk
         for name in ("grams", "counts", "blocks", "by_number"):
             ours, theirs = getattr(compiled, name), getattr(reference, name)
             assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), name
+        for kept in (None, len(compiled.names) // 3):  # every n-gram a column, a third
+            fast = Vectorizer.fit(texts, max_columns=kept, chars=chars)
+            with monkeypatch.context() as patched:
+                patched.setattr(features, "_grams", None)
+                slow = Vectorizer.fit(texts, max_columns=kept, chars=chars)
+            assert fast[0].columns == slow[0].columns
+            for ours, theirs in zip(fast[1], slow[1], strict=True):  # rows, to the bit
+                assert ours.columns.tobytes() == theirs.columns.tobytes()
+                assert ours.values.tobytes() == theirs.values.tobytes()
     assert len(compiled.grams) > 100_000  # the shipped texts were counted at all
 
 
@@ -381,4 +391,30 @@ def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
     with pytest.raises(ValueError):  # outputs one entry short
         features._grams.distinct_layout(
             grams, lengths, empty, none, 2, 3, *(np.zeros(2, dtype=np.int32) for _ in range(3))
+        )
+    # the rows' steps: n-grams 0 and 2 have columns 0 and 1, n-gram 1 none
+    counts = np.ones(3, dtype=np.float32)
+    column, idf = np.array([0, -1, 1], dtype=np.int32), np.full(2, 2.0, dtype=np.float32)
+    laid = [out[0], counts, np.frombuffer(starts, np.int64), column, idf, 2, 3, 2]
+    values, bounds = features._grams.weighed(*laid)
+    assert np.frombuffer(values, np.float32).tolist() == [2.0, 2.0]
+    assert np.frombuffer(bounds, np.int64).tolist() == [0, 1, 1, 2, 2]
+    columns, scaled = np.zeros(2, dtype=np.int32), np.zeros(2, dtype=np.float32)
+    lengths = np.array([4.0, 1.0, 4.0, 1.0], dtype=np.float32)
+    features._grams.by_column(*laid, out[2], lengths, columns, scaled)
+    assert columns.tolist() == [0, 1] and scaled.tolist() == [1.0, 1.0]
+    for name, bad in [
+        ("column", np.array([0, -1, 2], dtype=np.int32)),  # idf has two columns
+        ("column", np.array([0, -2, 1], dtype=np.int32)),
+        ("blocks", np.array([0, 1, 1, 2, 4], dtype=np.int64)),  # four entries, not three
+        ("blocks", np.array([0, 2, 1, 2, 3], dtype=np.int64)),
+        ("idf", np.full(2, 2.0)),  # float64
+    ]:
+        given = laid.copy()
+        given[{"column": 3, "blocks": 2, "idf": 4}[name]] = bad
+        with pytest.raises(ValueError):
+            features._grams.weighed(*given)
+    with pytest.raises(ValueError):  # an entry of text 1 listed under text 0
+        features._grams.by_column(
+            *laid, np.array([2, 1, 0], dtype=np.int32), lengths, columns, scaled
         )
