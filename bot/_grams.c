@@ -45,6 +45,18 @@ expect_size(Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, const cha
     return 1;
 }
 
+/* Counts the marks and places below fit: at most INT32_MAX / 2 texts, n-gram numbers
+ * from 0. */
+static int
+check_counts(Py_ssize_t n_texts, Py_ssize_t n_names)
+{
+    if (n_texts < 0 || n_texts > (INT32_MAX - 2) / 2 || n_names < 0 || n_names > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "the numbers of texts and n-grams must fit in int32");
+        return 0;
+    }
+    return 1;
+}
+
 static void
 release_blocks(Blocks *blocks)
 {
@@ -72,7 +84,7 @@ read_blocks(PyObject *args, Blocks *blocks, Py_buffer *extra)
         : PyArg_ParseTuple(args, "y*y*y*y*nnw*w*w*", &blocks->grams[0], &blocks->lengths[0],
                            &blocks->grams[1], &blocks->lengths[1], &blocks->n_texts,
                            &blocks->n_names, &extra[0], &extra[1], &extra[2]);
-    if (!ok)
+    if (!ok || !check_counts(blocks->n_texts, blocks->n_names))
         return 0;
     for (int b = 0; b < 2; b++) {
         if (!expect_size(&blocks->lengths[b], blocks->n_texts, sizeof(int64_t), "lengths"))
@@ -221,7 +233,9 @@ distinct_layout(PyObject *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
+    Py_BEGIN_ALLOW_THREADS
     count_distinct(&blocks, seen, sizes);
+    Py_END_ALLOW_THREADS
     starts[0] = 0;
     for (Py_ssize_t k = 0; k < 2 * n_texts; k++)
         starts[k + 1] = starts[k] + sizes[k];
@@ -282,7 +296,8 @@ release_laid(Laid *laid)
 static int
 check_laid(Laid *laid)
 {
-    if (!expect_size(&laid->blocks, 2 * laid->n_texts + 1, sizeof(int64_t), "blocks") ||
+    if (!check_counts(laid->n_texts, laid->n_names) ||
+        !expect_size(&laid->blocks, 2 * laid->n_texts + 1, sizeof(int64_t), "blocks") ||
         !expect_size(&laid->grams, laid->n_entries, sizeof(int32_t), "grams") ||
         !expect_size(&laid->counts, laid->n_entries, sizeof(float), "counts") ||
         !expect_size(&laid->column, laid->n_names, sizeof(int32_t), "column") ||

@@ -407,11 +407,7 @@ class _GramCounts:
         cols, block_of = cols[known], block_of[known]
         values = self.counts[known] * idf[cols]
         bounds = np.searchsorted(block_of, np.arange(len(self.blocks), dtype=np.int32))
-        lengths = np.zeros(len(self.blocks) - 1, dtype=np.float32)
-        for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
-            if end > start:
-                part = values[start:end]
-                lengths[k] = part.dot(part)
+        lengths = _block_lengths(values, bounds)
         values /= np.repeat(np.sqrt(lengths), np.diff(bounds))
         del block_of
         # within each text, by column: columns are numbered in the n-grams' order, so
@@ -434,17 +430,27 @@ class _GramCounts:
             len(self.blocks) // 2, len(column), len(idf),
         )  # fmt: skip
         values_, bounds_ = _grams.weighed(*laid)
-        values, bounds = np.frombuffer(values_, np.float32), np.frombuffer(bounds_, np.int64)
-        lengths = np.zeros(len(bounds) - 1, dtype=np.float32)
-        for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
-            if end > start:
-                part = values[start:end]
-                lengths[k] = part.dot(part)
-        del values, values_
+        bounds = np.frombuffer(bounds_, np.int64)
+        lengths = _block_lengths(np.frombuffer(values_, np.float32), bounds)
+        del values_
         columns = np.empty(int(bounds[-1]), dtype=np.int32)
         scaled = np.empty(int(bounds[-1]), dtype=np.float32)
         _grams.by_column(*laid, self.by_number, lengths, columns, scaled)
         return Rows(columns, scaled, bounds[::2].copy())
+
+
+def _block_lengths(
+    values: npt.NDArray[np.float32], bounds: npt.NDArray[np.integer]
+) -> npt.NDArray[np.float32]:
+    """Each block's squared length, block k's values from `bounds[k]` to `bounds[k + 1]`:
+    numpy's dot product of the block with itself, as `Vectorizer.row` computes it for a
+    question (a float32 sum whose rounding depends on the order of its terms)."""
+    lengths = np.zeros(len(bounds) - 1, dtype=np.float32)
+    for k, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
+        if end > start:
+            part = values[start:end]
+            lengths[k] = part.dot(part)
+    return lengths
 
 
 def _numbered(items: list[str], distinct: list[str]) -> npt.NDArray[np.int64]:

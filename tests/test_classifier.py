@@ -385,6 +385,8 @@ def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
         (grams, np.array([5, -1], dtype=np.int64), empty, none, 2, 3),  # a negative length
         (grams, lengths, empty, none, 3, 3),  # three texts, lengths for two
         (grams.astype(np.int64), lengths, empty, none, 2, 3),  # 64-bit numbers
+        (grams, lengths, empty, none, 2, -1),  # no n-gram numbers at all
+        (empty, none[:0], empty, none[:0], -1, 3),  # fewer than no texts
     ]:
         with pytest.raises(ValueError):
             features._grams.distinct_sizes(*args)
