@@ -1,5 +1,9 @@
 /* The vectorizer's counting of n-grams (bot/features.py, `_GramCounts.of`) compiled.
  *
+ * First each distinct word's character pieces, numbered in the order they are first
+ * made (`_char_pieces`): the same strings and numbers as the Python loop, without its
+ * cost per piece (about 400,000 pieces for the shipped knowledge).
+ *
  * Every text has two blocks of n-grams, its words' and its characters', each a sequence
  * of n-gram numbers. Counting them means: each block's distinct n-grams in the order of
  * their first occurrence (what a Counter keeps) and how often each occurs, laid out text
@@ -441,7 +445,140 @@ done:
     return result;
 }
 
+/* A piece: `prefix` then `length` characters of `chars` (UCS4), as a str of the
+ * narrowest kind that holds it (what slicing and concatenating in Python give). */
+static PyObject *
+piece_of(Py_UCS4 *buffer, Py_ssize_t prefix_length, const Py_UCS4 *chars, Py_ssize_t length)
+{
+    memcpy(buffer + prefix_length, chars, (size_t)length * sizeof(Py_UCS4));
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, prefix_length + length);
+}
+
+/* char_pieces(words, prefix, sizes): each word's pieces, the `sizes` (ascending) long
+ * pieces of the word padded with a space, each after `prefix` (a word too short for the
+ * smallest size: the padded word, once). Returns the distinct pieces in the order they
+ * were first made (a list of str), each piece's number, word after word (int64 bytes),
+ * and each word's number of pieces (int64 bytes). */
+static PyObject *
+char_pieces(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *words, *prefix, *sizes_given, *number = NULL, *names = NULL, *result = NULL;
+    Py_UCS4 *padded = NULL, *buffer = NULL;
+    int64_t *numbered = NULL, *per_word = NULL;
+    Py_ssize_t sizes[8], n_sizes, n_numbered = 0, room = 0, longest = 0;
+    if (!PyArg_ParseTuple(args, "O!UO!", &PyList_Type, &words, &prefix, &PyTuple_Type,
+                          &sizes_given))
+        return NULL;
+    n_sizes = PyTuple_GET_SIZE(sizes_given);
+    if (n_sizes < 1 || n_sizes > 8) {
+        PyErr_SetString(PyExc_ValueError, "one to eight sizes");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < n_sizes; k++) {
+        sizes[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(sizes_given, k));
+        if (sizes[k] == -1 && PyErr_Occurred())
+            return NULL;
+        if (sizes[k] < 1 || (k > 0 && sizes[k] <= sizes[k - 1])) {
+            PyErr_SetString(PyExc_ValueError, "sizes must be positive and ascending");
+            return NULL;
+        }
+    }
+    const Py_ssize_t n_words = PyList_GET_SIZE(words), prefix_length = PyUnicode_GET_LENGTH(prefix);
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        if (!PyUnicode_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "words must be str");
+            return NULL;
+        }
+        if (PyUnicode_GET_LENGTH(word) > longest)
+            longest = PyUnicode_GET_LENGTH(word);
+    }
+    number = PyDict_New();
+    names = PyList_New(0);
+    padded = PyMem_Malloc((size_t)(longest + 2) * sizeof(Py_UCS4));
+    buffer = PyMem_Malloc((size_t)(prefix_length + longest + 2) * sizeof(Py_UCS4));
+    per_word = PyMem_Malloc((size_t)(n_words + 1) * sizeof(int64_t));
+    if (number == NULL || names == NULL || padded == NULL || buffer == NULL || per_word == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    if (PyUnicode_AsUCS4(prefix, buffer, prefix_length, 0) == NULL)
+        goto done;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        const Py_ssize_t n = PyUnicode_GET_LENGTH(word) + 2;
+        padded[0] = padded[n - 1] = ' ';
+        if (PyUnicode_AsUCS4(word, padded + 1, n - 2, 0) == NULL)
+            goto done;
+        int64_t made = 0;
+        for (Py_ssize_t k = 0; k < n_sizes; k++) {
+            /* a word shorter than the smallest size: the padded word, once */
+            const Py_ssize_t size = n <= sizes[0] ? n : sizes[k];
+            if (n <= sizes[0] && k > 0)
+                break;
+            for (Py_ssize_t i = 0; i + size <= n; i++) {
+                PyObject *piece = piece_of(buffer, prefix_length, padded + i, size);
+                if (piece == NULL)
+                    goto done;
+                PyObject *found = PyDict_GetItemWithError(number, piece);
+                Py_ssize_t at;
+                if (found != NULL) {
+                    at = PyLong_AsSsize_t(found);
+                } else if (PyErr_Occurred()) {
+                    Py_DECREF(piece);
+                    goto done;
+                } else {
+                    at = PyList_GET_SIZE(names);
+                    PyObject *value = PyLong_FromSsize_t(at);
+                    int failed = value == NULL || PyDict_SetItem(number, piece, value) < 0 ||
+                                 PyList_Append(names, piece) < 0;
+                    Py_XDECREF(value);
+                    if (failed) {
+                        Py_DECREF(piece);
+                        goto done;
+                    }
+                }
+                Py_DECREF(piece);
+                if (n_numbered == room) {
+                    room = room ? 2 * room : 1 << 16;
+                    int64_t *grown = PyMem_Realloc(numbered, (size_t)room * sizeof(int64_t));
+                    if (grown == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    numbered = grown;
+                }
+                numbered[n_numbered++] = at;
+                made++;
+            }
+        }
+        per_word[w] = made;
+    }
+    PyObject *numbers = PyBytes_FromStringAndSize((const char *)numbered,
+                                                  n_numbered * (Py_ssize_t)sizeof(int64_t));
+    PyObject *counts = PyBytes_FromStringAndSize((const char *)per_word,
+                                                 n_words * (Py_ssize_t)sizeof(int64_t));
+    if (numbers != NULL && counts != NULL)
+        result = PyTuple_Pack(3, names, numbers, counts);
+    Py_XDECREF(numbers);
+    Py_XDECREF(counts);
+done:
+    Py_XDECREF(number);
+    Py_XDECREF(names);
+    PyMem_Free(padded);
+    PyMem_Free(buffer);
+    PyMem_Free(numbered);
+    PyMem_Free(per_word);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"char_pieces", char_pieces, METH_VARARGS,
+     "char_pieces(words, prefix, sizes): (the distinct pieces as str, in the order first"
+     " made; int64 bytes: each piece's number, word after word; int64 bytes: each word's"
+     " number of pieces)"},
     {"distinct_sizes", distinct_sizes, METH_VARARGS,
      "distinct_sizes(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names):"
      " int64 bytes, the number of distinct n-grams of each text's word block, then its"

@@ -538,7 +538,12 @@ class _CharPieces:
 
 def _char_pieces(words: list[str], first: int) -> _CharPieces:
     """Each piece numbered as it is made: a repeated piece's string is dropped at once
-    (a list of every word's pieces held ~800,000 strings at a start's peak)."""
+    (a list of every word's pieces held ~800,000 strings at a start's peak). The
+    compiled loop (`bot/_grams.c`) makes the same strings and numbers."""
+    if _grams is not None:
+        names, numbered_, count_ = _grams.char_pieces(words, CHAR_PREFIX, CHAR_SIZES)
+        per_word = np.frombuffer(count_, dtype=np.int64)
+        return _CharPieces(names, np.frombuffer(numbered_, dtype=np.int64) + first, per_word)
     number: dict[str, int] = {}
     numbered = array("q")  # no int object per piece
     count: list[int] = []

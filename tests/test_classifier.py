@@ -340,6 +340,7 @@ def test_the_compiled_counting_lays_out_what_numpy_does(monkeypatch: pytest.Monk
     n-gram a column or only the most common."""
     knowledge = Explainer.load().knowledge
     odd = ["", "!!", "banana banana banana ananas", "Überwachung à l'œil", "a", "a a a a"]
+    odd += ["日本語のテキスト", "😀x ß straße", "ab abc"]  # wider characters, short words
     texts = odd + [p.text for p in ways_of_asking(knowledge)][::3] + odd
     for chars in (True, False):
         compiled = features._GramCounts.of(texts, chars)
@@ -394,6 +395,16 @@ def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
         features._grams.distinct_layout(
             grams, lengths, empty, none, 2, 3, *(np.zeros(2, dtype=np.int32) for _ in range(3))
         )
+    # the character pieces: the same strings as Python's slices, numbered as first made
+    names, numbered, per_word = features._grams.char_pieces(["ab", "ba"], "c ", (3, 4))
+    assert names == ["c  ab", "c ab ", "c  ab ", "c  ba", "c ba ", "c  ba "]
+    assert np.frombuffer(numbered, np.int64).tolist() == [0, 1, 2, 3, 4, 5]
+    assert np.frombuffer(per_word, np.int64).tolist() == [3, 3]
+    with pytest.raises(TypeError):
+        features._grams.char_pieces(["ab", 3], "c ", (3, 4))
+    for sizes in [(), (4, 3), (0, 3)]:
+        with pytest.raises(ValueError):
+            features._grams.char_pieces(["ab"], "c ", sizes)
     # the rows' steps: n-grams 0 and 2 have columns 0 and 1, n-gram 1 none
     counts = np.ones(3, dtype=np.float32)
     column, idf = np.array([0, -1, 1], dtype=np.int32), np.full(2, 2.0, dtype=np.float32)
