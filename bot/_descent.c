@@ -19,16 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static int
-expect_size(Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, const char *name)
-{
-    if (buffer->len != items * item_size) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes",
-                     name, items, item_size, buffer->len);
-        return 0;
-    }
-    return 1;
-}
+#include "_buffers.h"
 
 /* Ask the cache for a text's rows of the weights before they are needed: the rows are
  * scattered over the whole table, and waiting for them is most of a step's time. */

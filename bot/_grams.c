@@ -32,22 +32,13 @@
 #include <string.h>
 #include <math.h>
 
+#include "_buffers.h"
+
 typedef struct {
     Py_buffer grams[2];   /* int32 n-gram numbers: the word blocks', the character blocks' */
     Py_buffer lengths[2]; /* int64 per text: how many of them are the text's */
     Py_ssize_t n_texts, n_names;
 } Blocks;
-
-static int
-expect_size(Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, const char *name)
-{
-    if (buffer->len != items * item_size) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes",
-                     name, items, item_size, buffer->len);
-        return 0;
-    }
-    return 1;
-}
 
 /* Counts the marks and places below fit: at most INT32_MAX / 2 texts, n-gram numbers
  * from 0. */
