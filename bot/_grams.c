@@ -1,4 +1,4 @@
-/* The vectorizer's counting of n-grams (bot/features.py, `_GramCounts.of`) compiled.
+/* The vectorizer's fit (bot/features.py, `_GramCounts`) compiled: pieces, counts, rows.
  *
  * First each distinct word's character pieces, numbered in the order they are first
  * made (`_char_pieces`): the same strings and numbers as the Python loop, without its
@@ -63,23 +63,16 @@ release_blocks(Blocks *blocks)
     }
 }
 
-/* Read the four arrays (and, with `extra`, the three writable outputs) and check them:
- * lengths that add up to their block's size, and numbers below `n_names`; 0 (with an
- * exception set) when they do not hold. */
+/* Read the four arrays and check them: lengths that add up to their block's size, and
+ * numbers below `n_names`; 0 (with an exception set) when they do not hold. */
 static int
-read_blocks(PyObject *args, Blocks *blocks, Py_buffer *extra)
+read_blocks(PyObject *args, Blocks *blocks)
 {
     memset(blocks, 0, sizeof(*blocks));
-    if (extra != NULL)
-        memset(extra, 0, 3 * sizeof(*extra));
-    int ok = extra == NULL
-        ? PyArg_ParseTuple(args, "y*y*y*y*nn", &blocks->grams[0], &blocks->lengths[0],
-                           &blocks->grams[1], &blocks->lengths[1], &blocks->n_texts,
-                           &blocks->n_names)
-        : PyArg_ParseTuple(args, "y*y*y*y*nnw*w*w*", &blocks->grams[0], &blocks->lengths[0],
-                           &blocks->grams[1], &blocks->lengths[1], &blocks->n_texts,
-                           &blocks->n_names, &extra[0], &extra[1], &extra[2]);
-    if (!ok || !check_counts(blocks->n_texts, blocks->n_names))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*nn", &blocks->grams[0], &blocks->lengths[0],
+                          &blocks->grams[1], &blocks->lengths[1], &blocks->n_texts,
+                          &blocks->n_names) ||
+        !check_counts(blocks->n_texts, blocks->n_names))
         return 0;
     for (int b = 0; b < 2; b++) {
         if (!expect_size(&blocks->lengths[b], blocks->n_texts, sizeof(int64_t), "lengths"))
@@ -125,34 +118,6 @@ count_distinct(const Blocks *blocks, int32_t *seen, int64_t *sizes)
             at[b] += lengths[b][t];
             sizes[2 * t + b] = distinct;
         }
-}
-
-static PyObject *
-distinct_sizes(PyObject *self, PyObject *args)
-{
-    (void)self;
-    Blocks blocks;
-    PyObject *result = NULL;
-    int32_t *seen = NULL;
-    int64_t *sizes = NULL;
-    if (!read_blocks(args, &blocks, NULL))
-        goto done;
-    seen = calloc((size_t)blocks.n_names + 1, sizeof(int32_t));
-    sizes = malloc(((size_t)blocks.n_texts * 2 + 1) * sizeof(int64_t));
-    if (seen == NULL || sizes == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    count_distinct(&blocks, seen, sizes);
-    Py_END_ALLOW_THREADS
-    result = PyBytes_FromStringAndSize((const char *)sizes,
-                                       (Py_ssize_t)(blocks.n_texts * 2 * sizeof(int64_t)));
-done:
-    free(seen);
-    free(sizes);
-    release_blocks(&blocks);
-    return result;
 }
 
 /* Lay out each (text, block)'s distinct n-grams from `starts[2 t + b]` on, in the order
@@ -211,23 +176,25 @@ distinct_layout(PyObject *self, PyObject *args)
 {
     (void)self;
     Blocks blocks;
-    Py_buffer out[3]; /* int32: grams, counts, by_number */
-    PyObject *result = NULL;
+    PyObject *out[3] = {NULL, NULL, NULL}; /* int32 bytes: grams, counts, by_number */
+    PyObject *result = NULL, *bounds = NULL;
     int32_t *seen = NULL, *place = NULL, *text_of = NULL, *order = NULL;
-    int64_t *sizes = NULL, *starts = NULL, *first_of = NULL, *filled = NULL;
-    if (!read_blocks(args, &blocks, out))
+    int64_t *sizes = NULL, *first_of = NULL, *filled = NULL;
+    if (!read_blocks(args, &blocks))
         goto done;
     const Py_ssize_t n_texts = blocks.n_texts, n_names = blocks.n_names;
     seen = calloc((size_t)n_names + 1, sizeof(int32_t));
     place = malloc(((size_t)n_names + 1) * sizeof(int32_t));
     sizes = malloc(((size_t)n_texts * 2 + 1) * sizeof(int64_t));
-    starts = malloc(((size_t)n_texts * 2 + 1) * sizeof(int64_t));
+    bounds = PyBytes_FromStringAndSize(NULL, (n_texts * 2 + 1) * (Py_ssize_t)sizeof(int64_t));
     filled = malloc(((size_t)n_texts + 1) * sizeof(int64_t));
     first_of = calloc((size_t)n_names + 1, sizeof(int64_t));
-    if (!seen || !place || !sizes || !starts || !filled || !first_of) {
-        PyErr_NoMemory();
+    if (!seen || !place || !sizes || !bounds || !filled || !first_of) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto done;
     }
+    int64_t *starts = (int64_t *)PyBytes_AS_STRING(bounds);
     Py_BEGIN_ALLOW_THREADS
     count_distinct(&blocks, seen, sizes);
     Py_END_ALLOW_THREADS
@@ -240,8 +207,11 @@ distinct_layout(PyObject *self, PyObject *args)
         goto done;
     }
     for (int k = 0; k < 3; k++)
-        if (!expect_size(&out[k], n_entries, sizeof(int32_t), "an output array"))
+        if ((out[k] = PyBytes_FromStringAndSize(NULL, n_entries * (Py_ssize_t)sizeof(int32_t))) == NULL)
             goto done;
+    int32_t *out_grams = (int32_t *)PyBytes_AS_STRING(out[0]);
+    int32_t *out_counts = (int32_t *)PyBytes_AS_STRING(out[1]);
+    int32_t *by_number = (int32_t *)PyBytes_AS_STRING(out[2]);
     text_of = malloc(((size_t)n_entries + 1) * sizeof(int32_t));
     order = malloc(((size_t)n_entries + 1) * sizeof(int32_t));
     if (!text_of || !order) {
@@ -250,24 +220,22 @@ distinct_layout(PyObject *self, PyObject *args)
     }
     memset(seen, 0, ((size_t)n_names + 1) * sizeof(int32_t));
     Py_BEGIN_ALLOW_THREADS
-    lay_out(&blocks, starts, seen, place, out[0].buf, out[1].buf, text_of);
-    sort_by_number(out[0].buf, text_of, n_entries, n_names, starts, n_texts, first_of, order,
-                   filled, out[2].buf);
+    lay_out(&blocks, starts, seen, place, out_grams, out_counts, text_of);
+    sort_by_number(out_grams, text_of, n_entries, n_names, starts, n_texts, first_of, order,
+                   filled, by_number);
     Py_END_ALLOW_THREADS
-    result = PyBytes_FromStringAndSize((const char *)starts,
-                                       (Py_ssize_t)((n_texts * 2 + 1) * sizeof(int64_t)));
+    result = PyTuple_Pack(4, out[0], out[1], out[2], bounds);
 done:
     free(seen);
     free(place);
     free(sizes);
-    free(starts);
     free(filled);
     free(first_of);
     free(text_of);
     free(order);
     for (int k = 0; k < 3; k++)
-        if (out[k].obj != NULL)
-            PyBuffer_Release(&out[k]);
+        Py_XDECREF(out[k]);
+    Py_XDECREF(bounds);
     release_blocks(&blocks);
     return result;
 }
@@ -570,14 +538,11 @@ static PyMethodDef methods[] = {
      "char_pieces(words, prefix, sizes): (the distinct pieces as str, in the order first"
      " made; int64 bytes: each piece's number, word after word; int64 bytes: each word's"
      " number of pieces)"},
-    {"distinct_sizes", distinct_sizes, METH_VARARGS,
-     "distinct_sizes(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names):"
-     " int64 bytes, the number of distinct n-grams of each text's word block, then its"
-     " character block, text after text"},
     {"distinct_layout", distinct_layout, METH_VARARGS,
-     "distinct_layout(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names,"
-     " grams, counts, by_number): fill the three int32 arrays (as long as the sizes' sum);"
-     " int64 bytes: where each (text, block) starts, and the end"},
+     "distinct_layout(word_grams, word_lengths, char_grams, char_lengths, n_texts, n_names):"
+     " int32 bytes of each (text, block)'s distinct n-grams as first met, of their counts,"
+     " and of each text's entries by number; int64 bytes: where each (text, block) starts,"
+     " and the end"},
     {"weighed", weighed, METH_VARARGS,
      "weighed(grams, counts, blocks, column, idf, n_texts, n_names, n_columns): (float32"
      " bytes, int64 bytes): count x idf of each entry with a column, and where each (text,"
@@ -590,7 +555,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_grams", "The vectorizer's counting of n-grams, compiled.", -1,
+    PyModuleDef_HEAD_INIT, "_grams", "The vectorizer's pieces, counts and rows, compiled.", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 

@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from bot.textnorm import folded_words
 
-try:  # the compiled counting, built with the package where a compiler was at hand
+try:  # the fit's compiled steps, built with the package where a compiler was at hand
     from bot import _grams  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a build without a compiler
     _grams = None
@@ -635,10 +635,13 @@ def _counted_in_c(
     given = [
         np.ascontiguousarray(a, dtype=t) for a, t in zip((*words, *chars), _TYPES * 2, strict=True)
     ]
-    sizes = np.frombuffer(_grams.distinct_sizes(*given, n_texts, n_names), dtype=np.int64)
-    grams, counts, by_number = (np.empty(int(sizes.sum()), dtype=np.int32) for _ in range(3))
-    starts = _grams.distinct_layout(*given, n_texts, n_names, grams, counts, by_number)
-    return grams, counts, np.frombuffer(starts, dtype=np.int64).astype(np.intp), by_number
+    grams, counts, by_number, starts = _grams.distinct_layout(*given, n_texts, n_names)
+    return (
+        np.frombuffer(grams, dtype=np.int32),
+        np.frombuffer(counts, dtype=np.int32),
+        np.frombuffer(starts, dtype=np.int64).astype(np.intp),
+        np.frombuffer(by_number, dtype=np.int32),
+    )
 
 
 _TYPES = (np.int32, np.int64)  # a block's n-grams, its texts' numbers of them

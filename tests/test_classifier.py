@@ -372,13 +372,11 @@ def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
     lengths = np.array([3, 1], dtype=np.int64)  # two texts: three word n-grams, then one
     none = np.zeros(2, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int32)
-    sizes = np.frombuffer(
-        features._grams.distinct_sizes(grams, lengths, empty, none, 2, 3), np.int64
-    )
-    assert sizes.tolist() == [2, 0, 1, 0]  # text 0: "0 1 1", text 1: "2"; no characters
-    out = [np.zeros(3, dtype=np.int32) for _ in range(3)]
-    starts = features._grams.distinct_layout(grams, lengths, empty, none, 2, 3, *out)
-    assert np.frombuffer(starts, np.int64).tolist() == [0, 2, 2, 3, 3]
+    *laid_out, starts = features._grams.distinct_layout(grams, lengths, empty, none, 2, 3)
+    bounds = np.frombuffer(starts, np.int64)
+    # text 0: "0 1 1", text 1: "2"; no characters
+    assert np.diff(bounds).tolist() == [2, 0, 1, 0] and bounds.tolist() == [0, 2, 2, 3, 3]
+    out = [np.frombuffer(a, np.int32) for a in laid_out]  # grams, counts, by number
     assert [a.tolist() for a in out] == [[0, 1, 2], [1, 2, 1], [0, 1, 2]]
     for args in [
         (grams, lengths, empty, none, 2, 2),  # the n-gram 2 is not below n_names
@@ -390,11 +388,7 @@ def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
         (empty, none[:0], empty, none[:0], -1, 3),  # fewer than no texts
     ]:
         with pytest.raises(ValueError):
-            features._grams.distinct_sizes(*args)
-    with pytest.raises(ValueError):  # outputs one entry short
-        features._grams.distinct_layout(
-            grams, lengths, empty, none, 2, 3, *(np.zeros(2, dtype=np.int32) for _ in range(3))
-        )
+            features._grams.distinct_layout(*args)
     # the character pieces: the same strings as Python's slices, numbered as first made
     names, numbered, per_word = features._grams.char_pieces(["ab", "ba"], "c ", (3, 4))
     assert names == ["c  ab", "c ab ", "c  ab ", "c  ba", "c ba ", "c  ba "]
@@ -408,7 +402,7 @@ def test_the_compiled_counting_refuses_arrays_that_do_not_fit() -> None:
     # the rows' steps: n-grams 0 and 2 have columns 0 and 1, n-gram 1 none
     counts = np.ones(3, dtype=np.float32)
     column, idf = np.array([0, -1, 1], dtype=np.int32), np.full(2, 2.0, dtype=np.float32)
-    laid = [out[0], counts, np.frombuffer(starts, np.int64), column, idf, 2, 3, 2]
+    laid = [out[0], counts, bounds, column, idf, 2, 3, 2]
     values, bounds = features._grams.weighed(*laid)
     assert np.frombuffer(values, np.float32).tolist() == [2.0, 2.0]
     assert np.frombuffer(bounds, np.int64).tolist() == [0, 1, 1, 2, 2]
