@@ -1,5 +1,6 @@
-"""Build hook: compile the classifier's training loop (`bot/_descent.c`) and the
-vectorizer's fit (`bot/_grams.c`: character pieces, counts and rows) into the package.
+"""Build hook: compile the classifier's training loop (`bot/_descent.c`), the
+vectorizer's fit (`bot/_grams.c`: character pieces, counts and rows) and the second
+look's rough cosines (`bot/_meaning.c`) into the package.
 
 The loop trains the model in a fraction of the time the numpy steps take, and the fit's
 steps save about 0.3 s of a first start (README, "Speed, in short"). Without a C compiler the
@@ -17,7 +18,11 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCES = {"bot._descent": "bot/_descent.c", "bot._grams": "bot/_grams.c"}
+SOURCES = {
+    "bot._descent": "bot/_descent.c",
+    "bot._grams": "bot/_grams.c",
+    "bot._meaning": "bot/_meaning.c",
+}
 
 
 class CustomBuildHook(BuildHookInterface):

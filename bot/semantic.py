@@ -54,6 +54,11 @@ import numpy.typing as npt
 from bot import memory, modelcache
 from bot.steps import whole_steps
 
+try:  # the rough cosines compiled, built with the package where a compiler was at hand
+    from bot import _meaning  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a build without a compiler
+    _meaning = None
+
 FloatArray = npt.NDArray[np.float32]
 
 log = logging.getLogger(__name__)
@@ -328,10 +333,11 @@ class MeaningIndex:
         for topic in range(n_topics):
             start, end = self._bounds[topic], self._bounds[topic + 1]
             self._slots[topic, : end - start] = np.arange(start, end)
-        self._codes, self._steps, self._margins = _quantized(self.vectors)
-        # where a topic's bytes become floats, kept: a new 2 MB each question cost more
-        # than reading the rows (fresh pages); one question at a time uses it
-        self._scratch = np.empty((self._widest, self.vectors.shape[1]), dtype=np.float32)
+        self._codes, self._steps, self._margins, self._lengths = _quantized(self.vectors)
+        # numpy's way only (`_rough_dots`), made at its first use: where a topic's bytes
+        # become floats, kept: a new 2 MB each question cost more than reading the rows
+        # (fresh pages); one question at a time uses it
+        self._scratch: FloatArray | None = None
         self._scratch_lock = threading.Lock()
 
     def scores(self, vector: FloatArray, topics: Sequence[int] | None = None) -> FloatArray:
@@ -345,22 +351,23 @@ class MeaningIndex:
         # each row's cosine from its bytes, in steps (`rows`: the padding, -1 x 1)
         rough = np.empty(rows + 1, dtype=np.float32)
         rough[rows] = -1.0
-        with self._scratch_lock:
-            for topic in chosen:
-                start, end = self._bounds[topic], self._bounds[topic + 1]
-                block = self._scratch[: end - start]
-                np.copyto(block, self._codes[start:end], casting="unsafe")
-                np.dot(block, vector, out=rough[start:end])
+        off = self._rough_dots(vector, rough, chosen)
         grid = self._slots[chosen]
         near = rough[grid] * self._steps[grid]
         margin = self._margins[grid] * np.float32(np.linalg.norm(vector))
+        if off:  # the question's own rounding, as the compiled loop takes it
+            margin += self._lengths[grid] * np.float32(off)
         # a topic's TOP nearest are at least its TOP-th largest lower bound: a row that
         # cannot reach it is not among them
         low = near - margin
         third = -np.partition(-low, TOP - 1, axis=1)[:, TOP - 1 : TOP]
         real = grid < rows
         kept = (near + margin >= third) & real
-        exact = self.vectors[grid[kept]].astype(np.float32) @ vector
+        # in float64, then rounded: a row's cosine is then the same whichever rows are
+        # scored with it (float32's products' sums varied with their number)
+        exact = (self.vectors[grid[kept]].astype(np.float64) @ vector.astype(np.float64)).astype(
+            np.float32
+        )
         cosines = np.where(real, np.float32(-3.0), np.float32(-1.0))  # -3: left out
         cosines[kept] = exact
         scored = _nearest_mean(cosines)
@@ -370,6 +377,43 @@ class MeaningIndex:
         result = np.full(len(self._slots), lowest, dtype=np.float32)
         result[chosen] = scored
         return result
+
+    def _rough_dots(self, vector: FloatArray, rough: FloatArray, topics: Sequence[int]) -> float:
+        """rough[row] = the row's bytes . `vector`, for the rows of `topics`; how far the
+        vector taken was from `vector` (its length). The compiled loop (`bot/_meaning.c`),
+        where there is one, takes the vector as whole steps too (`_question_steps`) and
+        sums whole numbers; numpy makes each topic's bytes floats first (in a scratch
+        table: a fresh one each question cost more) and takes the vector as it is."""
+        if _meaning is not None:
+            spans = np.array(
+                [(self._bounds[t], self._bounds[t + 1]) for t in topics], dtype=np.int64
+            )
+            steps, step, off = _question_steps(vector)
+            rows, dim = self._codes.shape
+            _meaning.rough_dots(
+                self._codes, steps, step, rough[:rows], spans, rows, dim, len(spans)
+            )
+            return off
+        with self._scratch_lock:
+            if self._scratch is None:
+                self._scratch = np.empty((self._widest, self._codes.shape[1]), np.float32)
+            for topic in topics:
+                start, end = self._bounds[topic], self._bounds[topic + 1]
+                block = self._scratch[: end - start]
+                np.copyto(block, self._codes[start:end], casting="unsafe")
+                np.dot(block, vector, out=rough[start:end])
+        return 0.0
+
+
+def _question_steps(vector: FloatArray) -> tuple[npt.NDArray[np.int16], float, float]:
+    """`vector` as int16 whole steps of its largest value / 32767, the step, and the
+    length of what that rounding took off (in float64: a bound on how far a row's
+    cosine moves, times the row's length)."""
+    wide = np.asarray(vector, dtype=np.float64)[np.newaxis]
+    codes, steps = whole_steps(wide, 32767, np.int16)
+    step = float(steps[0])
+    off = wide[0] - codes[0] * step
+    return np.ascontiguousarray(codes[0]), step, float(np.sqrt(off @ off))
 
 
 class RowFile:
@@ -461,23 +505,28 @@ _ROUNDING = 1e-4  # x |row| x |question|: more than float32 rounds either produc
 
 def _quantized(
     vectors: np.ndarray | RowFile,
-) -> tuple[npt.NDArray[np.int8], FloatArray, FloatArray]:
-    """Each row as whole steps of its largest value / 127 (int8), the step, and how far
-    the row's cosine with a unit vector can be from the steps' (the rounding's length,
-    and `_ROUNDING` of the row's for float32's arithmetic), a block of rows at a time.
-    One more step and margin for the padding row: 1 and 0."""
+) -> tuple[npt.NDArray[np.int8], FloatArray, FloatArray, FloatArray]:
+    """Each row as whole steps of its largest value / 127 (int8), the step, how far the
+    row's cosine with a unit vector can be from the steps' (the rounding's length, and
+    `_ROUNDING` of the row's for float32's arithmetic), and the steps' row's length, a
+    block of rows at a time. One more step, margin and length for the padding row: 1,
+    0 and 0."""
     rows, width = vectors.shape
     codes = np.zeros((rows, width), dtype=np.int8)
     steps = np.ones(rows + 1, dtype=np.float32)
     margins = np.zeros(rows + 1, dtype=np.float32)
+    lengths = np.zeros(rows + 1, dtype=np.float32)
     for start in range(0, rows, _GATHER):
         block = vectors[start : start + _GATHER].astype(np.float64)
         part = slice(start, start + len(block))
         codes[part], steps[part] = whole_steps(block, 127, np.int8)
-        off = block - codes[part] * steps[part, np.newaxis].astype(np.float64)
+        taken = codes[part] * steps[part, np.newaxis].astype(np.float64)
+        off = block - taken
         length = np.sqrt(np.einsum("ij,ij->i", block, block))
         margins[part] = np.sqrt(np.einsum("ij,ij->i", off, off)) + _ROUNDING * length
-    return codes, steps, margins
+        # rounded up: the margin it widens must not shrink by float32's rounding
+        lengths[part] = np.sqrt(np.einsum("ij,ij->i", taken, taken)) * (1 + _ROUNDING)
+    return codes, steps, margins, lengths
 
 
 def _nearest_mean(grid: FloatArray) -> FloatArray:

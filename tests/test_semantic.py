@@ -68,12 +68,27 @@ def test_only_the_candidate_topics_are_scored_the_others_as_the_weakest_of_them(
     assert index.scores(question, range(6)) == pytest.approx(every, abs=1e-6)
 
 
+ROUGH_WAYS = ["compiled", "numpy"]
+
+
+def _rough_way(way: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rough cosines by the compiled loop (`bot/_meaning.c`) or by numpy."""
+    if way == "compiled":
+        monkeypatch.setattr(semantic, "_meaning", pytest.importorskip("bot._meaning"))
+    else:
+        monkeypatch.setattr(semantic, "_meaning", None)
+
+
+@pytest.mark.parametrize("way", ROUGH_WAYS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
-def test_scores_read_from_the_rows_bytes_are_the_exact_ones(dtype: type) -> None:
+def test_scores_read_from_the_rows_bytes_are_the_exact_ones(
+    dtype: type, way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each row is first read as bytes (int8 steps), which only bound its cosine; the
     rows that could be among their topic's nearest are then read as written. Rows that
     differ by less than a step, where bytes cannot tell them apart, must come out as
-    exact as the rest."""
+    exact as the rest, whichever way the rough cosines are made."""
+    _rough_way(way, monkeypatch)
     rng = np.random.default_rng(11)
     vectors = rng.standard_normal((600, 64))
     vectors[300:400] = vectors[200:300] + 1e-4 * rng.standard_normal((100, 64))
@@ -98,6 +113,52 @@ def test_scores_read_from_the_rows_bytes_are_the_exact_ones(dtype: type) -> None
         assert index.scores(question) == pytest.approx(expected, abs=1e-6)
         some = index.scores(question, [3, 5, 7])
         assert some[[3, 5, 7]] == pytest.approx([expected[t] for t in (3, 5, 7)], abs=1e-6)
+
+
+def test_the_compiled_rough_cosines_give_the_scores_numpy_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compiled loop takes the question as int16 steps and widens the margins by
+    that rounding; the scores (from the rows scored exactly) are numpy's to the bit,
+    for the encoder's own vectors of the shipped ways of asking and of questions."""
+    compiled = pytest.importorskip("bot._meaning")
+    knowledge = load_knowledge(KNOWLEDGE_DIR)
+    texts = [t for entry in knowledge.languages["en"].entries.values() for t in entry.phrasings]
+    vectors = semantic.encode(texts[:1500]).astype(np.float16)
+    topics = sorted(np.random.default_rng(2).integers(0, 12, size=len(vectors)).tolist())
+    index = semantic.MeaningIndex(vectors, topics, n_topics=12)
+    questions = semantic.encode([*texts[1500:1560], "ist Gesichtserkennung gefährlich?"])
+    for i, question in enumerate(questions):
+        topics_asked = None if i % 2 else [1, 4, 5, 11]
+        monkeypatch.setattr(semantic, "_meaning", compiled)
+        fast = index.scores(question, topics_asked)
+        monkeypatch.setattr(semantic, "_meaning", None)
+        assert np.array_equal(fast, index.scores(question, topics_asked))
+
+
+def test_the_compiled_rough_cosines_refuse_arrays_that_do_not_fit() -> None:
+    compiled = pytest.importorskip("bot._meaning")
+    codes = np.arange(-6, 6, dtype=np.int8).reshape(3, 4)
+    steps = np.array([1, -2, 3, 0], dtype=np.int16)
+    out = np.zeros(3, dtype=np.float32)
+    spans = np.array([0, 1, 2, 3], dtype=np.int64)
+    compiled.rough_dots(codes, steps, 0.5, out, spans, 3, 4, 2)  # rows 0 and 2, not 1
+    sums = codes.astype(np.int64) @ steps.astype(np.int64)
+    assert out.tolist() == [0.5 * sums[0], 0.0, 0.5 * sums[2]]
+    for wrong in (
+        (codes, steps, 0.5, out, spans, 3, 5, 2),  # rows of another width
+        (codes, steps[:3], 0.5, out, spans, 3, 4, 2),
+        (codes, steps, 0.5, out[:2], spans, 3, 4, 2),
+        (codes, steps, 0.5, out, spans, 3, 4, 3),  # more spans than given
+        (codes, steps, 0.5, out, np.array([2, 1], dtype=np.int64), 3, 4, 1),
+        (codes, steps, 0.5, out, np.array([0, 4], dtype=np.int64), 3, 4, 1),
+        (codes, steps, 0.5, out, np.array([-1, 1], dtype=np.int64), 3, 4, 1),
+        (codes, steps, 0.5, out, spans, -3, 4, 2),
+    ):
+        with pytest.raises(ValueError):
+            compiled.rough_dots(*wrong)
+    with pytest.raises(TypeError):  # `out` is written: a read-only buffer is refused
+        compiled.rough_dots(codes, steps, 0.5, out.tobytes(), spans, 3, 4, 2)
 
 
 def _rows(seed: int) -> tuple[np.ndarray, list[int]]:
