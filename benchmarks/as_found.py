@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -161,7 +162,7 @@ def asked_as_found(
     (collections landed back to back) share one matcher."""
     rows = [json.loads(line) for line in (ROOT / TUNE).read_text("utf-8").splitlines() if line]
     commit_of = first_seen(since)
-    by_knowledge: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    by_knowledge: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     tree_of: dict[str, str] = {}
     for row in rows:
         commit = commit_of.get(row["text"]) if row.get("expect") else None

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -38,7 +39,9 @@ from bot.matcher import Matcher  # noqa: E402
 FALLBACK_SIGNPOST = "other-privacy"
 
 
-def asked_lines(rows: Sequence[dict], matcher: Matcher, knowledge: KnowledgeBase) -> list[dict]:
+def asked_lines(
+    rows: Sequence[dict[str, Any]], matcher: Matcher, knowledge: KnowledgeBase
+) -> list[dict[str, Any]]:
     """The tune rows as asked.jsonl lines; `matcher` (without asked questions) picks the
     signpost of a question to decline."""
     lines = []
@@ -54,7 +57,7 @@ def asked_lines(rows: Sequence[dict], matcher: Matcher, knowledge: KnowledgeBase
     return lines
 
 
-def with_asked(explainer: Explainer, lines: Sequence[dict]) -> Explainer:
+def with_asked(explainer: Explainer, lines: Sequence[dict[str, Any]]) -> Explainer:
     """`explainer` whose knowledge has `lines` as its asked questions."""
     asked = tuple(Asked(x["topic"], x["lang"], x["text"], x["source"]) for x in lines)
     return replace(explainer, knowledge=replace(explainer.knowledge, asked=asked))

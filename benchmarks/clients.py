@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +64,12 @@ async def _measure(client: Any, url: str, calls: int) -> tuple[float, float]:
 
 
 def compare(calls: int = 3000, rounds: int = 3) -> dict[str, dict[str, float]]:
-    from telegram.request import HTTPXRequest
+    from telegram.request import BaseRequest, HTTPXRequest
 
     from benchmarks.throughput import StandInProcess
     from bot.telegram.request import AiohttpRequest
 
-    clients = {
+    clients: dict[str, Callable[[], BaseRequest]] = {
         "httpx (PTB default)": lambda: HTTPXRequest(connection_pool_size=256),
         "aiohttp (the bot)": lambda: AiohttpRequest(connection_pool_size=256),
     }

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -153,13 +154,15 @@ class Likeness:
         return sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
 
 
-def fold_of(item: dict) -> int:
+def fold_of(item: dict[str, Any]) -> int:
     """The question's fold: by its source, so that one page's questions stay together."""
     key = item.get("source") or item["text"]
     return int(hashlib.sha1(key.encode()).hexdigest(), 16) // 2 % FOLDS
 
 
-def score_as_strangers(explainer: Explainer, items: list[dict], tau: float) -> list[Scored]:
+def score_as_strangers(
+    explainer: Explainer, items: list[dict[str, Any]], tau: float
+) -> list[Scored]:
     """Each question's looks, from a matcher without the ways of asking at least `tau`
     like any question of its fold."""
     likeness = Likeness(ways_of_asking(explainer.knowledge))

@@ -31,6 +31,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -44,12 +45,12 @@ from bot.matcher import Phrasing  # noqa: E402
 SHOWN = ("in_scope_right", "first_right", "wrong_answers", "out_of_scope_declined")
 
 
-def labelled(name: str) -> list[dict]:
+def labelled(name: str) -> list[dict[str, Any]]:
     return [row for row in read_set(DATA / name) if row["expect"]]
 
 
 def as_strangers(
-    explainer: Explainer, questions: list[dict], tau: float = TAU
+    explainer: Explainer, questions: list[dict[str, Any]], tau: float = TAU
 ) -> tuple[list[Outcome], int]:
     """How `questions` fare as strangers' (see the module docstring); how many written ways
     of asking were left out."""

@@ -45,7 +45,7 @@ class TypoFinder:
         self._languages = len(vocabularies)
         # starts[n]: the first word of n letters or more
         top = int(lengths.max(initial=0))
-        self._starts = np.searchsorted(lengths[order], np.arange(top + 2)).tolist()
+        self._starts: list[int] = np.searchsorted(lengths[order], np.arange(top + 2)).tolist()
         self._letters = letter_masks(self.words.tolist())
 
     def candidates(self, written: str) -> list[Candidates]:

@@ -7,7 +7,7 @@ import logging
 
 from telegram import Chat, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import replies
 from bot.explainer import Explainer
@@ -15,7 +15,7 @@ from bot.feedback import topic_stats
 from bot.i18n import _, use
 from bot.markup import escape
 from bot.problems import DataError
-from bot.telegram.services import Services, services
+from bot.telegram.services import BotApplication, Services, services
 
 log = logging.getLogger(__name__)
 MAX_LISTED_PROBLEMS = 30
@@ -124,7 +124,7 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(reply.html, parse_mode=ParseMode.HTML)
 
 
-def install_sighup(application: Application) -> None:
+def install_sighup(application: BotApplication) -> None:
     """SIGHUP reloads knowledge and catalogs, like /reload."""
     import signal
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -25,11 +25,13 @@ from bot.telegram import admin, callbacks, conversation, errors, groups, inline,
 from bot.telegram.flood import FloodGate
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.request import AiohttpRequest
-from bot.telegram.services import KEY, Services
+from bot.telegram.services import KEY, BotApplication, Services
 from bot.telegram.settings import Settings
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
+# an Application's builder, its type arguments left open as `BotApplication`'s
+AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
@@ -39,7 +41,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limiter: bool = True,
-) -> Application:
+) -> BotApplication:
     """The bot, ready to run: handlers registered, services in bot_data.
 
     `rate_limiter=False` (benchmarks, some tests) leaves out both Telegram's sending
@@ -87,7 +89,7 @@ def build_application(
     return application
 
 
-def plumbing(builder: ApplicationBuilder, request: BaseRequest | None = None) -> ApplicationBuilder:
+def plumbing(builder: AnyBuilder, request: BaseRequest | None = None) -> AnyBuilder:
     """How the bot talks to the Bot API and schedules updates (also measured by
     benchmarks/throughput.py on a bare echo bot): several chats at once, each chat in
     order (bot/telegram/updates.py); aiohttp, retrying what Telegram never carried out
@@ -127,7 +129,7 @@ def descriptions() -> tuple[str, str]:
     )
 
 
-async def _post_init(application: Application) -> None:
+async def _post_init(application: BotApplication) -> None:
     """Menu, description and short description in every shipped language."""
     svc: Services = application.bot_data[KEY]
     bot = application.bot

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import datetime as dtm
 import logging
-from typing import Any
 
 from telegram import Message, MessageEntity, Update
-from telegram.ext import Application
 
 from bot.i18n import _, use
 from bot.replies import Reply
 from bot.telegram.callbacks import MENU_PAGE_ACTION
 from bot.telegram.render import send
-from bot.telegram.services import KEY, Services
+from bot.telegram.services import KEY, BotApplication, Services
 from bot.telegram.updates import chat_key
 from bot.throttle import Admission, ChatThrottle
 
@@ -34,7 +32,7 @@ STALE_GROUP_S = 300
 
 
 class FloodGate:
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def __init__(self, application: BotApplication) -> None:
         self.application = application
         self.throttle = ChatThrottle()
 

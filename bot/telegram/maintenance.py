@@ -8,10 +8,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram.ext import Application
-
 from bot.feedback import expired_before, today
-from bot.telegram.services import KEY, Services
+from bot.telegram.services import KEY, BotApplication, Services
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 60.0  # seconds; a held question outlives its 15 minutes by at most this
@@ -49,13 +47,13 @@ async def housekeeping(
             delete_expired_questions(svc)
 
 
-async def start(application: Application) -> None:
+async def start(application: BotApplication) -> None:
     """Run from post_init: retention now, then the periodic work in the background."""
     svc: Services = application.bot_data[KEY]
     application.bot_data[TASK] = asyncio.create_task(housekeeping(svc), name=TASK)
 
 
-async def stop(application: Application) -> None:
+async def stop(application: BotApplication) -> None:
     """Run from post_shutdown."""
     task = application.bot_data.pop(TASK, None)
     if task is None:

@@ -44,8 +44,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import Application
 
+from bot.telegram.services import BotApplication
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,11 @@ DONE_FILE = "updates-done.json"
 # what the bot handles; Telegram then sends nothing else (data minimisation)
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
 
-App = Application[Any, Any, Any, Any, Any, Any]
-
 
 class UpdateFetcher:
     def __init__(
         self,
-        application: App,
+        application: BotApplication,
         allowed_updates: Iterable[str] = ALLOWED_UPDATES,
         done_file: Path | None = None,
     ) -> None:
@@ -222,7 +220,7 @@ class UpdateFetcher:
         _save_done(self.done_file, done)
 
 
-async def serve_polling(application: App, done_file: Path | None = None) -> None:
+async def serve_polling(application: BotApplication, done_file: Path | None = None) -> None:
     """Run the bot by long polling until SIGINT/SIGTERM (or a fatal error)."""
     stop = stop_signals()
     await application.initialize()
@@ -260,7 +258,7 @@ async def serve_polling(application: App, done_file: Path | None = None) -> None
             await application.post_shutdown(application)
 
 
-def read_update(data: object, application: App) -> Update | None:
+def read_update(data: object, application: BotApplication) -> Update | None:
     """The update in Telegram's JSON, or None (logged with its id and the error type only,
     never its content) when python-telegram-bot cannot read it: one odd update is skipped,
     the bot keeps serving. Polling and the webhook both read updates here."""

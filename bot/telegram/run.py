@@ -10,7 +10,6 @@ import sys
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application
 
 from bot.explainer import Explainer
 from bot.problems import DataError
@@ -18,6 +17,7 @@ from bot.storage import StorageError, Store
 from bot.telegram.app import build_application
 from bot.telegram.logs import configure_logging
 from bot.telegram.polling import DONE_FILE, serve_polling
+from bot.telegram.services import BotApplication
 from bot.telegram.settings import Settings, SettingsError
 from bot.telegram.webhook import serve_webhook
 
@@ -66,7 +66,7 @@ def run_bot(log_level: str | None = None) -> int:
     return code
 
 
-def _serve(application: Application, settings: Settings) -> int:
+def _serve(application: BotApplication, settings: Settings) -> int:
     """Run until stopped; 0, or EXIT_CONFIG after one line saying what is wrong."""
     listening: socket.socket | None = None
     try:
@@ -99,7 +99,7 @@ def _serve(application: Application, settings: Settings) -> int:
     return 0
 
 
-def reach_bot_api(application: Application, settings: Settings) -> str | None:
+def reach_bot_api(application: BotApplication, settings: Settings) -> str | None:
     """Ask the Bot API who we are (getMe) before anything else, in the event loop the
     Application will then run in; a one-line problem if that fails, else None.
 
@@ -132,7 +132,7 @@ def reach_bot_api(application: Application, settings: Settings) -> str | None:
     return problem
 
 
-async def _close_requests(application: Application) -> None:
+async def _close_requests(application: BotApplication) -> None:
     """Close the HTTP sessions of a bot whose start failed (`Bot.shutdown` skips a bot
     that never finished `initialize`; PTB has no public accessor for the getUpdates one)."""
     for request in set(application.bot._request):

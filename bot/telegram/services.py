@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Chat, Update, User
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.dialogue import Turn
 from bot.explainer import Explainer
@@ -15,6 +16,8 @@ from bot.telegram.permissions import AdminCache
 from bot.telegram.settings import Settings
 
 KEY = "services"
+# the bot's Application, its type arguments left open (its context and data are PTB's)
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass

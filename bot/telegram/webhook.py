@@ -24,7 +24,8 @@ import tornado.web
 from telegram import Update
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.polling import ALLOWED_UPDATES, GRACE_S, App, read_update, stop_signals
+from bot.telegram.polling import ALLOWED_UPDATES, GRACE_S, read_update, stop_signals
+from bot.telegram.services import BotApplication
 from bot.telegram.settings import Settings
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 
@@ -37,7 +38,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 @tornado.web.stream_request_body
 class UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, bot_application: App, secret: str) -> None:
+    def initialize(self, bot_application: BotApplication, secret: str) -> None:
         self.bot_application = bot_application
         self.secret = secret
         self.body = bytearray()
@@ -86,7 +87,7 @@ class UpdateHandler(tornado.web.RequestHandler):
         log.warning("webhook: a request failed (%s)", getattr(args[0], "__name__", "?"))
 
 
-def webhook_server(application: App, path: str, secret: str) -> HTTPServer:
+def webhook_server(application: BotApplication, path: str, secret: str) -> HTTPServer:
     routes = [(rf"/{path}/?", UpdateHandler, {"bot_application": application, "secret": secret})]
     app = tornado.web.Application(routes, log_function=lambda handler: None)
     return HTTPServer(
@@ -97,7 +98,9 @@ def webhook_server(application: App, path: str, secret: str) -> HTTPServer:
     )
 
 
-async def serve_webhook(application: App, settings: Settings, listening: socket.socket) -> None:
+async def serve_webhook(
+    application: BotApplication, settings: Settings, listening: socket.socket
+) -> None:
     """Run the bot by webhook until SIGINT/SIGTERM on `listening` (bound before the
     webhook is set, so a port in use stops the start before Telegram sends anything)."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
