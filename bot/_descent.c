@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "_buffers.h"
+#include "_compiled.h"
 
 /* Ask the cache for a text's rows of the weights before they are needed: the rows are
  * scattered over the whole table, and waiting for them is most of a step's time. */
@@ -39,19 +39,9 @@ prefetch_rows(const float *weights, const int32_t *columns, int64_t start, int64
 #endif
 }
 
-/* A copy of the pass for processors with AVX2 (eight floats at once instead of four),
- * chosen when the module loads. Not FMA: a fused multiply-add rounds once instead of
- * twice, and the weights would depend on the processor they were trained on. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define WIDER_WHERE_POSSIBLE __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef WIDER_WHERE_POSSIBLE
-#define WIDER_WHERE_POSSIBLE
-#endif
-
-/* One pass over the texts in `order`, for the classes first .. first + width - 1.
+/* One pass over the texts in `order`, for the classes first .. first + width - 1, also
+ * compiled for AVX2 (`WIDER_WHERE_POSSIBLE`; not FMA: a fused multiply-add rounds once
+ * instead of twice, and the weights would depend on the processor they were trained on).
  * Weights: a row of `stride` floats per column (n_classes used), the bias's last: every
  * text has it, with value 1, after its own columns (which do not list it), so its sums
  * are those of a text that did. */

@@ -32,7 +32,7 @@
 #include <string.h>
 #include <math.h>
 
-#include "_buffers.h"
+#include "_compiled.h"
 
 typedef struct {
     Py_buffer grams[2];   /* int32 n-gram numbers: the word blocks', the character blocks' */

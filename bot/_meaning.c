@@ -16,19 +16,10 @@
 #include <Python.h>
 #include <stdint.h>
 
-#include "_buffers.h"
+#include "_compiled.h"
 
 /* Places summed in 32 bits before the sum goes on in 64: 256 x 128 x 32768 = 2^30. */
 #define BLOCK 256
-
-#if defined(__x86_64__) && defined(__linux__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define WIDER_WHERE_POSSIBLE __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef WIDER_WHERE_POSSIBLE
-#define WIDER_WHERE_POSSIBLE
-#endif
 
 /* out[row] = scale x (codes[row] . steps) for the rows start .. end - 1. The sum is of
  * whole numbers, exact in any order, so the compiler may add them as it likes. */
