@@ -4,7 +4,7 @@
                                     [--latency-ms MS] [--json]
 
 What is measured: N text messages (realistic questions from tests/data/dev.jsonl, from
-50 private chats) are pushed at once into the Bot API stand-in (tests/support/botapi.py,
+50 private chats) are pushed at once into the Bot API stand-in (tests/support/botapi/,
 served over HTTP on 127.0.0.1); the clock runs from the push until the stand-in has recorded
 N successful sendMessage calls. The stand-in runs in its own process, so the bot under test
 does not share its interpreter (GIL) with the HTTP server that answers it.

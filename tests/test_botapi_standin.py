@@ -1,4 +1,4 @@
-"""Self-tests of the Bot API stand-in (tests/support/botapi.py) and RecordingRequest."""
+"""Self-tests of the Bot API stand-in (tests/support/botapi/) and RecordingRequest."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ The contract checked: the bot keeps running, every question gets exactly one ans
 is sent twice. Replies are counted per chat (each test asks from its own chats) and, where it
 matters, after a barrier (see tests/e2e_helpers.py).
 
-What the stand-in's faults mean (tests/support/botapi.py, `FakeBotApi._pre`/`serve`): "429",
+What the stand-in's faults mean (tests/support/botapi/state.py, `FakeBotApi._pre`/`serve`): "429",
 "500", "502" and "drop" happen *before* the call is handled, so the call is not delivered
 (it is listed in `attempts`, not in `calls`) and a client retry cannot duplicate it. "slow"
 sleeps first and then handles the call normally: if the client gave up meanwhile (PTB's read

@@ -1,4 +1,4 @@
-"""Per-chat faults for the Bot API stand-in (kept apart from tests/support/botapi.py,
+"""Per-chat faults for the Bot API stand-in (kept apart from tests/support/botapi/,
 which is about answering like Telegram; this is about Telegram misbehaving).
 
 `ChaosStandIn` is a `BotApiStandIn` whose calls to one chat can be made to fail:
