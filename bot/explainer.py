@@ -144,7 +144,8 @@ class Explainer:
         )
 
     def topic_for_id(self, text: str) -> str | None:
-        """A topic id typed or shared as-is (`fingerprints`, `de_fingerprints`)."""
+        """The topic whose id `text` is, as typed or as the inline share button sends it
+        (`fingerprints`, in any case, with spaces around); None otherwise."""
         candidate = text.strip().lower()
         return candidate if candidate in self.knowledge.topics else None
 

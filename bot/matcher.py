@@ -142,10 +142,6 @@ class Match:
         """Up to `limit` topics that score at least SUGGEST_AT, best first."""
         return [topic for topic, score, _ in self.ranked[:limit] if score >= SUGGEST_AT]
 
-    @property
-    def confident(self) -> bool:
-        return self.topic_id is not None
-
 
 @dataclass(frozen=True)
 class Candidate:

@@ -37,8 +37,8 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     lang = turn.language(match.lang if match else None)
     if not text:
         topic_ids = list(ex.knowledge.menu_topics)
-    elif ex.topic_for_id(text):  # the share button sends the topic id itself
-        topic_ids = [text.lower()]
+    elif (shared := ex.topic_for_id(text)) is not None:  # the share button sends the id
+        topic_ids = [shared]
     else:
         topic_ids = match.likely(MAX_RESULTS) if match else []
     results = []
