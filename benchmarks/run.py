@@ -7,7 +7,8 @@
 3. Speed and size: latency, build time and peak RSS on the shipped knowledge
    and on a generated one of 1,000 topics x 5 languages x 10 phrasings.
 4. Telegram throughput: updates per second through the real Application against the
-   Bot API stand-in, beside a bare python-telegram-bot echo bot (`benchmarks/throughput.py`).
+   Bot API stand-in, beside a bare python-telegram-bot echo bot (`benchmarks/throughput.py`,
+   in a process of its own, as the speed cases are).
 
 Every data set is written in the project's knowledge format, loaded with the
 real `load_knowledge` and matched with the real `Matcher` (see
@@ -114,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "large": speed.run("large", 150 if args.quick else 1000, args.data),
             **({} if args.quick else {"large_load": speed.run("large-load", 0, args.data)}),
         },
-        "telegram": lambda: throughput.telegram_throughput(
+        "telegram": lambda: throughput.in_own_process(
             updates=500 if args.quick else 2000, rounds=1 if args.quick else 3
         ),
     }
