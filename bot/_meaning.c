@@ -53,7 +53,7 @@ rough_dots(PyObject *self, PyObject *args)
         return NULL;
     PyObject *result = NULL;
     if (n_rows < 0 || dim <= 0 || n_spans < 0) {
-        PyErr_SetString(PyExc_ValueError, "counts must be positive");
+        PyErr_SetString(PyExc_ValueError, "negative count, or rows of no places");
         goto done;
     }
     if (!expect_size(&codes, n_rows * dim, 1, "codes") ||
