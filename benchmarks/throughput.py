@@ -406,11 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def in_own_process(updates: int, rounds: int, timeout: float = 900) -> dict[str, Any]:
-    """`telegram_throughput` in a fresh interpreter, as an operator's bot runs: measured in
+    """`telegram_throughput` in a fresh interpreter, as an operator's bot runs. Measured in
     the process of `benchmarks/run.py`, after the sections before it had built their
-    matchers there (CLINC150, xSID), the bot's median was lower (ratio 0.886 and 0.894 in
-    two full runs of 2026-12-05, against 0.93-0.96 alone; after xSID alone 0.900-0.908
-    three times, alone 0.903-0.961 three times)."""
+    matchers there (CLINC150, xSID), the bot's median tended to be lower (2026-12-05: ratio
+    0.894 and 0.886 in two full runs; after xSID alone 0.900-0.908 three times, alone
+    0.893-0.961 five times): the machine moves it more than that."""
     with tempfile.TemporaryDirectory(prefix="throughput-") as tmp:
         out = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "benchmarks.throughput"]
