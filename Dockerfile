@@ -10,8 +10,8 @@
 # SIGTERM, which stops the bot cleanly.
 
 FROM python:3.11-slim AS build
-# a C compiler for the classifier's training loop (bot/_descent.c, hatch_build.py); only
-# in this stage: the bot's image gets the compiled module, not the compiler
+# a C compiler for the compiled modules (bot/_descent.c, bot/_grams.c, bot/_meaning.c;
+# hatch_build.py); only in this stage: the bot's image gets the modules, not the compiler
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
