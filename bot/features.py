@@ -617,6 +617,7 @@ def _distinct(
 
 
 _Block = tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]  # n-grams, each text's count
+_TYPES = (np.int32, np.int64)  # a block's n-grams, its texts' numbers of them
 
 
 def _counted_in_c(
@@ -642,9 +643,6 @@ def _counted_in_c(
         np.frombuffer(starts, dtype=np.int64).astype(np.intp),
         np.frombuffer(by_number, dtype=np.int32),
     )
-
-
-_TYPES = (np.int32, np.int64)  # a block's n-grams, its texts' numbers of them
 
 
 def _interleave(
