@@ -108,7 +108,7 @@ MEANING_WEIGHT = 8.0  # what a topic's meaning score, minus the best topic's, ad
 MEANING_CANDIDATES = 16
 MEANING_SHARE = 0.25
 # Encoding a way of asking costs ~0.7 ms on a quiet machine, once (then cached; the
-# shipped ~15,000 come encoded in `bot/meaning-seed.npz`); above this many the second look
+# shipped ~19,600 come encoded in `bot/meaning-seed.npz`); above this many the second look
 # is left out, which `python -m bot check` warns of from three quarters of it on.
 MAX_MEANING_TEXTS = 40_000
 

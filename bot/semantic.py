@@ -12,10 +12,10 @@ come inside the package: nothing is downloaded). It costs a few milliseconds a
 sentence, so the matcher asks it only about questions the classifier and the
 lexical matcher could not answer on their own (see `bot.matcher`).
 
-Encoding the shipped ~7,000 ways of asking takes ~5 s, so each text's vector
+Encoding the shipped ~19,600 ways of asking takes ~15 s, so each text's vector
 is remembered (`VectorStore`): in the process (a `/reload` or a rebuilt
 matcher encodes only new texts) and in the model cache's directory
-(`bot.modelcache`; one file, about 8 MB), so that a start after an edit
+(`bot.modelcache`; one file, about 20 MB), so that a start after an edit
 encodes only the edited lines.
 
 A topic's meaning score is the mean cosine of the question's vector with the
