@@ -87,7 +87,6 @@ class _LanguageIndex:
     function_words: frozenset[str]
     typical_weight: float  # median weight of a phrasing
     surface: dict[str, str]  # every word of the language's texts (no accents) -> its term
-    phrasings: list[tuple[str, dict[str, int]]]  # (topic, term -> count), kept for totals
     phrase_weight: npt.NDArray[np.float64]
     caps: npt.NDArray[np.float64]  # QUERY_CAP x the phrasing's weight (at least a typical one's)
     # Phrasings and topics are numbered over all languages (`_Layout`): this language's
@@ -97,8 +96,6 @@ class _LanguageIndex:
     postings: dict[str, npt.NDArray[np.intp]]  # term -> numbers of the phrasings having it
     phrase_topic: npt.NDArray[np.intp]  # phrasing (from 0) -> its topic's number in `topics`
     topics: list[str]  # the language's topics (phrasings or answer), numbered
-    term_topics: dict[str, frozenset[str]]  # term -> topics whose phrasings have it
-    context_topics: dict[str, frozenset[str]]  # term -> topics whose answer has it
     # term -> slots (numbers over all languages) of the topics having it, and how much it
     # counts for each: 1 when a phrasing of the topic has it, CONTEXT_SIM when only its
     # answer does
@@ -224,7 +221,7 @@ class LexicalIndex:
                 _Offsets(position, phrasings_before, slots_before),
             )  # fmt: skip
             self._indexes[lang] = index
-            phrasings_before += len(index.phrasings)
+            phrasings_before += len(index.phrase_topic)
             slots_before += len(index.topics)
         self._layout = _Layout.of(list(self._indexes.values()))
         self._typos = TypoFinder([index.surface for index in self._indexes.values()])
@@ -359,7 +356,7 @@ class _Layout:
         return cls(
             phrase_slot=joined([i.phrase_topic + i.first_slot for i in indexes], np.intp),
             phrase_language=joined(
-                [np.full(len(i.phrasings), i.position) for i in indexes], np.intp
+                [np.full(len(i.phrase_topic), i.position) for i in indexes], np.intp
             ),
             phrase_weight=joined([i.phrase_weight for i in indexes], np.float64),
             caps=joined([i.caps for i in indexes], np.float64),
@@ -377,26 +374,26 @@ def _build(
     function_words: frozenset[str],
     offsets: _Offsets,
 ) -> _LanguageIndex:
-    topic_terms: dict[str, set[str]] = defaultdict(set)
-    context_terms: dict[str, set[str]] = defaultdict(set)
-    phrasings: list[tuple[str, dict[str, int]]] = []
+    """One language's index of its phrasings (`items`) and answers (`context`)."""
     split = {item.text: words(item.text) for item in (*items, *context)}  # split once
     # each distinct word once, in the order of first occurrence (which decides the order
     # of `surface`'s keys below), stemmed once
     distinct = dict.fromkeys(w for item in (*items, *context) for w in split[item.text])
     stem = {word: term(word, lang) for word in distinct}
-    for item in items:
-        counted = Counter([stem[word] for word in split[item.text]])
-        if counted:
-            phrasings.append((item.topic_id, dict(counted)))
-            topic_terms[item.topic_id].update(counted)
-    for item in context:
-        context_terms[item.topic_id].update([stem[word] for word in split[item.text]])
-    df: dict[str, int] = defaultdict(int)
-    for topic in set(topic_terms) | set(context_terms):
-        for found in topic_terms.get(topic, set()) | context_terms.get(topic, set()):
-            df[found] += 1
-    n_topics = max(len(set(topic_terms) | set(context_terms)), 1)
+
+    def terms_of(item: Phrasing) -> list[str]:  # distinct, in the order of first occurrence
+        return list(dict.fromkeys(map(stem.__getitem__, split[item.text])))
+
+    phrasings = [(item.topic_id, its) for item in items if (its := terms_of(item))]
+    topic_terms = _vocabularies(phrasings)
+    context_terms = _vocabularies((item.topic_id, terms_of(item)) for item in context)
+    topics = sorted(topic_terms.keys() | context_terms.keys())
+    df = Counter(
+        found
+        for topic in topics
+        for found in topic_terms.get(topic, set()) | context_terms.get(topic, set())
+    )
+    n_topics = max(len(topics), 1)
     # a term is a function word's only when every word it comes from is a function word
     only_function: dict[str, bool] = {}
     surface: dict[str, str] = {}  # a word as written (accents stripped) -> its term
@@ -408,14 +405,8 @@ def _build(
         term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
         for term, count in df.items()
     }
-    postings: dict[str, list[int]] = defaultdict(list)
-    phrase_weight = []
-    for i, (_, counts) in enumerate(phrasings, start=offsets.phrasing):
-        for found in counts:
-            postings[found].append(i)
-        phrase_weight.append(sum(weights[t] for t in counts))
+    phrase_weight = [sum(map(weights.__getitem__, its)) for _, its in phrasings]
     typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
-    topics = sorted(set(topic_terms) | set(context_terms))
     number = {topic: i for i, topic in enumerate(topics)}
     return _LanguageIndex(
         lang=lang,
@@ -426,46 +417,71 @@ def _build(
         stops=stops,
         function_words=function_words,
         typical_weight=typical,
-        phrasings=phrasings,
         phrase_weight=np.array(phrase_weight, dtype=np.float64),
         caps=np.array([QUERY_CAP * max(w, typical) for w in phrase_weight], dtype=np.float64),
-        postings={found: np.array(at, dtype=np.intp) for found, at in postings.items()},
+        postings=_postings([its for _, its in phrasings], offsets.phrasing),
         first_phrasing=offsets.phrasing,
         first_slot=offsets.slot,
         phrase_topic=np.array([number[topic] for topic, _ in phrasings], dtype=np.intp),
         topics=topics,
-        term_topics=(term_topics := _invert(topic_terms)),
-        context_topics=(context_topics := _invert(context_terms)),
-        covers=_covers(
-            term_topics, context_topics, {t: n + offsets.slot for t, n in number.items()}
+        covers=_covers(topic_terms, context_terms, topics, offsets.slot),
+    )
+
+
+def _vocabularies(terms: Iterable[tuple[str, list[str]]]) -> dict[str, set[str]]:
+    """Each topic's terms, from (topic, terms) pairs."""
+    by_topic: dict[str, set[str]] = defaultdict(set)
+    for topic, found in terms:
+        by_topic[topic].update(found)
+    return by_topic
+
+
+def _postings(terms: list[list[str]], first: int) -> dict[str, npt.NDArray[np.intp]]:
+    """Each term's phrasings, in order (phrasing i has `terms[i]`, distinct; numbered
+    from `first`): one sort of every (term, phrasing) pair, each term's part a view."""
+    return _grouped(
+        [found for each in terms for found in each],
+        np.repeat(
+            np.arange(first, first + len(terms), dtype=np.intp),
+            np.array([len(t) for t in terms], dtype=np.intp),
         ),
     )
 
 
 def _covers(
-    term_topics: Mapping[str, frozenset[str]],
-    context_topics: Mapping[str, frozenset[str]],
-    number: Mapping[str, int],
+    topic_terms: Mapping[str, set[str]],
+    context_terms: Mapping[str, set[str]],
+    topics: list[str],
+    first_slot: int,
 ) -> dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]:
-    """Each term's topics, once each, with what the term counts for in each: what
-    `_topic_coverage` looks up for every question word."""
-    covers = {}
-    for found in term_topics.keys() | context_topics.keys():
-        full = term_topics.get(found, frozenset())
-        topics = sorted(full | context_topics.get(found, frozenset()))
-        covers[found] = (
-            np.array([number[t] for t in topics], dtype=np.intp),
-            np.array([1.0 if t in full else CONTEXT_SIM for t in topics], dtype=np.float64),
-        )
-    return covers
+    """Each term's topics (as slots, `first_slot` for `topics[0]`), in their order, and
+    what the term counts for in each: 1 when a phrasing of the topic has it,
+    `CONTEXT_SIM` when only its answer does. What `_topic_coverage` looks up for every
+    question word."""
+    found: list[str] = []
+    slots: list[int] = []
+    shares: list[float] = []
+    for slot, topic in enumerate(topics, start=first_slot):
+        full = topic_terms.get(topic, set())
+        only_answer = context_terms.get(topic, set()) - full
+        found += full
+        found += only_answer
+        slots += [slot] * (len(full) + len(only_answer))
+        shares += [1.0] * len(full) + [CONTEXT_SIM] * len(only_answer)
+    at = _grouped(found, np.array(slots, dtype=np.intp))
+    share = _grouped(found, np.array(shares, dtype=np.float64))
+    return {term: (at[term], share[term]) for term in at}
 
 
-def _invert(by_topic: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
-    inverted: dict[str, set[str]] = defaultdict(set)
-    for topic, vocabulary in by_topic.items():
-        for found in vocabulary:
-            inverted[found].add(topic)
-    return {found: frozenset(topics) for found, topics in inverted.items()}
+def _grouped(keys: list[str], values: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:
+    """`values` grouped by `keys` (one per value): each key's values in their order, as
+    views of one array."""
+    number = {key: n for n, key in enumerate(dict.fromkeys(keys))}
+    ids = np.fromiter(map(number.__getitem__, keys), np.intp, len(keys))
+    order = np.argsort(ids, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(ids, minlength=len(number)))))
+    values = values[order]
+    return {key: values[bounds[n] : bounds[n + 1]] for key, n in number.items()}
 
 
 def _resolve(index: _LanguageIndex, term: str, typos: _Typos) -> dict[str, float]:
