@@ -439,13 +439,12 @@ def _vocabularies(terms: Iterable[tuple[str, list[str]]]) -> dict[str, set[str]]
 def _postings(terms: list[list[str]], first: int) -> dict[str, npt.NDArray[np.intp]]:
     """Each term's phrasings, in order (phrasing i has `terms[i]`, distinct; numbered
     from `first`): one sort of every (term, phrasing) pair, each term's part a view."""
-    return _grouped(
-        [found for each in terms for found in each],
-        np.repeat(
-            np.arange(first, first + len(terms), dtype=np.intp),
-            np.array([len(t) for t in terms], dtype=np.intp),
-        ),
+    numbers = np.repeat(
+        np.arange(first, first + len(terms), dtype=np.intp),
+        np.array([len(t) for t in terms], dtype=np.intp),
     )
+    grouped = _grouped([found for each in terms for found in each], numbers)
+    return {found: at for found, (at,) in grouped.items()}
 
 
 def _covers(
@@ -468,20 +467,24 @@ def _covers(
         found += only_answer
         slots += [slot] * (len(full) + len(only_answer))
         shares += [1.0] * len(full) + [CONTEXT_SIM] * len(only_answer)
-    at = _grouped(found, np.array(slots, dtype=np.intp))
-    share = _grouped(found, np.array(shares, dtype=np.float64))
-    return {term: (at[term], share[term]) for term in at}
+    grouped = _grouped(found, np.array(slots, dtype=np.intp), np.array(shares, dtype=np.float64))
+    return {term: (at, share) for term, (at, share) in grouped.items()}
 
 
-def _grouped(keys: list[str], values: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:
-    """`values` grouped by `keys` (one per value): each key's values in their order, as
-    views of one array."""
+def _grouped(
+    keys: list[str], *columns: npt.NDArray[Any]
+) -> dict[str, tuple[npt.NDArray[Any], ...]]:
+    """The `columns` (one value per key in each) grouped by `keys`: each key's values in
+    their order, as views of one sorted copy of each column."""
     number = {key: n for n, key in enumerate(dict.fromkeys(keys))}
     ids = np.fromiter(map(number.__getitem__, keys), np.intp, len(keys))
     order = np.argsort(ids, kind="stable")
     bounds = np.concatenate(([0], np.cumsum(np.bincount(ids, minlength=len(number)))))
-    values = values[order]
-    return {key: values[bounds[n] : bounds[n + 1]] for key, n in number.items()}
+    ordered = [column[order] for column in columns]
+    return {
+        key: tuple(column[bounds[n] : bounds[n + 1]] for column in ordered)
+        for key, n in number.items()
+    }
 
 
 def _resolve(index: _LanguageIndex, term: str, typos: _Typos) -> dict[str, float]:
