@@ -388,11 +388,7 @@ def _build(
     topic_terms = _vocabularies(phrasings)
     context_terms = _vocabularies((item.topic_id, terms_of(item)) for item in context)
     topics = sorted(topic_terms.keys() | context_terms.keys())
-    df = Counter(
-        found
-        for topic in topics
-        for found in topic_terms.get(topic, set()) | context_terms.get(topic, set())
-    )
+    covers = _covers(topic_terms, context_terms, topics, offsets.slot)
     n_topics = max(len(topics), 1)
     # a term is a function word's only when every word it comes from is a function word
     only_function: dict[str, bool] = {}
@@ -401,9 +397,9 @@ def _build(
         only_function[found] = only_function.get(found, True) and word in function_words
         surface.setdefault(strip_accents(word), found)
     stops = frozenset(found for found, only in only_function.items() if only)
-    weights = {
-        term: min(math.log(1 + n_topics / count), STOP_WEIGHT if term in stops else math.inf)
-        for term, count in df.items()
+    weights = {  # a term's document frequency: the number of topics it covers
+        term: min(math.log(1 + n_topics / len(at)), STOP_WEIGHT if term in stops else math.inf)
+        for term, (at, _) in covers.items()
     }
     phrase_weight = [sum(map(weights.__getitem__, its)) for _, its in phrasings]
     typical = sorted(phrase_weight)[len(phrase_weight) // 2] if phrase_weight else 1.0
@@ -424,7 +420,7 @@ def _build(
         first_slot=offsets.slot,
         phrase_topic=np.array([number[topic] for topic, _ in phrasings], dtype=np.intp),
         topics=topics,
-        covers=_covers(topic_terms, context_terms, topics, offsets.slot),
+        covers=covers,
     )
 
 
