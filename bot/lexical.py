@@ -44,6 +44,7 @@ and immutable once built.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -225,6 +226,7 @@ class LexicalIndex:
             slots_before += len(index.topics)
         self._layout = _Layout.of(list(self._indexes.values()))
         self._typos = TypoFinder([index.surface for index in self._indexes.values()])
+        self._names = _names_pattern(context_by_lang)
         # question word -> how each language reads it (by position), remembered: words
         # repeat a lot, and each is read in every language for every question
         self._words: dict[str, tuple[_Reading, ...]] = {}
@@ -255,8 +257,11 @@ class LexicalIndex:
     def grammar_language(self, question: str) -> str | None:
         """The language with the most of the question's function words, when one has
         more than every other: in "Cos'è l'EES (Entry/Exit System)?" English knows more
-        of the words, but "è" and "l" are Italian (terms are borrowed, grammar is not)."""
-        distinct = set(words(question))
+        of the words, but "è" and "l" are Italian (terms are borrowed, grammar is not).
+        Names every language's answers use as written ("Reclaim Your Face") are left
+        out: "Was fordert Reclaim Your Face?" has one German function word, not one
+        German and one English ("your")."""
+        distinct = set(words(self._names.sub(" ", question) if self._names else question))
         count = Counter(
             {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
         )
@@ -786,3 +791,24 @@ def _sums(
         np.float64, copy=False
     )
     return summed
+
+
+NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3}")  # two to four capitalised words
+
+
+def _names_pattern(context_by_lang: Mapping[str, Sequence[Phrasing]]) -> re.Pattern[str] | None:
+    """The names every language's answers use as written (runs of two to four capitalised
+    words: "Reclaim Your Face", "The Good Lobby"), as one case-blind pattern; None with
+    fewer than two languages or no such name. A phrase the translators kept in every
+    language is a name, and its words ("your", "the") say nothing of the language a
+    question is written in."""
+    if len(context_by_lang) < 2:
+        return None
+    shared: set[str] | None = None
+    for items in context_by_lang.values():
+        found = {m.group(0) for item in items for m in NAME.finditer(item.text)}
+        shared = found if shared is None else shared & found
+    if not shared:
+        return None
+    alternatives = "|".join(re.escape(name) for name in sorted(shared, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)

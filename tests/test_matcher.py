@@ -182,6 +182,42 @@ def test_a_question_borrowing_english_terms_is_answered_in_its_grammar_s_languag
     assert (match.topic_id, match.lang) == ("borders-travel", lang), question
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Was fordert Reclaim Your Face?", "de"),  # a native speaker's probe: was English
+        ("Was will Reclaim Your Face eigentlich genau?", "de"),  # likewise
+        ("Que veut Reclaim Your Face ?", "fr"),
+        ("What does Reclaim Your Face want?", "en"),
+    ],
+)
+def test_the_campaign_s_name_says_nothing_of_the_question_s_language(
+    explainer: Explainer, question: str, lang: str
+) -> None:
+    """Every language's answers write "Reclaim Your Face" as it is, so it is a name: its
+    "your" is not English grammar, and the answer comes in the question's language."""
+    match = explainer.ask(question)
+    assert match.topic_id in {"campaign", "campaign-demands"}, question
+    assert match.lang == lang, question
+
+
+def test_names_are_the_capitalised_phrases_every_language_s_answers_share() -> None:
+    answers = [
+        Phrasing("camp", "en", "Reclaim Your Face asks for a ban. The Ban Word stays."),
+        Phrasing("camp", "de", "Reclaim Your Face fordert ein Verbot."),
+    ]
+    asking = [Phrasing("camp", "en", "what is it"), Phrasing("camp", "de", "was ist das")]
+    index = LexicalIndex(asking, answers)
+    # "wie" is German, "your" English: a tie, unless the name's words are left out
+    assert index.grammar_language("Wie kämpft reclaim your face?") == "de"
+    assert index.grammar_language("how does reclaim your face work") == "en"
+    # "The Ban Word" is in one language's answers only: its "the" still counts
+    assert index.grammar_language("wie the ban word") is None
+    alone = LexicalIndex([Phrasing("camp", "en", "what is it")], answers[:1])
+    # with one language no phrase is shared by all: "your" counts, and only English is there
+    assert alone.grammar_language("Wie kämpft Reclaim Your Face?") == "en"
+
+
 def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
     two_languages: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
