@@ -121,7 +121,8 @@ def did_you_mean(ex: Explainer, suggestions: tuple[str, ...], lang: str) -> Repl
         (Button(ex.knowledge.entry(t, lang).question, action=topic_action(lang, t)),)
         for t in suggestions
     )
-    return Reply(_("Did you mean one of these?"), rows)
+    one = len(suggestions) == 1  # "one of these" over a single button reads oddly
+    return Reply(_("Did you mean this?") if one else _("Did you mean one of these?"), rows)
 
 
 def not_understood(ex: Explainer, lang: str, *, brief: bool = False) -> Reply:

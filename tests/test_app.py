@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot import replies
 from bot.explainer import Explainer
+from bot.i18n import use
 from bot.paths import KNOWLEDGE_DIR
 from bot.storage import Store, chat_key, load_secret
 from bot.telegram.app import build_application
@@ -178,6 +180,24 @@ def _only_suggested(explainer: Explainer, question: str) -> bool:
     return match.topic_id is None and bool(match.suggestions)
 
 
+@pytest.mark.parametrize(
+    ("lang", "one", "several"),
+    [
+        ("en", "Did you mean this?", "Did you mean one of these?"),
+        ("it", "Intendevi questa domanda?", "Intendevi una di queste domande?"),
+    ],
+)
+def test_did_you_mean_says_this_over_one_button(
+    explainer: Explainer, lang: str, one: str, several: str
+) -> None:
+    """A native reader's probe: "one of these" above a single suggestion reads oddly."""
+    with use(explainer.catalogs, lang):
+        single = replies.did_you_mean(explainer, ("fingerprints",), lang)
+        double = replies.did_you_mean(explainer, ("fingerprints", "your-rights"), lang)
+    assert (single.html, len(single.buttons)) == (one, 1)
+    assert (double.html, len(double.buttons)) == (several, 2)
+
+
 async def test_did_you_mean_button_and_expired_button(bot: Harness, explainer: Explainer) -> None:
     # Vague questions; which of them gets "did you mean" moves with the knowledge, and this
     # test is about the buttons, so it takes the first one the matcher is unsure about.
@@ -185,7 +205,10 @@ async def test_did_you_mean_button_and_expired_button(bot: Harness, explainer: E
     question = next(q for q in vague if _only_suggested(explainer, q))
     [sent] = await bot.send(text_message(question))
     choices = [b for b in bot.buttons(sent) if b.get("callback_data", "").startswith("t:")]
-    assert sent["text"] == "Did you mean one of these?" and choices
+    assert choices
+    assert sent["text"] == (
+        "Did you mean this?" if len(choices) == 1 else "Did you mean one of these?"
+    )
     message = bot.bot_message(sent)
     press = callback_query(choices[0]["callback_data"], message)
     [answer] = await bot.send(press)
