@@ -67,6 +67,8 @@ LANG_MARGIN = 3.0  # a language wins only this far ahead of the others, else it 
 # sums (~3-5 KB a word: a flood of made-up words must not grow the bot by hundreds of MB)
 WORD_CACHE = 4_096
 MAX_QUERY_TERMS = 64  # a long message is judged on its first words
+# a run of two to four capitalised words: a name, when every language's answers have it
+NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3}")
 
 
 @dataclass(frozen=True)
@@ -791,9 +793,6 @@ def _sums(
         np.float64, copy=False
     )
     return summed
-
-
-NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3}")  # two to four capitalised words
 
 
 def _names_pattern(context_by_lang: Mapping[str, Sequence[Phrasing]]) -> re.Pattern[str] | None:
