@@ -75,7 +75,7 @@ def reply_to(turn: Turn, match: Match, text: str | None = None) -> tuple[Reply, 
     smalltalk = match.signpost in ex.knowledge.smalltalk
     turn.store.count_question(match.signpost if smalltalk else match.topic_id, lang)
     with use(ex.catalogs, lang):
-        reply = replies.for_match(ex, match, lang, brief=turn.group)
+        reply = replies.for_match(ex, match, lang, brief=turn.group, question=text)
         if turn.inbox is None or smalltalk:  # nothing for the team in a "thank you"
             return reply, lang
         key = _hold(turn.inbox, match, text, lang) if text and not turn.group else None

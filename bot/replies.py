@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot import feedback
 from bot.explainer import Explainer
 from bot.feedback import TeamQuestion, TopicStats
+from bot.focus import focused
 from bot.freshness import last_checked, month_name
 from bot.i18n import _, language_name
 from bot.markup import escape
@@ -51,9 +52,12 @@ def topic_of_action(action: str) -> tuple[str, str] | None:
     return (lang, topic_id) if kind == "t" and sep else None
 
 
-def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Reply:
+def answer(
+    ex: Explainer, topic_id: str, lang: str, *, share: bool = True, question: str | None = None
+) -> Reply:
     """A topic's answer with its links, related topics and a share button; small talk
-    ("thanks") without its question as a heading."""
+    ("thanks") without its question as a heading. Given the `question` it answers, the
+    part of the answer that the question is about comes first (`bot.focus`)."""
     kb = ex.knowledge
     entry = kb.entry(topic_id, lang)
     topic = kb.topics[topic_id]
@@ -68,6 +72,9 @@ def answer(ex: Explainer, topic_id: str, lang: str, *, share: bool = True) -> Re
     if share:
         rows.append((Button(_("Share this answer"), share=topic_id),))
     text = entry.answer.strip()
+    if question is not None:
+        words = kb.languages[lang].function_words if lang in kb.languages else frozenset()
+        text = focused(text, question, lang, entry.question, words)
     if not topic.smalltalk:
         text = f"<b>{escape(entry.question)}</b>\n\n{text}"
     return Reply(text, tuple(rows), topic_id)
@@ -138,10 +145,12 @@ def not_understood(ex: Explainer, lang: str, *, brief: bool = False) -> Reply:
     return Reply(text, topic_menu(ex, lang))
 
 
-def for_match(ex: Explainer, match: Match, lang: str, *, brief: bool = False) -> Reply:
-    """The reply to a free-text question, given what the matcher found."""
+def for_match(
+    ex: Explainer, match: Match, lang: str, *, brief: bool = False, question: str | None = None
+) -> Reply:
+    """The reply to a free-text `question`, given what the matcher found."""
     if match.topic_id is not None:
-        return answer(ex, match.topic_id, lang)
+        return answer(ex, match.topic_id, lang, question=question)
     if match.signpost is not None:
         return answer(ex, match.signpost, lang, share=False)
     if match.suggestions:

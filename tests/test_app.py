@@ -112,6 +112,24 @@ async def test_german_question_is_answered_in_german(bot: Harness, explainer: Ex
     assert share and share[0]["text"] != "Share this answer"  # the UI around it is German too
 
 
+async def test_the_item_a_question_names_comes_first(bot: Harness, explainer: Explainer) -> None:
+    """Italy is one bullet of the country list: asked about Italy, in a chat or in inline
+    mode, the bot puts it at the top of the list; opened from a link, it is as written."""
+    answer = explainer.knowledge.entry("countries", "en").answer.strip()
+    bullets = [line for line in answer.split("\n") if line.startswith("•")]
+    assert not bullets[0].startswith("• <b>Italy</b>")  # else this test would prove nothing
+    [sent] = await bot.send(text_message("Is the SARI system legal in Italy?"))
+    assert sent["text"].startswith(f"<b>{title(explainer, 'countries')}</b>")
+    shown = [line for line in sent["text"].split("\n") if line.startswith("•")]
+    assert shown[0].startswith("• <b>Italy</b>") and sorted(shown) == sorted(bullets)
+    [linked] = await bot.send(text_message("/start countries"))
+    assert [line for line in linked["text"].split("\n") if line.startswith("•")] == bullets
+    await bot.send(inline_query("Is the SARI system legal in Italy?"))  # shared the same way
+    [article, *_] = bot.api.calls("answerInlineQuery")[-1].params["results"]
+    shared = article["input_message_content"]["message_text"]
+    assert next(line for line in shared.split("\n") if line.startswith("•")) == shown[0]
+
+
 async def test_unknown_question_is_honest_and_offers_the_menu(bot: Harness) -> None:
     [sent] = await bot.send(text_message("qwertyuiop asdf"))
     assert "don't know" in sent["text"]

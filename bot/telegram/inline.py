@@ -35,16 +35,18 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     match = ex.ask(text) if text else None
     turn = svc.turn(update)
     lang = turn.language(match.lang if match else None)
+    asked = None  # the query when it is a question: the part of an answer it names first
     if not text:
         topic_ids = list(ex.knowledge.menu_topics)
     elif (shared := ex.topic_for_id(text)) is not None:  # the share button sends the id
         topic_ids = [shared]
     else:
         topic_ids = match.likely(MAX_RESULTS) if match else []
+        asked = text
     results = []
     with use(ex.catalogs, lang):
         for topic_id in topic_ids[: 50 if not text else MAX_RESULTS]:
-            reply = replies.answer(ex, topic_id, lang, share=False)
+            reply = replies.answer(ex, topic_id, lang, share=False, question=asked)
             entry = ex.knowledge.entry(topic_id, lang)
             results.append(
                 InlineQueryResultArticle(

@@ -1,0 +1,124 @@
+"""The part of an answer a question is about, put first.
+
+An answer covers its topic; a question often asks about one item in it: Italy in the
+country list, a bank's voice ID among the things beyond faces, Worldcoin after four
+paragraphs on phones. Native speakers who tried the bot found the item, but had to read
+past the rest first. Answers name their items in bold (`• <b>Italy</b>: ...`,
+`<b>Worldcoin</b> (now World) ...`), so when the question says a bold name that exactly
+one part of the answer has, and that part stands on its own, it is moved first:
+
+- a bullet ("• ...") to the top of its list (the list stays where it is, after its
+  lead-in);
+- a paragraph that opens with a bold name to the front.
+
+Nothing is cut, added or reworded: the answer's lines are the same, in another order.
+Paragraphs that do not open with a bold name stay where they are ("These databases..."
+leans on the paragraph before it), and so does everything when the question names no
+single part, or names a part that cannot move (the opening paragraph, a lead-in). Only a
+bold name's content words count (not the language's function words), only where no
+other part of the answer uses them (a question's "photo" is not about "<b>Photo apps</b>"
+when another paragraph speaks of photos too), and not those of
+the topic's own question (its heading): "facial recognition" in a question says what the
+whole answer is about, not which item. Ordinary words do not count either: "recognition"
+or "mandatory" may sit in one bullet only and still not be what the question is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.markup import problems, to_plain
+from bot.textnorm import stop_words, term, words
+
+BULLET = "•"
+BOLD = "<b>"
+NAME = re.compile(r"<b>(.*?)</b>", re.DOTALL)  # what an answer sets in bold
+MIN_LETTERS = 2  # "UK", "EU" and "ID" name things; shorter two-letter words are function words
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A bullet, a paragraph or a bulleted paragraph's lead-in, with its bold names."""
+
+    paragraph: int  # which paragraph of the answer it is in
+    bullet: int | None  # its place among the paragraph's bullets; None: not a bullet
+    movable: bool  # a bullet or a paragraph that opens with a bold name, balanced markup
+    names: frozenset[str]  # the terms of its bold names
+    terms: frozenset[str]  # the terms of all its text
+
+
+def focused(
+    answer: str,
+    question: str,
+    lang: str,
+    heading: str = "",
+    function_words: frozenset[str] = frozenset(),
+) -> str:
+    """`answer` (Telegram HTML, paragraphs split by blank lines) with the part that
+    `question` is about first, or as it is when no single movable part is (module doc)."""
+    parts = _parts(answer.strip(), lang, function_words)
+    asked = _terms(question, lang, function_words) - _terms(heading, lang, function_words)
+    best = _pointed_at(parts, asked)
+    if best is None or not best.movable:
+        return answer
+    paragraphs = answer.strip().split("\n\n")
+    if best.bullet is None:
+        moved = paragraphs.pop(best.paragraph)
+        return "\n\n".join([moved, *paragraphs])
+    lines = paragraphs[best.paragraph].split("\n")
+    places = [i for i, line in enumerate(lines) if line.startswith(BULLET)]
+    where = places[best.bullet]
+    lines.insert(places[0], lines.pop(where))
+    paragraphs[best.paragraph] = "\n".join(lines)
+    return "\n\n".join(paragraphs)
+
+
+def _pointed_at(parts: tuple[_Part, ...], asked: frozenset[str]) -> _Part | None:
+    """The one part with the most of the question's terms among its names that no other
+    part has anywhere in its text; None when no part has any, or two tie."""
+
+    def own(i: int) -> frozenset[str]:  # the question's words only part i has
+        elsewhere = frozenset().union(*(p.terms for j, p in enumerate(parts) if j != i))
+        return (parts[i].names & asked) - elsewhere
+
+    scores = sorted(((len(found), i) for i in range(len(parts)) if (found := own(i))), reverse=True)
+    if not scores or (len(scores) > 1 and scores[0][0] == scores[1][0]):
+        return None
+    return parts[scores[0][1]]
+
+
+@lru_cache(maxsize=512)  # an answer is parsed once per language, not once per question
+def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Part, ...]:
+    """The answer's parts, each with its bold names (see `_Part`)."""
+
+    def part(paragraph: int, bullet: int | None, movable: bool, text: str) -> _Part:
+        names = _terms(" ".join(NAME.findall(text)), lang, function_words)
+        return _Part(paragraph, bullet, movable, names, _terms(text, lang, function_words))
+
+    found: list[_Part] = []
+    for n, paragraph in enumerate(answer.split("\n\n")):
+        lines = paragraph.split("\n")
+        bullets = [line for line in lines if line.startswith(BULLET)]
+        if not bullets:
+            movable = n > 0 and paragraph.startswith(BOLD) and not problems(paragraph)
+            found.append(part(n, None, movable, paragraph))
+            continue
+        lead = "\n".join(line for line in lines if not line.startswith(BULLET))
+        found.append(part(n, None, False, lead))
+        found.extend(
+            part(n, i, i > 0 and not problems(line), line) for i, line in enumerate(bullets)
+        )
+    return tuple(found)
+
+
+def _terms(text: str, lang: str, function_words: Iterable[str]) -> frozenset[str]:
+    """The content words of `text` (markup dropped) as comparable terms."""
+    dropped = stop_words(lang) | frozenset(function_words)
+    return frozenset(
+        term(word, lang)
+        for word in words(to_plain(text))
+        if len(word) >= MIN_LETTERS and word not in dropped
+    )
