@@ -112,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "xsid": lambda: xsid.run(args.data, args.quick),
         "speed": lambda: {
             "shipped": speed.run("shipped", 100 if args.quick else 400, args.data),
+            "first_start": speed.first_starts(args.data, 1 if args.quick else speed.FIRST_STARTS),
             "large": speed.run("large", 150 if args.quick else 1000, args.data),
             **({} if args.quick else {"large_load": speed.run("large-load", 0, args.data)}),
         },
@@ -426,13 +427,18 @@ def table(r: dict[str, Any]) -> str:
             None,
             "",
         )
+    # results from before 2026-12-05 18:00 measured one first start, in the latency case
+    starts = speed.get("first_start", speed.get("shipped", {}))
+    if starts and "error" not in starts:
+        runs = starts.get("runs", 1)
+        label = f"first start, median of {runs}" if runs > 1 else "first start"
+        row(f"{label}: build s (answering)", starts["build_s"], None, ".3f", "< 2 s")
+        if "build_cpu_s" in starts:
+            row("  ... CPU s", starts["build_cpu_s"], None, ".3f")
+        if "ready_s" in starts:  # results from before it was measured lack it
+            row("  ... second look ready s", starts["ready_s"], None, ".3f", "< 2 s")
+            row("  ... CPU s", starts["ready_cpu_s"], None, ".3f")
     if "shipped" in speed and "error" not in speed["shipped"]:
-        row("shipped: build s (answering)", speed["shipped"]["build_s"], None, ".3f", "< 2 s")
-        if "build_cpu_s" in speed["shipped"]:
-            row("  ... CPU s", speed["shipped"]["build_cpu_s"], None, ".3f")
-        if "ready_s" in speed["shipped"]:  # results from before it was measured lack it
-            row("  ... second look ready s", speed["shipped"]["ready_s"], None, ".3f", "< 2 s")
-            row("  ... CPU s", speed["shipped"]["ready_cpu_s"], None, ".3f")
         row("shipped: peak RSS MB", speed["shipped"]["peak_rss_mb"], None, ".0f", "<= 200")
     if "large_load" in speed and "error" not in speed["large_load"]:
         load = speed["large_load"]
