@@ -16,8 +16,8 @@ Paragraphs that do not open with a bold name stay where they are ("These databas
 leans on the paragraph before it), and so does everything when the question names no
 single part, or names a part that cannot move (the opening paragraph, a lead-in). Only a
 bold name's content words count (not the language's function words), only where no
-other part of the answer uses them (a question's "photo" is not about "<b>Photo apps</b>"
-when another paragraph speaks of photos too), and not those of
+part before it uses them (a question's "photo" is not about "<b>Photo apps</b>" when an
+earlier paragraph speaks of photos too) and no other part names them, and not those of
 the topic's own question (its heading): "facial recognition" in a question says what the
 whole answer is about, not which item. Ordinary words do not count either: "recognition"
 or "mandatory" may sit in one bullet only and still not be what the question is about.
@@ -77,12 +77,15 @@ def focused(
 
 
 def _pointed_at(parts: tuple[_Part, ...], asked: frozenset[str]) -> _Part | None:
-    """The one part with the most of the question's terms among its names that no other
-    part has anywhere in its text; None when no part has any, or two tie."""
+    """The one part with the most of the question's terms among its names, where no part
+    before it uses them and no other part names them; None when no part has any, or two
+    tie. (A later part may speak of what this one introduced: "opt out of PimEyes" after
+    the paragraph that opens with it.)"""
 
-    def own(i: int) -> frozenset[str]:  # the question's words only part i has
-        elsewhere = frozenset().union(*(p.terms for j, p in enumerate(parts) if j != i))
-        return (parts[i].names & asked) - elsewhere
+    def own(i: int) -> frozenset[str]:  # the question's words part i introduces by name
+        before = frozenset().union(*(p.terms for p in parts[:i]))
+        named_after = frozenset().union(*(p.names for p in parts[i + 1 :]))
+        return (parts[i].names & asked) - before - named_after
 
     scores = sorted(((len(found), i) for i in range(len(parts)) if (found := own(i))), reverse=True)
     if not scores or (len(scores) > 1 and scores[0][0] == scores[1][0]):

@@ -42,6 +42,14 @@ def test_a_paragraph_that_leans_on_the_one_before_stays() -> None:
     assert focused(SECTIONS, "does Apple keep my face?", "en") == SECTIONS
 
 
+def test_a_name_a_later_part_mentions_again_still_points_at_its_part() -> None:
+    later = SECTIONS + "\n\nYou can ask Worldcoin to delete your iris code."
+    assert focused(later, "is worldcoin legal?", "en").startswith("<b>Worldcoin</b>")
+    # but a word an earlier part uses is no name of the later part
+    earlier = "Can a photo fool face unlock?\n\n" + SECTIONS
+    assert focused(earlier, "is my photo safe?", "en") == earlier
+
+
 def test_only_bold_names_point_at_a_part() -> None:
     # "supermarket" and "photo files" are in one bullet each, but name neither
     assert focused(LIST, "can a supermarket scan me?", "en") == LIST
