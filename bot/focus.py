@@ -9,7 +9,8 @@ one part of the answer has, and that part stands on its own, it is moved first:
 
 - a bullet ("• ...") to the top of its list (the list stays where it is, after its
   lead-in);
-- a paragraph that opens with a bold name to the front.
+- a paragraph that opens with a bold name (after at most an article: "L'<b>Italie</b>")
+  to the front.
 
 Nothing is cut, added or reworded: the answer's lines are the same, in another order.
 Paragraphs that do not open with a bold name stay where they are ("These databases..."
@@ -106,7 +107,7 @@ def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Par
         lines = paragraph.split("\n")
         bullets = [line for line in lines if line.startswith(BULLET)]
         if not bullets:
-            movable = n > 0 and paragraph.startswith(BOLD) and not problems(paragraph)
+            movable = n > 0 and _opens_with_name(paragraph) and not problems(paragraph)
             found.append(part(n, None, movable, paragraph))
             continue
         lead = "\n".join(line for line in lines if not line.startswith(BULLET))
@@ -115,6 +116,13 @@ def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Par
             part(n, i, i > 0 and not problems(line), line) for i, line in enumerate(bullets)
         )
     return tuple(found)
+
+
+def _opens_with_name(paragraph: str) -> bool:
+    """Whether the paragraph opens with a bold name, after at most one word (an article:
+    "L'<b>Italie</b>", "La <b>CNIL</b>")."""
+    before = paragraph.find(BOLD)
+    return before >= 0 and len(paragraph[:before].split()) <= 1
 
 
 def _terms(text: str, lang: str, function_words: Iterable[str]) -> frozenset[str]:

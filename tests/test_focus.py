@@ -37,6 +37,15 @@ def test_a_paragraph_opening_with_a_bold_name_moves_to_the_front() -> None:
     assert sorted(out.split("\n\n")) == sorted(SECTIONS.split("\n\n"))
 
 
+def test_a_paragraph_may_open_with_an_article_before_its_name() -> None:
+    french = (
+        "Les caméras filment.\n\nL'<b>Italie</b> a suspendu ces caméras.\n\nLe <b>CNIL</b> veille."
+    )
+    assert focused(french, "et l'Italie ?", "fr").startswith("L'<b>Italie</b>")
+    late = "Cameras film.\n\nThe best case is <b>Mercadona</b>: it scanned everyone."
+    assert focused(late, "what did Mercadona do?", "en") == late  # four words before it
+
+
 def test_a_paragraph_that_leans_on_the_one_before_stays() -> None:
     # "Apple" is only in "These templates...", which does not open with it
     assert focused(SECTIONS, "does Apple keep my face?", "en") == SECTIONS
