@@ -4,8 +4,8 @@ An answer covers its topic; a question often asks about one item in it: Italy in
 country list, a bank's voice ID among the things beyond faces, Worldcoin after four
 paragraphs on phones. Native speakers who tried the bot found the item, but had to read
 past the rest first. Answers name their items in bold (`• <b>Italy</b>: ...`,
-`<b>Worldcoin</b> (now World) ...`), so when the question says a bold name that exactly
-one part of the answer has, and that part stands on its own, it is moved first:
+`<b>Worldcoin</b> (now World) ...`), so when the question says a bold name with which one
+part of the answer introduces its item, and that part stands on its own, it is moved first:
 
 - a bullet ("• ...") to the top of its list (the list stays where it is, after its
   lead-in);
@@ -37,7 +37,7 @@ from bot.textnorm import stop_words, term, words
 BULLET = "•"
 BOLD = "<b>"
 NAME = re.compile(r"<b>(.*?)</b>", re.DOTALL)  # what an answer sets in bold
-MIN_LETTERS = 2  # "UK", "EU" and "ID" name things; shorter two-letter words are function words
+MIN_LETTERS = 2  # "UK", "EU" and "ID" name things (other short words are function words)
 
 
 @dataclass(frozen=True)

@@ -286,7 +286,7 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("prova", "it", "ping", "Ci sono"),
         ("probando", "es", "ping", "Aquí estoy"),
         # a reader telling the bot it missed: once answered with accuracy-errors
-        ("that's not right", "en", "criticism", "Sorry that didn't help."),
+        ("that's not right", "en", "criticism", "Sorry, that didn't help."),
         ("das stimmt nicht", "de", "criticism", "Tut mir leid"),
         ("c'est faux", "fr", "criticism", "Désolé"),
         ("risposta sbagliata", "it", "criticism", "Mi dispiace"),
