@@ -71,13 +71,21 @@ def answer(
     )
     if share:
         rows.append((Button(_("Share this answer"), share=topic_id),))
-    text = entry.answer.strip()
-    if question is not None:
-        words = kb.languages[lang].function_words if lang in kb.languages else frozenset()
-        text = focused(text, question, lang, entry.question, words)
+    text = answer_text(ex, topic_id, lang, question)
     if not topic.smalltalk:
         text = f"<b>{escape(entry.question)}</b>\n\n{text}"
     return Reply(text, tuple(rows), topic_id)
+
+
+def answer_text(ex: Explainer, topic_id: str, lang: str, question: str | None = None) -> str:
+    """A topic's answer text (Telegram HTML, no heading); given the `question` it answers,
+    with the part the question is about first (`bot.focus`)."""
+    kb = ex.knowledge
+    entry = kb.entry(topic_id, lang)
+    if question is None:
+        return entry.answer.strip()
+    words = kb.languages[lang].function_words if lang in kb.languages else frozenset()
+    return focused(entry.answer.strip(), question, lang, entry.question, words)
 
 
 def more_on(ex: Explainer, topic_id: str, lang: str) -> Reply:

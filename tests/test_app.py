@@ -128,6 +128,7 @@ async def test_the_item_a_question_names_comes_first(bot: Harness, explainer: Ex
     [article, *_] = bot.api.calls("answerInlineQuery")[-1].params["results"]
     shared = article["input_message_content"]["message_text"]
     assert next(line for line in shared.split("\n") if line.startswith("•")) == shown[0]
+    assert "Italy" in article["description"]  # the preview starts as the message does
 
 
 async def test_unknown_question_is_honest_and_offers_the_menu(bot: Harness) -> None:

@@ -48,11 +48,12 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         for topic_id in topic_ids[: 50 if not text else MAX_RESULTS]:
             reply = replies.answer(ex, topic_id, lang, share=False, question=asked)
             entry = ex.knowledge.entry(topic_id, lang)
+            shown = replies.answer_text(ex, topic_id, lang, asked)  # as the message starts
             results.append(
                 InlineQueryResultArticle(
                     id=f"{lang}:{topic_id}",
                     title=entry.question,
-                    description=to_plain(entry.answer)[:DESCRIPTION_CHARS].strip() + "…",
+                    description=to_plain(shown)[:DESCRIPTION_CHARS].strip() + "…",
                     input_message_content=InputTextMessageContent(
                         reply.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
                     ),
