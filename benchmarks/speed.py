@@ -54,7 +54,7 @@ if __package__ in (None, ""):  # pragma: no cover - run as a file
 from benchmarks import metrics, synthetic
 from benchmarks.systems import baselines
 from bot.explainer import build_matcher
-from bot.knowledge import load_knowledge
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Matcher, Phrasing
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
@@ -153,7 +153,7 @@ def _status_mb(field: str) -> float | None:
     return None
 
 
-def first_start(cache_dir: Path) -> tuple[Any, Matcher, dict[str, Any]]:
+def first_start(cache_dir: Path) -> tuple[KnowledgeBase, Matcher, dict[str, Any]]:
     """The shipped knowledge loaded and its matcher built as the bot's first start does
     it, with `cache_dir` (empty) as its model cache: the knowledge, the matcher and the
     figures (module doc). The matcher reads from `cache_dir` as long as it lives."""

@@ -27,7 +27,6 @@ or "mandatory" may sit in one bullet only and still not be what the question is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,7 +60,7 @@ def focused(
     """`answer` (Telegram HTML, paragraphs split by blank lines) with the part that
     `question` is about first, or as it is when no single movable part is (module doc)."""
     parts = _parts(answer.strip(), lang, function_words)
-    asked = _terms(question, lang, function_words) - _terms(heading, lang, function_words)
+    asked = _terms(question, lang, function_words) - _heading(heading, lang, function_words)
     best = _pointed_at(parts, asked)
     if best is None or not best.movable:
         return answer
@@ -84,9 +83,12 @@ def _pointed_at(parts: tuple[_Part, ...], asked: frozenset[str]) -> _Part | None
     the paragraph that opens with it.)"""
 
     def own(i: int) -> frozenset[str]:  # the question's words part i introduces by name
+        named = parts[i].names & asked
+        if not named:  # most parts: no union of the others' words needed
+            return named
         before = frozenset().union(*(p.terms for p in parts[:i]))
         named_after = frozenset().union(*(p.names for p in parts[i + 1 :]))
-        return (parts[i].names & asked) - before - named_after
+        return named - before - named_after
 
     scores = sorted(((len(found), i) for i in range(len(parts)) if (found := own(i))), reverse=True)
     if not scores or (len(scores) > 1 and scores[0][0] == scores[1][0]):
@@ -118,6 +120,12 @@ def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Par
     return tuple(found)
 
 
+@lru_cache(maxsize=512)  # the topics' headings, like their answers, are read once
+def _heading(heading: str, lang: str, function_words: frozenset[str]) -> frozenset[str]:
+    """The terms of a topic's own question."""
+    return _terms(heading, lang, function_words)
+
+
 def _opens_with_name(paragraph: str) -> bool:
     """Whether the paragraph opens with a bold name, after at most one word (an article:
     "L'<b>Italie</b>", "La <b>CNIL</b>")."""
@@ -125,11 +133,17 @@ def _opens_with_name(paragraph: str) -> bool:
     return before >= 0 and len(paragraph[:before].split()) <= 1
 
 
-def _terms(text: str, lang: str, function_words: Iterable[str]) -> frozenset[str]:
+def _terms(text: str, lang: str, function_words: frozenset[str]) -> frozenset[str]:
     """The content words of `text` (markup dropped) as comparable terms."""
-    dropped = stop_words(lang) | frozenset(function_words)
+    dropped = _dropped(lang, function_words)
     return frozenset(
         term(word, lang)
         for word in words(to_plain(text))
         if len(word) >= MIN_LETTERS and word not in dropped
     )
+
+
+@lru_cache(maxsize=64)
+def _dropped(lang: str, function_words: frozenset[str]) -> frozenset[str]:
+    """The words that point at nothing in `lang`: its stop words and function words."""
+    return stop_words(lang) | function_words
