@@ -57,14 +57,16 @@ def focused(
     heading: str = "",
     function_words: frozenset[str] = frozenset(),
 ) -> str:
-    """`answer` (Telegram HTML, paragraphs split by blank lines) with the part that
-    `question` is about first, or as it is when no single movable part is (module doc)."""
-    parts = _parts(answer.strip(), lang, function_words)
+    """`answer` (Telegram HTML, paragraphs split by blank lines; returned stripped) with
+    the part that `question` is about first, or as it is when no single movable part is
+    (module doc)."""
+    text = answer.strip()
+    parts = _parts(text, lang, function_words)
     asked = _terms(question, lang, function_words) - _heading(heading, lang, function_words)
     best = _pointed_at(parts, asked)
     if best is None or not best.movable:
-        return answer
-    paragraphs = answer.strip().split("\n\n")
+        return text
+    paragraphs = text.split("\n\n")
     if best.bullet is None:
         moved = paragraphs.pop(best.paragraph)
         return "\n\n".join([moved, *paragraphs])
