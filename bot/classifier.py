@@ -177,16 +177,15 @@ def visit_orders(keys: Sequence[str]) -> list[list[int]]:
     somewhere and leaves the order of the rest as it was. (A seeded shuffle of the
     positions gave a new order to all of them, and a few questions near the threshold
     changed their verdict whenever anyone added any line.)"""
-    return [_order(keys, epoch) for epoch in range(EPOCHS)]
+    encoded = [key.encode() for key in keys]
+    return [_order(encoded, epoch) for epoch in range(EPOCHS)]
 
 
-def _order(keys: Sequence[str], epoch: int) -> list[int]:
+def _order(keys: Sequence[bytes], epoch: int) -> list[int]:
     """The texts' places sorted by the 8-byte digest of the pass number and the text (ties
     by place): the digests read as big-endian numbers compare as their bytes do."""
-    prefix = f"{epoch}\x00".encode()
-    digests = b"".join(
-        hashlib.blake2b(prefix + key.encode(), digest_size=8).digest() for key in keys
-    )
+    prefix, digest = f"{epoch}\x00".encode(), hashlib.blake2b
+    digests = b"".join([digest(prefix + key, digest_size=8).digest() for key in keys])
     order: list[int] = np.argsort(np.frombuffer(digests, dtype=">u8"), kind="stable").tolist()
     return order
 
