@@ -190,14 +190,16 @@ class Matcher:
         answer), weaker lexical evidence; `function_words`: per language, the words that
         say little ("the", "my"), else the `stopwords` list; `cache_dir`: where trained
         models are kept (`bot.modelcache`; None: train every time); `prepare` (the bot's
-        start): the second look's index made in a thread while the model trains (the
-        compiled loop holds no GIL), and the encoder loaded there once the first look is
-        built: questions the n-grams settle are answered meanwhile, and one that needs
-        the second look waits for it, so no answer differs (`prepare()` waits too).
-        Every build makes the lexical index in a thread while the model trains, at a
-        first start after the meaning index: one at a time beside training's arrays,
-        the start's peak RSS grew by ~4 MB (both beside training, by ~30 MB), and the
-        first look was built ~0.2 s sooner, the second ~0.2 s sooner too.
+        start): the second look's index made in a thread while the model trains on one
+        core (the compiled loop holds no GIL), then the lexical index there too, and the
+        encoder loaded once the first look is built: questions the n-grams settle are
+        answered meanwhile, and one that needs the second look waits for it, so no
+        answer differs (`prepare()` waits too). The lexical index beside training, after
+        the meaning index, built the first look ~0.15 s sooner and made the second ready
+        ~0.2 s sooner, the start's peak RSS ~4 MB larger (both indexes beside training at
+        once: ~25 MB larger, over 200 MB). Other builds train on two cores, then make
+        the lexical index (made beside training there, `ask` was no faster and ~19 MB
+        larger).
         Without `prepare` (`ask`, `eval`, a reload, the tests) the second look's index is
         made by the first question that needs it, or by `prepare()`: `ask` about a
         question the n-grams settle reads no meaning vectors and encodes nothing."""
@@ -223,8 +225,8 @@ class Matcher:
         if early:
             _start_table_writer(cache_dir)
         make_index = functools.partial(_meaning_index, items, self._topics, cache_dir)
-        index_later: list[_Later] = []  # made by `fitted` at a first start (`early`)
-        lexical: list[Future[LexicalIndex]] = []  # made by `fitted`, which is always called
+        index_later: list[_Later] = []  # at a first start (`early`), made by `fitted`
+        lexical_later: list[Future[LexicalIndex]] = []  # and this too
 
         def lexical_index() -> LexicalIndex:
             for index in index_later:
@@ -234,13 +236,15 @@ class Matcher:
         with ThreadPoolExecutor(1) as helper:
 
             def fitted() -> None:  # the other core's work while the model trains
-                if early:
-                    index_later.append(_Later(make_index))
-                lexical.append(helper.submit(lexical_index))
+                index_later.append(_Later(make_index))
+                lexical_later.append(helper.submit(lexical_index))
 
-            self._vectorizer, self._model = _trained(examples, self._topics, cache_dir, fitted)
+            self._vectorizer, self._model = _trained(
+                examples, self._topics, cache_dir, fitted=fitted if early else None
+            )
             del examples
-            self._lexical = lexical[0].result()  # raises what its thread raised
+            # a thread's result raises what the thread raised
+            self._lexical = lexical_later[0].result() if lexical_later else lexical_index()
         self._slots = self._lexical.slots(self._topics)
         self._cache_dir = cache_dir
         if early:  # answering from here on; the second look later
@@ -451,9 +455,9 @@ def _trained(
 ) -> tuple[Vectorizer, LinearModel]:
     """The vectorizer and model trained on `examples` (label: the topic's place in
     `topics`): from the cache in `cache_dir` when it has them, else trained and kept.
-    `fitted` is called once the vectorizer is (read or) fitted, to start work for the
-    other core (`Matcher` makes its lexical index): training then takes one core and
-    needs little memory besides what it has."""
+    `fitted` is called once the vectorizer is (read or) fitted, to start the other
+    core's work (a first start's indexes): training then takes one core and needs
+    little memory besides what it has."""
     max_columns = MAX_WEIGHTS // max(len(topics), 1)
     chars = len(examples) * len(topics) <= MAX_CHAR_WORK
     key = None
@@ -480,8 +484,7 @@ def _trained(
         vectorizer.size,
         len(topics),
         keys=[f"{p.topic_id} {p.lang} {p.text}" for p in examples],
-        # one core when `fitted` gave the other one work (a second training thread beside
-        # it made `ask` no faster)
+        # one core when `fitted` gave the other one work
         threads=1 if fitted is not None else TRAINING_THREADS,
     )
     del rows  # not needed any more: freed before writing the cache copies the weights
