@@ -22,6 +22,9 @@ earlier paragraph speaks of photos too) and no other part names them, and not th
 the topic's own question (its heading): "facial recognition" in a question says what the
 whole answer is about, not which item. Ordinary words do not count either: "recognition"
 or "mandatory" may sit in one bullet only and still not be what the question is about.
+A question's word one letter off exactly one word of the answer's bold names counts as
+that word ("Londen" for "<b>London</b>"): people misspell names, and the matcher, which
+reads typos, has already brought them to the answer.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.markup import problems, to_plain
 from bot.textnorm import stop_words, term, words
 
@@ -37,6 +42,9 @@ BULLET = "•"
 BOLD = "<b>"
 NAME = re.compile(r"<b>(.*?)</b>", re.DOTALL)  # what an answer sets in bold
 MIN_LETTERS = 2  # "UK", "EU" and "ID" name things (other short words are function words)
+# letters a bold name's word needs before a word one letter off it counts as a typo of it:
+# shorter ones are as often another form of a word ("stellt" is not a typo of "Stell")
+TYPO_MIN = 6
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ def focused(
     (module doc)."""
     text = answer.strip()
     parts = _parts(text, lang, function_words)
-    asked = _terms(question, lang, function_words) - _heading(heading, lang, function_words)
+    said = _as_named(question, _name_words(text))
+    asked = _terms(said, lang, function_words) - _heading(heading, lang, function_words)
     best = _pointed_at(parts, asked)
     if best is None or not best.movable:
         return text
@@ -120,6 +129,26 @@ def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Par
             part(n, i, i > 0 and not problems(line), line) for i, line in enumerate(bullets)
         )
     return tuple(found)
+
+
+@lru_cache(maxsize=512)  # like the parts, once per answer
+def _name_words(answer: str) -> frozenset[str]:
+    """The words of the answer's bold names that are long enough to be misspelt
+    (`TYPO_MIN`)."""
+    named = words(to_plain(" ".join(NAME.findall(answer))))
+    return frozenset(word for word in named if len(word) >= TYPO_MIN)
+
+
+def _as_named(question: str, names: frozenset[str]) -> str:
+    """The question's words, each one letter off exactly one of `names` written as that
+    name's word ("londen" -> "london"), the others as they are."""
+    said = words(to_plain(question))
+    for i, word in enumerate(said):
+        if len(word) >= TYPO_MIN - 1 and word not in names:
+            near = [name for name in names if Levenshtein.distance(word, name, score_cutoff=1) <= 1]
+            if len(near) == 1:
+                said[i] = near[0]
+    return " ".join(said)
 
 
 @lru_cache(maxsize=512)  # the topics' headings, like their answers, are read once

@@ -59,6 +59,19 @@ def test_a_name_a_later_part_mentions_again_still_points_at_its_part() -> None:
     assert focused(earlier, "is my photo safe?", "en") == earlier
 
 
+def test_a_name_misspelt_by_one_letter_still_points_at_its_part() -> None:
+    london = "Police may scan faces.\n\n<b>London</b>'s police delete faces with no alert."
+    assert focused(london, "what do the police in Londen do?", "en").startswith("<b>London</b>")
+    assert focused(london, "what do the police in Londn do?", "en").startswith("<b>London</b>")
+    # two letters off is no name, nor one letter off a short name's word, which is as
+    # often another form of a word ("stellt" is not a typo of "Stell")
+    assert focused(london, "what do the police in Lundan do?", "en") == london
+    short = "Cameras film.\n\n<b>Spain</b> fined a supermarket."
+    assert focused(short, "and in Spaon?", "en") == short
+    german = "Kameras filmen.\n\n• Vorab:\n• <b>Stell Anträge.</b> Schreib der Stadt."
+    assert focused(german, "es stellt sich heraus", "de") == german
+
+
 def test_only_bold_names_point_at_a_part() -> None:
     # "supermarket" and "photo files" are in one bullet each, but name neither
     assert focused(LIST, "can a supermarket scan me?", "en") == LIST
