@@ -474,8 +474,8 @@ def _trained(
     vectorizer, rows = Vectorizer.fit(
         (p.text for p in examples), max_columns=max_columns, chars=chars
     )
-    memory.return_freed()  # the fit's temporaries, before `fitted`'s work begins
     if fitted is not None:
+        memory.return_freed()  # the fit's temporaries, before the other core's work begins
         fitted()
     number = {topic: i for i, topic in enumerate(topics)}
     model = LinearModel(
