@@ -58,6 +58,14 @@ def answer(
     """A topic's answer with its links, related topics and a share button; small talk
     ("thanks") without its question as a heading. Given the `question` it answers, the
     part of the answer that the question is about comes first (`bot.focus`)."""
+    return answer_with_text(ex, topic_id, lang, answer_text(ex, topic_id, lang, question), share)
+
+
+def answer_with_text(
+    ex: Explainer, topic_id: str, lang: str, text: str, share: bool = True
+) -> Reply:
+    """`answer` around an answer text already made by `answer_text` (inline mode shows
+    its start as the result's description too, so it makes the text once)."""
     kb = ex.knowledge
     entry = kb.entry(topic_id, lang)
     topic = kb.topics[topic_id]
@@ -71,7 +79,6 @@ def answer(
     )
     if share:
         rows.append((Button(_("Share this answer"), share=topic_id),))
-    text = answer_text(ex, topic_id, lang, question)
     if not topic.smalltalk:
         text = f"<b>{escape(entry.question)}</b>\n\n{text}"
     return Reply(text, tuple(rows), topic_id)

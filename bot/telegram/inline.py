@@ -46,9 +46,9 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     results = []
     with use(ex.catalogs, lang):
         for topic_id in topic_ids[: 50 if not text else MAX_RESULTS]:
-            reply = replies.answer(ex, topic_id, lang, share=False, question=asked)
-            entry = ex.knowledge.entry(topic_id, lang)
             shown = replies.answer_text(ex, topic_id, lang, asked)  # as the message starts
+            reply = replies.answer_with_text(ex, topic_id, lang, shown, share=False)
+            entry = ex.knowledge.entry(topic_id, lang)
             results.append(
                 InlineQueryResultArticle(
                     id=f"{lang}:{topic_id}",
