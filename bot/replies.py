@@ -58,11 +58,12 @@ def answer(
     """A topic's answer with its links, related topics and a share button; small talk
     ("thanks") without its question as a heading. Given the `question` it answers, the
     part of the answer that the question is about comes first (`bot.focus`)."""
-    return answer_with_text(ex, topic_id, lang, answer_text(ex, topic_id, lang, question), share)
+    text = answer_text(ex, topic_id, lang, question)
+    return answer_with_text(ex, topic_id, lang, text, share=share)
 
 
 def answer_with_text(
-    ex: Explainer, topic_id: str, lang: str, text: str, share: bool = True
+    ex: Explainer, topic_id: str, lang: str, text: str, *, share: bool = True
 ) -> Reply:
     """`answer` around an answer text already made by `answer_text` (inline mode shows
     its start as the result's description too, so it makes the text once)."""
