@@ -142,7 +142,7 @@ def _name_words(answer: str) -> frozenset[str]:
 def _as_named(question: str, names: frozenset[str]) -> str:
     """The question's words, each one letter off exactly one of `names` written as that
     name's word ("londen" -> "london"), the others as they are; the question itself when
-    the answer has no name long enough (81 of the 225 shipped answers)."""
+    the answer has no name long enough."""
     if not names:
         return question
     said = words(to_plain(question))
