@@ -24,23 +24,23 @@ whole answer is about, not which item. Ordinary words do not count either: "reco
 or "mandatory" may sit in one bullet only and still not be what the question is about.
 A question's word one letter off exactly one word of the answer's bold names counts as
 that word ("Londen" for "<b>London</b>"): people misspell names, and the matcher, which
-reads typos, has already brought them to the answer.
+reads typos, has already brought them to the answer. And a name's other forms that the
+knowledge file lists (`name forms:`, `Italy: Italian`) count as the name: "does the
+Italian police use it?" is about the bullet on <b>Italy</b>.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from bot.markup import problems, to_plain
+from bot.markup import bold_names, problems, to_plain
 from bot.textnorm import stop_words, term, words
 
 BULLET = "•"
 BOLD = "<b>"
-NAME = re.compile(r"<b>(.*?)</b>", re.DOTALL)  # what an answer sets in bold
 MIN_LETTERS = 2  # "UK", "EU" and "ID" name things (other short words are function words)
 # letters a bold name's word needs before a word one letter off it counts as a typo of it:
 # shorter ones are as often another form of a word ("stellt" is not a typo of "Stell")
@@ -64,13 +64,14 @@ def focused(
     lang: str,
     heading: str = "",
     function_words: frozenset[str] = frozenset(),
+    name_forms: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """`answer` (Telegram HTML, paragraphs split by blank lines; returned stripped) with
     the part that `question` is about first, or as it is when no single movable part is
-    (module doc)."""
+    (module doc); `name_forms`: (form, name) pairs of the language (`Language.name_forms`)."""
     text = answer.strip()
     parts = _parts(text, lang, function_words)
-    said = _as_named(question, _name_words(text))
+    said = _as_named(_forms_as_names(question, lang, name_forms), _name_words(text))
     asked = _terms(said, lang, function_words) - _heading(heading, lang, function_words)
     best = _pointed_at(parts, asked)
     if best is None or not best.movable:
@@ -112,7 +113,7 @@ def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Par
     """The answer's parts, each with its bold names (see `_Part`)."""
 
     def part(paragraph: int, bullet: int | None, movable: bool, text: str) -> _Part:
-        names = _terms(" ".join(NAME.findall(text)), lang, function_words)
+        names = _terms(" ".join(bold_names(text)), lang, function_words)
         return _Part(paragraph, bullet, movable, names, _terms(text, lang, function_words))
 
     found: list[_Part] = []
@@ -135,8 +136,39 @@ def _parts(answer: str, lang: str, function_words: frozenset[str]) -> tuple[_Par
 def _name_words(answer: str) -> frozenset[str]:
     """The words of the answer's bold names that are long enough to be misspelt
     (`TYPO_MIN`)."""
-    named = words(to_plain(" ".join(NAME.findall(answer))))
+    named = words(" ".join(bold_names(answer)))
     return frozenset(word for word in named if len(word) >= TYPO_MIN)
+
+
+def _forms_as_names(question: str, lang: str, name_forms: tuple[tuple[str, str], ...]) -> str:
+    """The question's words with each listed form of a name written as that name ("the
+    italian police" -> "the Italy police"), forms compared as terms ("Italians" is a form
+    of "Italian"), the longest first; the question itself when there are no forms."""
+    if not name_forms:
+        return question
+    said = words(to_plain(question))
+    said_terms = [term(word, lang) for word in said]
+    table = _form_terms(name_forms, lang)
+    out: list[str] = []
+    i = 0
+    while i < len(said):
+        found = next((f for f in table if tuple(said_terms[i : i + len(f[0])]) == f[0]), None)
+        if found is None:
+            out.append(said[i])
+            i += 1
+        else:
+            out.append(found[1])
+            i += len(found[0])
+    return " ".join(out)
+
+
+@lru_cache(maxsize=64)  # a language's forms are read once
+def _form_terms(
+    name_forms: tuple[tuple[str, str], ...], lang: str
+) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Each form as the terms of its words, with its name; the longest forms first."""
+    table = [(tuple(term(w, lang) for w in words(form)), name) for form, name in name_forms]
+    return tuple(sorted((f for f in table if f[0]), key=lambda f: -len(f[0])))
 
 
 def _as_named(question: str, names: frozenset[str]) -> str:

@@ -133,6 +133,9 @@ class Language:
     function_words: frozenset[str] = frozenset()
     # words and phrases that name the bot's subject ("Gesichtserkennung"): see bot.subject
     subject_words: tuple[str, ...] = ()
+    # other words for names the answers set in bold, as (form, name): ("Italian", "Italy");
+    # a question saying the form is about the part with that name (bot.focus)
+    name_forms: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,7 @@ class _Loader:
             f.root,
             f.path.name,
             required=("language", "links", "topics"),
-            optional=("function words", "subject words"),
+            optional=("function words", "subject words", "name forms"),
         )
         function_words: frozenset[str] = frozenset()
         if "function words" in top:
@@ -483,6 +486,7 @@ class _Loader:
                     entries[topic_id] = entry
         if not top:
             return None
+        forms = self._name_forms(f, top["name forms"][1], entries) if "name forms" in top else ()
         return Language(
             code,
             f.name,
@@ -490,6 +494,7 @@ class _Loader:
             MappingProxyType(entries),
             function_words,
             subject_words,
+            forms,
         )
 
     def _subject_words(self, f: YamlFile, node: yaml.Node) -> tuple[str, ...]:
@@ -502,6 +507,40 @@ class _Loader:
             elif value is not None:
                 listed.append(value)
         return tuple(listed)
+
+    def _name_forms(
+        self, f: YamlFile, node: yaml.Node, entries: Mapping[str, Entry]
+    ) -> tuple[tuple[str, str], ...]:
+        """The `name forms:` mapping, a bold name to its other words separated by commas
+        (`Italy: Italian, Italians`), as (form, name) pairs; a name no answer of the file
+        sets in bold is warned about (it would do nothing)."""
+        bold = {name.casefold() for e in entries.values() for name in markup.bold_names(e.answer)}
+        pairs: list[tuple[str, str]] = []
+        named: dict[str, str] = {}
+        for name, (key_node, value_node) in f.mapping(node, "name forms", any_keys=True).items():
+            listed = f.text(value_node, f"name forms of {name!r}")
+            if listed is None:
+                continue
+            if name.casefold() not in bold:
+                self.problems.append(
+                    Problem(
+                        f.name,
+                        line_of(key_node),
+                        f"name forms: no answer in this file sets {name!r} in bold, so its "
+                        "forms do nothing (write the name as the answers do)",
+                        warning=True,
+                    )
+                )
+            for form in (part.strip() for part in listed.split(",")):
+                key = " ".join(words(form))
+                if not key:
+                    f.error(value_node, f"name forms of {name!r}: {form!r} has no word in it")
+                elif key in named and named[key] != name:
+                    f.error(value_node, f"name forms: {form!r} is given for {named[key]!r} too")
+                else:
+                    named[key] = name
+                    pairs.append((form, name))
+        return tuple(pairs)
 
     def _entry(
         self,

@@ -51,3 +51,12 @@ def problems(markup: str) -> list[str]:
 def to_plain(markup: str) -> str:
     """The visible text of valid markup: tags dropped, entities decoded."""
     return html.unescape(re.sub(r"</?[a-zA-Z]+>", "", markup))
+
+
+_BOLD = re.compile(r"<b>(.*?)</b>", re.DOTALL)
+
+
+def bold_names(markup: str) -> list[str]:
+    """The visible text of each bold run of valid markup, in order: the names an answer
+    gives its items (`• <b>Italy</b>: ...`; see `bot.focus`)."""
+    return [to_plain(found).strip() for found in _BOLD.findall(markup)]

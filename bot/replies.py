@@ -92,8 +92,12 @@ def answer_text(ex: Explainer, topic_id: str, lang: str, question: str | None = 
     entry = kb.entry(topic_id, lang)
     if question is None:
         return entry.answer.strip()
-    words = kb.languages[lang].function_words if lang in kb.languages else frozenset()
-    return focused(entry.answer.strip(), question, lang, entry.question, words)
+    language = kb.languages.get(lang)
+    words = language.function_words if language is not None else frozenset()
+    # a name's forms are for the language's own answers, not the English standing in
+    translated = language is not None and topic_id in language.entries
+    forms = language.name_forms if language is not None and translated else ()
+    return focused(entry.answer.strip(), question, lang, entry.question, words, forms)
 
 
 def more_on(ex: Explainer, topic_id: str, lang: str) -> Reply:

@@ -93,6 +93,28 @@ def test_the_first_bullet_or_paragraph_is_already_first() -> None:
     assert focused(LIST, "what about Germany?", "en") == LIST
 
 
+FORMS = (("Italian", "Italy"), ("Czech Republic", "Czechia"), ("Spanish", "Spain"))
+
+
+def test_a_listed_form_of_a_name_points_at_its_part_as_the_name_does() -> None:
+    assert focused(LIST, "does the Italian police use it?", "en", name_forms=FORMS).split("\n")[
+        1
+    ] == ("• <b>Italy</b>: the SARI system searches photo files.")
+    out = focused(LIST, "what do the ITALIANS do", "en", name_forms=FORMS)  # a form's terms
+    assert out.split("\n")[1].startswith("• <b>Italy</b>")
+    assert sorted(out.split("\n")) == sorted(LIST.split("\n"))
+    czech = "Where:\n• <b>Germany</b>: trials.\n• <b>Czechia</b>: an airport."
+    moved = focused(czech, "and in the czech republic?", "en", name_forms=FORMS)
+    assert moved.split("\n")[1] == "• <b>Czechia</b>: an airport."  # a form of two words
+
+
+def test_without_the_form_listed_a_name_s_other_word_points_at_nothing() -> None:
+    assert focused(LIST, "does the Italian police use it?", "en") == LIST
+    # a form whose name is in two parts points at neither, as the name itself
+    twice = LIST + "\n• <b>Italy</b> again."
+    assert focused(twice, "the Italian police?", "en", name_forms=FORMS) == twice
+
+
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
     return load_knowledge(KNOWLEDGE_DIR)
@@ -111,3 +133,27 @@ def test_every_shipped_answer_keeps_its_lines_and_valid_markup(kb: KnowledgeBase
                 assert problems(out) == [], (code, asked)
                 moved += out != answer
     assert moved > 0
+
+
+def test_the_shipped_name_forms_focus_each_language_s_country_list(kb: KnowledgeBase) -> None:
+    """The country list's bullets, asked about with an adjective in each language."""
+    asked = {
+        "en": ("does the Italian police use it?", "Italy"),
+        "de": ("Nutzt die französische Polizei das?", "Frankreich"),
+        "fr": ("Et la police espagnole ?", "Espagne"),
+        "it": ("la polizia austriaca lo usa?", "Austria"),
+        "es": ("¿Y la policía italiana?", "Italia"),
+    }
+    for code, (question, name) in asked.items():
+        language = kb.languages[code]
+        entry = language.entries["countries"]
+        answer = entry.answer.strip()
+        bullets = [line for line in answer.split("\n") if line.startswith("•")]
+        assert not bullets[0].startswith(f"• <b>{name}</b>"), code  # else this proves nothing
+        plain = focused(answer, question, code, entry.question, language.function_words)
+        assert plain == answer, code  # without the forms, nothing moves
+        out = focused(
+            answer, question, code, entry.question, language.function_words, language.name_forms
+        )
+        first = next(line for line in out.split("\n") if line.startswith("•"))
+        assert first.startswith(f"• <b>{name}</b>"), (code, first)

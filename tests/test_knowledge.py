@@ -274,3 +274,37 @@ def test_a_file_that_is_not_yaml_gets_one_problem_not_a_cascade(knowledge_copy: 
     en.write_text(text, encoding="utf-8")
     found = [p for p in problems_of(knowledge_copy) if p.startswith(str(en))]
     assert len(found) == 1 and "invalid YAML" in found[0], found
+
+
+def test_name_forms_are_read_and_bad_ones_are_named_with_their_line(
+    knowledge_copy: Path,
+) -> None:
+    shipped = load_knowledge(KNOWLEDGE_DIR)
+    assert ("Italian", "Italy") in shipped.languages["en"].name_forms
+    assert ("italienisch", "Italien") in shipped.languages["de"].name_forms
+    path = knowledge_copy / "en.yaml"
+    text = (KNOWLEDGE_DIR / "en.yaml").read_text(encoding="utf-8")
+    start = text.index("name forms:\n")
+    end = text.index("\nlinks:", start)
+    line = text[:start].count("\n") + 1
+    unknown = "name forms:\n  Italy: Italian\n  Atlantis: Atlantean\n"
+    path.write_text(text[:start] + unknown + text[end + 1 :], encoding="utf-8")
+    kb = load_knowledge(knowledge_copy)  # a name no answer sets in bold: a warning only
+    assert kb.languages["en"].name_forms == (("Italian", "Italy"), ("Atlantean", "Atlantis"))
+    [warned] = [str(w) for w in kb.warnings if "Atlantis" in w.message]
+    assert warned.endswith(
+        f"en.yaml:{line + 2}: warning: name forms: no answer in this file sets "
+        "'Atlantis' in bold, so its forms do nothing (write the name as "
+        "the answers do)"
+    )
+    twice = "name forms:\n  Italy: Italian\n  Spain: Spanish, italian\n  France: ' ,'\n"
+    path.write_text(text[:start] + twice + text[end + 1 :], encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    assert any(
+        p.endswith(f"en.yaml:{line + 2}: name forms: 'italian' is given for 'Italy' too")
+        for p in found
+    ), found
+    assert any(
+        p.endswith(f"en.yaml:{line + 3}: name forms of 'France': '' has no word in it")
+        for p in found
+    ), found
