@@ -218,12 +218,10 @@ def test_outdated_translation_is_detected(knowledge_copy: Path) -> None:
     (knowledge_copy / "nl.yaml").write_text(nl, encoding="utf-8")
     assert load_knowledge(knowledge_copy).outdated("nl") == []
     en = knowledge_copy / "en.yaml"
-    en.write_text(
-        en.read_text(encoding="utf-8").replace(
-            "Your fingerprints stay with you for life", "Your fingerprints never change"
-        ),
-        encoding="utf-8",
-    )
+    first = entry.answer.split(". ")[0]  # the English answer's first sentence, reworded
+    text = en.read_text(encoding="utf-8")
+    assert text.count(first) == 1
+    en.write_text(text.replace(first, first.upper()), encoding="utf-8")
     kb = load_knowledge(knowledge_copy)
     assert kb.outdated("nl") == ["fingerprints"]
     assert any("'fingerprints' is outdated" in str(w) for w in kb.warnings)
