@@ -37,7 +37,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from bot.markup import bold_names, problems, to_plain
-from bot.textnorm import stop_words, term, words
+from bot.textnorm import stop_words, strip_accents, term, words
 
 BULLET = "•"
 BOLD = "<b>"
@@ -143,16 +143,19 @@ def _name_words(answer: str) -> frozenset[str]:
 def _forms_as_names(question: str, lang: str, name_forms: tuple[tuple[str, str], ...]) -> str:
     """The question's words with each listed form of a name written as that name ("the
     italian police" -> "the Italy police"), forms compared as terms ("Italians" is a form
-    of "Italian"), the longest first; the question itself when there are no forms."""
+    of "Italian"), the longest first; the question itself when no word can begin a form
+    (most questions: then no word is stemmed, `_Forms.heads`)."""
     if not name_forms:
         return question
+    forms = _forms(name_forms, lang)
     said = words(to_plain(question))
+    if not any(strip_accents(word)[:HEAD] in forms.heads for word in said):
+        return question
     said_terms = [term(word, lang) for word in said]
-    table = _form_terms(name_forms, lang)
     out: list[str] = []
     i = 0
     while i < len(said):
-        found = next((f for f in table if tuple(said_terms[i : i + len(f[0])]) == f[0]), None)
+        found = next((f for f in forms.table if tuple(said_terms[i : i + len(f[0])]) == f[0]), None)
         if found is None:
             out.append(said[i])
             i += 1
@@ -162,13 +165,25 @@ def _forms_as_names(question: str, lang: str, name_forms: tuple[tuple[str, str],
     return " ".join(out)
 
 
+HEAD = 3  # letters of a word that a form's first word must share with it (stems end-trim)
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """A language's name forms, ready to compare with a question."""
+
+    table: tuple[tuple[tuple[str, ...], str], ...]  # each form's terms and its name, longest first
+    heads: frozenset[str]  # the first HEAD letters of each form's first word and first term
+
+
 @lru_cache(maxsize=64)  # a language's forms are read once
-def _form_terms(
-    name_forms: tuple[tuple[str, str], ...], lang: str
-) -> tuple[tuple[tuple[str, ...], str], ...]:
+def _forms(name_forms: tuple[tuple[str, str], ...], lang: str) -> _Forms:
     """Each form as the terms of its words, with its name; the longest forms first."""
     table = [(tuple(term(w, lang) for w in words(form)), name) for form, name in name_forms]
-    return tuple(sorted((f for f in table if f[0]), key=lambda f: -len(f[0])))
+    table = sorted((f for f in table if f[0]), key=lambda f: -len(f[0]))
+    firsts = [words(form)[0] for form, _ in name_forms if words(form)]
+    heads = {strip_accents(w)[:HEAD] for w in firsts} | {f[0][0][:HEAD] for f in table}
+    return _Forms(tuple(table), frozenset(heads))
 
 
 def _as_named(question: str, names: frozenset[str]) -> str:
