@@ -42,6 +42,7 @@ from bot.textnorm import stop_words, strip_accents, term, words
 BULLET = "•"
 BOLD = "<b>"
 MIN_LETTERS = 2  # "UK", "EU" and "ID" name things (other short words are function words)
+HEAD = 3  # letters a question's word shares with a name form's first word (stems trim ends)
 # letters a bold name's word needs before a word one letter off it counts as a typo of it:
 # shorter ones are as often another form of a word ("stellt" is not a typo of "Stell")
 TYPO_MIN = 6
@@ -71,8 +72,9 @@ def focused(
     (module doc); `name_forms`: (form, name) pairs of the language (`Language.name_forms`)."""
     text = answer.strip()
     parts = _parts(text, lang, function_words)
-    said = _as_named(_forms_as_names(question, lang, name_forms), _name_words(text))
-    asked = _terms(said, lang, function_words) - _heading(heading, lang, function_words)
+    said = words(to_plain(question))  # read once, then each step rewrites the words
+    said = _as_named(_forms_as_names(said, lang, name_forms), _name_words(text))
+    asked = _word_terms(said, lang, function_words) - _heading(heading, lang, function_words)
     best = _pointed_at(parts, asked)
     if best is None or not best.movable:
         return text
@@ -140,17 +142,18 @@ def _name_words(answer: str) -> frozenset[str]:
     return frozenset(word for word in named if len(word) >= TYPO_MIN)
 
 
-def _forms_as_names(question: str, lang: str, name_forms: tuple[tuple[str, str], ...]) -> str:
+def _forms_as_names(
+    said: list[str], lang: str, name_forms: tuple[tuple[str, str], ...]
+) -> list[str]:
     """The question's words with each listed form of a name written as that name ("the
-    italian police" -> "the Italy police"), forms compared as terms ("Italians" is a form
-    of "Italian"), the longest first; the question itself when no word can begin a form
+    italian police" -> "the italy police"), forms compared as terms ("Italians" is a form
+    of "Italian"), the longest first; the words as they are when none can begin a form
     (most questions: then no word is stemmed, `_Forms.heads`)."""
     if not name_forms:
-        return question
+        return said
     forms = _forms(name_forms, lang)
-    said = words(to_plain(question))
     if not any(strip_accents(word)[:HEAD] in forms.heads for word in said):
-        return question
+        return said
     said_terms = [term(word, lang) for word in said]
     out: list[str] = []
     i = 0
@@ -160,12 +163,9 @@ def _forms_as_names(question: str, lang: str, name_forms: tuple[tuple[str, str],
             out.append(said[i])
             i += 1
         else:
-            out.append(found[1])
+            out.extend(words(found[1]))
             i += len(found[0])
-    return " ".join(out)
-
-
-HEAD = 3  # letters of a word that a form's first word must share with it (stems end-trim)
+    return out
 
 
 @dataclass(frozen=True)
@@ -186,19 +186,18 @@ def _forms(name_forms: tuple[tuple[str, str], ...], lang: str) -> _Forms:
     return _Forms(tuple(table), frozenset(heads))
 
 
-def _as_named(question: str, names: frozenset[str]) -> str:
+def _as_named(said: list[str], names: frozenset[str]) -> list[str]:
     """The question's words, each one letter off exactly one of `names` written as that
-    name's word ("londen" -> "london"), the others as they are; the question itself when
-    the answer has no name long enough."""
+    name's word ("londen" -> "london"), the others as they are."""
     if not names:
-        return question
-    said = words(to_plain(question))
+        return said
+    named = list(said)
     for i, word in enumerate(said):
         if len(word) >= TYPO_MIN - 1 and word not in names:
             near = [name for name in names if Levenshtein.distance(word, name, score_cutoff=1) <= 1]
             if len(near) == 1:
-                said[i] = near[0]
-    return " ".join(said)
+                named[i] = near[0]
+    return named
 
 
 @lru_cache(maxsize=512)  # the topics' headings, like their answers, are read once
@@ -216,11 +215,14 @@ def _opens_with_name(paragraph: str) -> bool:
 
 def _terms(text: str, lang: str, function_words: frozenset[str]) -> frozenset[str]:
     """The content words of `text` (markup dropped) as comparable terms."""
+    return _word_terms(words(to_plain(text)), lang, function_words)
+
+
+def _word_terms(said: list[str], lang: str, function_words: frozenset[str]) -> frozenset[str]:
+    """The content words among `said` (lower-cased words) as comparable terms."""
     dropped = _dropped(lang, function_words)
     return frozenset(
-        term(word, lang)
-        for word in words(to_plain(text))
-        if len(word) >= MIN_LETTERS and word not in dropped
+        term(word, lang) for word in said if len(word) >= MIN_LETTERS and word not in dropped
     )
 
 
