@@ -179,10 +179,13 @@ class _Forms:
 @lru_cache(maxsize=64)  # a language's forms are read once
 def _forms(name_forms: tuple[tuple[str, str], ...], lang: str) -> _Forms:
     """Each form as the terms of its words, with its name; the longest forms first."""
-    table = [(tuple(term(w, lang) for w in words(form)), name) for form, name in name_forms]
-    table = sorted((f for f in table if f[0]), key=lambda f: -len(f[0]))
-    firsts = [words(form)[0] for form, _ in name_forms if words(form)]
-    heads = {strip_accents(w)[:HEAD] for w in firsts} | {f[0][0][:HEAD] for f in table}
+    spelt = [(words(form), name) for form, name in name_forms]
+    spelt = [(form, name) for form, name in spelt if form]  # the loader refuses empty forms
+    table = sorted(
+        ((tuple(term(w, lang) for w in form), name) for form, name in spelt),
+        key=lambda f: -len(f[0]),
+    )
+    heads = {strip_accents(form[0])[:HEAD] for form, _ in spelt} | {f[0][0][:HEAD] for f in table}
     return _Forms(tuple(table), frozenset(heads))
 
 
