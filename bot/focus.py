@@ -26,11 +26,13 @@ A question's word one letter off exactly one word of the answer's bold names cou
 that word ("Londen" for "<b>London</b>"): people misspell names, and the matcher, which
 reads typos, has already brought them to the answer. And a name's other forms that the
 knowledge file lists (`name forms:`, `Italy: Italian`) count as the name: "does the
-Italian police use it?" is about the bullet on <b>Italy</b>.
+Italian police use it?" is about the bullet on <b>Italy</b>; so does a form misspelt by
+one letter after its first few ("die franzözische Polizei"), compared as terms.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -66,14 +68,17 @@ def focused(
     heading: str = "",
     function_words: frozenset[str] = frozenset(),
     name_forms: tuple[tuple[str, str], ...] = (),
+    knows: Callable[[str], bool] = lambda word: False,
 ) -> str:
     """`answer` (Telegram HTML, paragraphs split by blank lines; returned stripped) with
     the part that `question` is about first, or as it is when no single movable part is
-    (module doc); `name_forms`: (form, name) pairs of the language (`Language.name_forms`)."""
+    (module doc); `name_forms`: (form, name) pairs of the language (`Language.name_forms`),
+    `knows`: whether its knowledge uses a word (`Language.knows`): such a word is never
+    read as a form's typo."""
     text = answer.strip()
     parts = _parts(text, lang, function_words)
     said = words(to_plain(question))  # read once, then each step rewrites the words
-    said = _as_named(_forms_as_names(said, lang, name_forms), _name_words(text))
+    said = _as_named(_forms_as_names(said, lang, name_forms, knows), _name_words(text))
     asked = _word_terms(said, lang, function_words) - _heading(heading, lang, function_words)
     best = _pointed_at(parts, asked)
     if best is None or not best.movable:
@@ -143,11 +148,15 @@ def _name_words(answer: str) -> frozenset[str]:
 
 
 def _forms_as_names(
-    said: list[str], lang: str, name_forms: tuple[tuple[str, str], ...]
+    said: list[str],
+    lang: str,
+    name_forms: tuple[tuple[str, str], ...],
+    knows: Callable[[str], bool] = lambda word: False,
 ) -> list[str]:
     """The question's words with each listed form of a name written as that name ("the
     italian police" -> "the italy police"), forms compared as terms ("Italians" is a form
-    of "Italian"), the longest first; the words as they are when none can begin a form
+    of "Italian"), the longest first, a word the language does not know one letter off a
+    form's term as that term (`_respelt`); the words as they are when none can begin a form
     (most questions: then no word is stemmed, `_Forms.heads`)."""
     if not name_forms:
         return said
@@ -155,6 +164,10 @@ def _forms_as_names(
     if not any(strip_accents(word)[:HEAD] in forms.heads for word in said):
         return said
     said_terms = [term(word, lang) for word in said]
+    for i, (word, said_term) in enumerate(zip(said, said_terms, strict=True)):
+        respelt = _respelt(said_term, forms)
+        if respelt != said_term and not knows(word):  # the rare word near a form only
+            said_terms[i] = respelt
     out: list[str] = []
     i = 0
     while i < len(said):
@@ -174,6 +187,21 @@ class _Forms:
 
     table: tuple[tuple[tuple[str, ...], str], ...]  # each form's terms and its name, longest first
     heads: frozenset[str]  # the first HEAD letters of each form's first word and first term
+    # the forms' terms long enough to be misspelt (TYPO_MIN), by their first HEAD letters
+    spelt: dict[str, frozenset[str]]
+
+
+def _respelt(said: str, forms: _Forms) -> str:
+    """`said` (a question's term), or the one form's term it is one letter off, if it is
+    no form's term itself ("franzoz" -> "franzos"); a typo before the HEAD-th letter is
+    not looked for."""
+    if len(said) < TYPO_MIN:
+        return said
+    known = forms.spelt.get(said[:HEAD], frozenset())
+    if said in known:
+        return said
+    near = [t for t in known if Levenshtein.distance(said, t, score_cutoff=1) <= 1]
+    return near[0] if len(near) == 1 else said
 
 
 @lru_cache(maxsize=64)  # a language's forms are read once
@@ -186,7 +214,11 @@ def _forms(name_forms: tuple[tuple[str, str], ...], lang: str) -> _Forms:
         key=lambda f: -len(f[0]),
     )
     heads = {strip_accents(form[0])[:HEAD] for form, _ in spelt} | {f[0][0][:HEAD] for f in table}
-    return _Forms(tuple(table), frozenset(heads))
+    long_terms = {t for form, _ in table for t in form if len(t) >= TYPO_MIN}
+    by_head: dict[str, set[str]] = {}
+    for t in long_terms:
+        by_head.setdefault(t[:HEAD], set()).add(t)
+    return _Forms(tuple(table), frozenset(heads), {h: frozenset(ts) for h, ts in by_head.items()})
 
 
 def _as_named(said: list[str], names: frozenset[str]) -> list[str]:

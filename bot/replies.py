@@ -95,8 +95,17 @@ def answer_text(ex: Explainer, topic_id: str, lang: str, question: str | None = 
     language = kb.languages.get(lang)
     words = language.function_words if language is not None else frozenset()
     # a name's forms are for the language's own answers, not the English standing in
-    forms = language.name_forms if language is not None and topic_id in language.entries else ()
-    return focused(entry.answer.strip(), question, lang, entry.question, words, forms)
+    if language is None or topic_id not in language.entries:
+        return focused(entry.answer.strip(), question, lang, entry.question, words)
+    return focused(
+        entry.answer.strip(),
+        question,
+        lang,
+        entry.question,
+        words,
+        language.name_forms,
+        language.knows,
+    )
 
 
 def more_on(ex: Explainer, topic_id: str, lang: str) -> Reply:

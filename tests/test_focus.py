@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.explainer import Explainer
 from bot.focus import focused
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.markup import problems
 from bot.paths import KNOWLEDGE_DIR
+from bot.replies import answer_text
 
 LIST = (
     "Country by country:\n"
@@ -115,6 +117,17 @@ def test_without_the_form_listed_a_name_s_other_word_points_at_nothing() -> None
     assert focused(twice, "the Italian police?", "en", name_forms=FORMS) == twice
 
 
+def test_a_form_misspelt_by_one_letter_counts_unless_the_language_uses_the_word() -> None:
+    out = focused(LIST, "does the Itallian police use it?", "en", name_forms=FORMS)
+    assert out.split("\n")[1].startswith("• <b>Italy</b>")
+    # a word the knowledge itself uses is no typo ("schweigen" is not "Schweiz")
+    knows = {"itallian"}.__contains__
+    assert focused(LIST, "the Itallian police?", "en", name_forms=FORMS, knows=knows) == LIST
+    # two letters off is no form, nor a typo in a form's first letters (not looked for)
+    assert focused(LIST, "the Itallien police?", "en", name_forms=FORMS) == LIST
+    assert focused(LIST, "the Utalian police?", "en", name_forms=FORMS) == LIST
+
+
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
     return load_knowledge(KNOWLEDGE_DIR)
@@ -157,3 +170,14 @@ def test_the_shipped_name_forms_focus_each_language_s_country_list(kb: Knowledge
         )
         first = next(line for line in out.split("\n") if line.startswith("•"))
         assert first.startswith(f"• <b>{name}</b>"), (code, first)
+
+
+def test_a_misspelt_form_focuses_the_shipped_country_list_through_the_reply(
+    explainer: Explainer,
+) -> None:
+    """As a German asks, with a typo in the adjective, through `replies.answer_text`."""
+    out = answer_text(explainer, "countries", "de", "Benutzt die franzözische Polizei das?")
+    first = next(line for line in out.split("\n") if line.startswith("•"))
+    assert first.startswith("• <b>Frankreich</b>"), first
+    german = explainer.knowledge.languages["de"]
+    assert german.knows("polizei") and not german.knows("franzözische")
