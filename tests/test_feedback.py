@@ -6,8 +6,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from telegram import ChatMember
 
 from bot import dialogue, feedback, replies
 from bot.dialogue import Turn
@@ -16,6 +18,7 @@ from bot.feedback import PendingQuestion, PendingQuestions, TeamInbox, topic_sta
 from bot.i18n import use
 from bot.share import deep_link, link_problems
 from bot.storage import DATABASE_FILE, HELPFUL, NOT_HELPFUL, SENT, Store
+from bot.telegram.permissions import AdminCache
 
 DECLINED_TEXT = "how do I bake sourdough bread at home"
 
@@ -377,6 +380,31 @@ def test_small_talk_alone_keeps_its_reply(explainer: Explainer, message: str) ->
     assert explainer.beside_small_talk(message, explainer.matcher.match(message)) is None
 
 
+class _Members:
+    """getChatMember of the Bot API, answering "administrator" and counting requests."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    async def get_chat_member(self, chat_id: int, user_id: int) -> object:
+        self.asked += 1
+        return SimpleNamespace(status=ChatMember.ADMINISTRATOR)
+
+
+async def test_an_administrator_check_is_remembered_for_its_minute_only() -> None:
+    clock = FakeClock()
+    admins, members = AdminCache(ttl=60, clock=clock), _Members()
+    assert await admins.is_admin(members, -100, 7)  # type: ignore[arg-type]
+    clock.now += 30
+    admins.prune()
+    assert len(admins) == 1
+    assert await admins.is_admin(members, -100, 7)  # type: ignore[arg-type]
+    assert members.asked == 1  # the second answer came from memory
+    clock.now += 31
+    admins.prune()
+    assert len(admins) == 0  # gone without anyone asking again
+
+
 async def test_housekeeping_prunes_every_minute_and_deletes_daily(
     explainer: Explainer, tmp_path: Path
 ) -> None:
@@ -392,6 +420,9 @@ async def test_housekeeping_prunes_every_minute_and_deletes_daily(
     svc = Services(explainer, store, Settings(token="1:" + "x" * 30))
     svc.inbox = TeamInbox(PendingQuestions(hold=900, clock=clock), retention_days=30)
     held = svc.inbox.pending.hold_question(_question("held"))
+    svc.admins = AdminCache(clock=clock)
+    assert await svc.admins.is_admin(_Members(), -100, 7)  # type: ignore[arg-type]
+    assert len(svc.admins) == 1
     deletions: list[int] = []
     real_delete = store.delete_questions_before
 
@@ -413,4 +444,5 @@ async def test_housekeeping_prunes_every_minute_and_deletes_daily(
     assert set(slept) == {60.0}
     assert len(deletions) == 1 + 3  # at start, then once a day
     assert svc.inbox.pending.take(held) is None and len(svc.inbox.pending) == 0
+    assert len(svc.admins) == 0  # the group member's id is not kept past its minute
     store.close()

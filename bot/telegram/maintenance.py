@@ -1,5 +1,6 @@
-"""Housekeeping while the bot runs: held questions forgotten after their time, stored
-ones deleted after the retention period (at start, then daily)."""
+"""Housekeeping while the bot runs: held questions and group administrator checks
+forgotten after their time, stored questions deleted after the retention period (at
+start, then daily)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.feedback import expired_before, today
 from bot.telegram.services import KEY, BotApplication, Services
 
 log = logging.getLogger(__name__)
-PRUNE_EVERY = 60.0  # seconds; a held question outlives its 15 minutes by at most this
+PRUNE_EVERY = 60.0  # seconds; a held question or admin check outlives its time by at most this
 RETENTION_EVERY = 24 * 60 * 60.0
 TASK = "maintenance-task"
 
@@ -34,13 +35,15 @@ async def housekeeping(
     prune_every: float = PRUNE_EVERY,
     retention_every: float = RETENTION_EVERY,
 ) -> None:
-    """Retention now and every `retention_every` seconds; held questions pruned every
-    `prune_every` seconds. Runs until cancelled (`sleep` is injectable for the tests)."""
+    """Retention now and every `retention_every` seconds; held questions and administrator
+    checks pruned every `prune_every` seconds. Runs until cancelled (`sleep` is injectable
+    for the tests)."""
     since_retention = 0.0
     delete_expired_questions(svc)
     while True:
         await sleep(prune_every)
         svc.inbox.pending.prune()
+        svc.admins.prune()
         since_retention += prune_every
         if since_retention >= retention_every:
             since_retention = 0.0

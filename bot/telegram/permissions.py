@@ -48,6 +48,21 @@ class AdminCache:
             self._known.popitem(last=False)
         return allowed
 
+    def prune(self) -> None:
+        """Forget the answers older than `ttl` (housekeeping calls this every minute), so
+        that a group member's id is not kept past its minute when nobody asks again. The
+        oldest answers come first: each is moved to the end when it is stored."""
+        now = self._clock()
+        while self._known:
+            key, (since, _) = next(iter(self._known.items()))
+            if now - since < self._ttl:
+                return
+            del self._known[key]
+
+    def __len__(self) -> int:
+        """Answers remembered right now."""
+        return len(self._known)
+
 
 async def may_change_group(
     cache: AdminCache, bot: Bot, chat: Chat, user_id: int | None, message: Message | None
