@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from threading import Lock
 
+from bot.expiry import drop_expired
+
 RETENTION_DAYS = 90  # default for BOT_QUESTION_RETENTION_DAYS
 HOLD_SECONDS = 15 * 60  # the longest a question may wait in memory for the asker's choice
 MAX_HELD = 20_000  # ~30 questions/s for 15 minutes with room to spare; oldest go first
@@ -104,12 +106,7 @@ class PendingQuestions:
             self._prune_locked()
 
     def _prune_locked(self) -> None:
-        now = self._clock()
-        while self._held:
-            key, (since, _question) = next(iter(self._held.items()))
-            if now - since < self.hold:
-                return
-            del self._held[key]
+        drop_expired(self._held, self._clock(), self.hold)
 
 
 def send_action(key: str) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from telegram import Bot, Chat, ChatMember, Message
 from telegram.error import TelegramError
 
+from bot.expiry import drop_expired
+
 log = logging.getLogger(__name__)
 ADMIN_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
 CACHE_SECONDS = 60.0
@@ -52,12 +54,7 @@ class AdminCache:
         """Forget the answers older than `ttl` (housekeeping calls this every minute), so
         that a group member's id is not kept past its minute when nobody asks again. The
         oldest answers come first: each is moved to the end when it is stored."""
-        now = self._clock()
-        while self._known:
-            key, (since, _) = next(iter(self._known.items()))
-            if now - since < self._ttl:
-                return
-            del self._known[key]
+        drop_expired(self._known, self._clock(), self._ttl)
 
     def __len__(self) -> int:
         """Answers remembered right now."""
