@@ -73,8 +73,8 @@ def focused(
     """`answer` (Telegram HTML, paragraphs split by blank lines; returned stripped) with
     the part that `question` is about first, or as it is when no single movable part is
     (module doc); `name_forms`: (form, name) pairs of the language (`Language.name_forms`),
-    `knows`: whether its knowledge uses a word (`Language.knows`): such a word is never
-    read as a form's typo."""
+    `knows`: whether the language's knowledge uses a word (`Matcher.uses`): such a word
+    is never read as a form's typo ("schweigen" is not "Schweiz")."""
     text = answer.strip()
     parts = _parts(text, lang, function_words)
     said = words(to_plain(question))  # read once, then each step rewrites the words

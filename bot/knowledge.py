@@ -137,16 +137,6 @@ class Language:
     # a question saying the form is about the part with that name (bot.focus)
     name_forms: tuple[tuple[str, str], ...] = ()
 
-    def knows(self, word: str) -> bool:
-        """Whether a heading, way of asking or answer of the language uses `word` (lower
-        case): such a word is no typo of a name form ("schweigen" is not "Schweiz")."""
-        return word in self._vocabulary
-
-    @cached_property  # read the first time a question's word is one letter off a name form
-    def _vocabulary(self) -> frozenset[str]:
-        texts = (t for e in self.entries.values() for t in (e.question, *e.ask, e.answer_plain))
-        return frozenset(w for text in texts for w in words(text))
-
 
 @dataclass(frozen=True)
 class KnowledgeBase:

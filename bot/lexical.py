@@ -237,6 +237,11 @@ class LexicalIndex:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._indexes)
 
+    def uses(self, lang: str, word: str) -> bool:
+        """Whether `lang`'s texts have `word` (lower case) as written, accents aside."""
+        index = self._indexes.get(lang)
+        return index is not None and strip_accents(word) in index.surface
+
     def known_words(self, question: str) -> dict[str, int]:
         """Per language, how many of the question's distinct terms its texts have."""
         read = [self._read(w) for w in words(question)]  # split once, read per language

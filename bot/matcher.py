@@ -258,6 +258,11 @@ class Matcher:
         verdict, _ = self._verdict(question, languages)
         return verdict
 
+    def uses(self, lang: str, word: str) -> bool:
+        """Whether `lang`'s ways of asking, asked questions or answers use `word` (lower
+        case, accents as written or not)."""
+        return self._lexical.uses(lang, word)
+
     def prepare(self) -> None:
         """Load what the second look needs now rather than at the first question that
         needs it (a second's wait there would hold every chat), or wait until the

@@ -8,6 +8,7 @@ bot chat` shows exactly what the bot would send. Every string goes through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from bot import feedback
 from bot.explainer import Explainer
@@ -104,7 +105,7 @@ def answer_text(ex: Explainer, topic_id: str, lang: str, question: str | None = 
         entry.question,
         words,
         language.name_forms,
-        language.knows,
+        partial(ex.matcher.uses, lang),  # a word the language uses is no typo of a form
     )
 
 
