@@ -151,7 +151,7 @@ def _forms_as_names(
     said: list[str],
     lang: str,
     name_forms: tuple[tuple[str, str], ...],
-    knows: Callable[[str], bool] = lambda word: False,
+    knows: Callable[[str], bool],
 ) -> list[str]:
     """The question's words with each listed form of a name written as that name ("the
     italian police" -> "the italy police"), forms compared as terms ("Italians" is a form
@@ -200,8 +200,7 @@ def _respelt(said: str, forms: _Forms) -> str:
     known = forms.spelt.get(said[:HEAD], frozenset())
     if said in known:
         return said
-    near = [t for t in known if Levenshtein.distance(said, t, score_cutoff=1) <= 1]
-    return near[0] if len(near) == 1 else said
+    return _one_letter_off(said, known) or said
 
 
 @lru_cache(maxsize=64)  # a language's forms are read once
@@ -229,10 +228,15 @@ def _as_named(said: list[str], names: frozenset[str]) -> list[str]:
     named = list(said)
     for i, word in enumerate(said):
         if len(word) >= TYPO_MIN - 1 and word not in names:
-            near = [name for name in names if Levenshtein.distance(word, name, score_cutoff=1) <= 1]
-            if len(near) == 1:
-                named[i] = near[0]
+            named[i] = _one_letter_off(word, names) or word
     return named
+
+
+def _one_letter_off(word: str, candidates: frozenset[str]) -> str | None:
+    """The one of `candidates` that `word` is one letter off; None when none or several
+    are (a typo must point at one name)."""
+    near = [c for c in candidates if Levenshtein.distance(word, c, score_cutoff=1) <= 1]
+    return near[0] if len(near) == 1 else None
 
 
 @lru_cache(maxsize=512)  # the topics' headings, like their answers, are read once
