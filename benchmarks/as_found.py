@@ -12,7 +12,7 @@ measure drifted from the held-out half (2026-12-02: 63.2 / 82.7 / 1.3 / 95.2 aga
 5.4 / 89.4). Here history does the leaving out: each tune question is asked of the
 knowledge files as they were just before the commit that added the question to
 `tests/data/real-tune.jsonl` (git), with today's matcher and decision, today's
-labels and today's `subject words`, having learnt the tune questions found before it, as
+labels, today's `subject words` and broad topics, having learnt the tune questions found before it, as
 the bot learns the tune half (`knowledge/asked.jsonl`; `--without-asked`: not). Nothing written from it or from any later question is there, as for a
 question from a new source today; but the knowledge is older, smaller and (for the
 first collections) without topics added since. A question whose expected topics did
@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
 from bot import decision  # noqa: E402
 from bot.asked import Asked  # noqa: E402
 from bot.decision import Look  # noqa: E402
-from bot.explainer import build_matcher, ways_of_asking  # noqa: E402
+from bot.explainer import build_matcher, specific_first, ways_of_asking  # noqa: E402
 from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
 from bot.matcher import Match, Phrasing  # noqa: E402
 
@@ -68,6 +68,7 @@ class Found:
     first: Match | None
     second: Match | None
     signposts: frozenset[str]
+    broad: frozenset[str] = frozenset()  # today's broad topics (`Explainer.specific_first`)
 
     @property
     def in_scope(self) -> bool:
@@ -191,7 +192,7 @@ def asked_as_found(
                 unaskable += 1
                 continue
             first, second = matcher.looks(row["text"])
-            found.append(Found(expect, commit, first, second, signposts))
+            found.append(Found(expect, commit, first, second, signposts, shipped.broad))
     return found, unaskable
 
 
@@ -239,6 +240,8 @@ def verdict(item: Found, looks: tuple[Look, Look]) -> tuple[str | None, str | No
         return None, None
     offered = last.suggestions or ((last.ranked[0][0],) if last.topic_id else ())
     offered = tuple(t for t in offered if t not in item.signposts)
+    if last.topic_id is None:  # the bot's own "did you mean": a specific topic first
+        offered = specific_first(replace(last, suggestions=offered), item.broad)
     return None, (offered[0] if offered else None)
 
 

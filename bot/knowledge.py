@@ -6,7 +6,10 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
   `signpost: true` marks a topic that only points elsewhere (never in menus or
   suggestions; when it wins, its text is the reply but the question counts as
   declined, see `Explainer.ask`); `smalltalk: true` marks a signpost for small
-  talk ("thanks"): its answer alone is the reply, and it counts under its own id.
+  talk ("thanks"): its answer alone is the reply, and it counts under its own id;
+  `broad: true` marks a topic that explains a technology in general
+  (`facial-recognition`), offered after a more specific topic in a "did you mean"
+  (see `Explainer.specific_first`).
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
@@ -99,6 +102,8 @@ class Topic:
     # small talk ("thanks"): a signpost whose reply is only its answer, with no button to
     # send the message to the team, counted under its own id rather than as unanswered
     smalltalk: bool = False
+    # explains a technology in general: a "did you mean" offers a specific topic first
+    broad: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,11 @@ class KnowledgeBase:
     def smalltalk(self) -> frozenset[str]:
         """The signposts for small talk ("thanks"): see `Topic.smalltalk`."""
         return frozenset(t for t, topic in self.topics.items() if topic.smalltalk)
+
+    @cached_property
+    def broad(self) -> frozenset[str]:
+        """The topics that explain a technology in general: see `Topic.broad`."""
+        return frozenset(t for t, topic in self.topics.items() if topic.broad)
 
     @cached_property
     def menu_topics(self) -> tuple[str, ...]:
@@ -365,7 +375,7 @@ class _Loader:
                 node,
                 where,
                 required=("order", "related", "links"),
-                optional=("signpost", "smalltalk"),
+                optional=("signpost", "smalltalk", "broad"),
             )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
@@ -384,6 +394,7 @@ class _Loader:
             smalltalk = "smalltalk" in fields and bool(
                 f.boolean(fields["smalltalk"][1], f"{where} smalltalk")
             )
+            broad = "broad" in fields and bool(f.boolean(fields["broad"][1], f"{where} broad"))
             topics[topic_id] = Topic(
                 topic_id,
                 order or 0,
@@ -391,6 +402,7 @@ class _Loader:
                 tuple(link_ids),
                 signpost or smalltalk,
                 smalltalk,
+                broad,
             )
         self._no_related_signposts(f, declared, topics)
         return topics
