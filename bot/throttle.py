@@ -5,7 +5,8 @@ of answers, far over Telegram's "about one message a second per chat", and use t
 time that other chats need. Every question that arrives counts, answered or not, so a chat
 that keeps sending stays silent until it calms down: fewer than `limit` questions within
 the last `window_s` seconds. Nothing is stored: the recent arrival times live in memory,
-and a chat is forgotten once its window has passed.
+and a chat is forgotten within a minute of its window passing (`forget_calm`, from the
+bot's housekeeping), or at the next sweep of a busy bot, whichever comes first.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class ChatThrottle:
     def admit(self, chat: Hashable) -> Admission:
         """Count one question from `chat` and say what to do with it."""
         now = self._clock()
-        self._prune(now)
+        self._prune()
         recent = self._arrivals.setdefault(chat, deque(maxlen=self.limit))
         busy = len(recent) == self.limit and now - recent[0] < self.window_s
         recent.append(now)  # only the last `limit` arrivals matter
@@ -63,12 +64,19 @@ class ChatThrottle:
         """Chats remembered right now (bounded by those active within the window)."""
         return len(self._arrivals)
 
-    def _prune(self, now: float) -> None:
-        self._since_prune += 1
-        if self._since_prune < _PRUNE_EVERY:
-            return
-        self._since_prune = 0
+    def forget_calm(self) -> int:
+        """Forget every chat that sent nothing for `window_s` seconds; how many were."""
+        now = self._clock()
         calm = [c for c, times in self._arrivals.items() if now - times[-1] >= self.window_s]
         for chat in calm:
             del self._arrivals[chat]
             self._noticed.discard(chat)
+        return len(calm)
+
+    def _prune(self) -> None:
+        """Every `_PRUNE_EVERY` arrivals, `forget_calm`: memory stays bounded however
+        many chats write between two housekeeping rounds."""
+        self._since_prune += 1
+        if self._since_prune >= _PRUNE_EVERY:
+            self._since_prune = 0
+            self.forget_calm()

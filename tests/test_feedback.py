@@ -439,9 +439,12 @@ async def test_housekeeping_prunes_every_minute_and_deletes_daily(
         if len(slept) > 3 * 24 * 60:  # the sleep after the third day
             raise asyncio.CancelledError
 
+    forgotten: list[float] = []  # the flood throttle's and sending limits' chat ids
+
     with pytest.raises(asyncio.CancelledError):
-        await housekeeping(svc, sleep=fast_sleep)
+        await housekeeping(svc, sleep=fast_sleep, forget=[lambda: forgotten.append(clock.now)])
     assert set(slept) == {60.0}
+    assert len(forgotten) == len(slept) - 1  # after every sleep but the cancelled one
     assert len(deletions) == 1 + 3  # at start, then once a day
     assert svc.inbox.pending.take(held) is None and len(svc.inbox.pending) == 0
     assert len(svc.admins) == 0  # the group member's id is not kept past its minute

@@ -6,11 +6,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.error import RetryAfter
 
+from bot.explainer import Explainer
+from bot.storage import Store
+from bot.telegram.app import build_application
+from bot.telegram.maintenance import chat_memories
 from bot.telegram.ratelimit import (
     MAX_WAIT_S,
     OVERALL_BURST,
@@ -19,10 +24,11 @@ from bot.telegram.ratelimit import (
     FairTurns,
     Pace,
 )
+from bot.telegram.settings import Settings
 from bot.telegram.updates import ChatOrderedUpdateProcessor
 from bot.throttle import Admission, ChatThrottle
-from tests.support.botapi import FakeBotApi, text_message
-from tests.support.recording_request import make_update
+from tests.support.botapi import DEFAULT_TOKEN, FakeBotApi, text_message
+from tests.support.recording_request import RecordingRequest, make_update
 
 
 class Clock:
@@ -58,6 +64,54 @@ def test_chats_are_throttled_apart_and_forgotten_when_calm() -> None:
     for chat in range(2000):  # the sweep runs every so many arrivals
         throttle.admit(chat)
     assert "busy" not in throttle._arrivals and len(throttle) <= 2000
+
+
+def test_housekeeping_forgets_a_chat_once_it_is_calm_and_keeps_a_flooding_one() -> None:
+    clock = Clock()
+    throttle = ChatThrottle(limit=2, window_s=10, clock=clock)
+    for _ in range(3):
+        throttle.admit("calm")
+    clock.now += 5
+    throttle.admit("flooding")
+    assert throttle.forget_calm() == 0  # "calm" spoke 5 s ago: its window is not over
+    clock.now += 5
+    assert throttle.forget_calm() == 1 and "calm" not in throttle._arrivals
+    assert len(throttle) == 1  # "flooding" spoke 5 s ago
+    assert throttle.admit("calm") is Admission.ANSWER  # a new start, not a second notice
+
+
+def test_sending_limits_forget_a_chat_once_its_burst_is_back() -> None:
+    clock = Clock()
+    limiter = ChatRateLimiter(clock=clock)
+    [limiter.reserve_chat(5) for _ in range(3)]  # a private chat's whole burst
+    [limiter.reserve_chat(-5) for _ in range(21)]  # a group's, and one send after it
+    assert limiter.forget_idle() == 0  # both have sends booked ahead
+    clock.now += 3.5
+    assert limiter.forget_idle() == 1  # the private chat's three seconds have passed
+    assert limiter.reserve_chat(-5) > 0  # the group's booked sends still count
+    clock.now += 70
+    assert limiter.forget_idle() == 1 and limiter.reserve_chat(-5) == 0.0
+
+
+def test_the_running_bot_forgets_quiet_chats_in_its_housekeeping(
+    explainer: Explainer, tmp_path: Path
+) -> None:
+    store = Store.in_dir(tmp_path)
+    api = FakeBotApi(token=DEFAULT_TOKEN, bot_username="ryf_test_bot")
+    app = build_application(
+        Settings(token=DEFAULT_TOKEN), explainer, store, request=RecordingRequest(api)
+    )
+    owners = [forget.__self__ for forget in chat_memories(app)]  # type: ignore[attr-defined]
+    assert owners == [app.update_processor.gate.throttle, app.bot.rate_limiter]  # type: ignore[attr-defined]
+    quiet = build_application(
+        Settings(token=DEFAULT_TOKEN),
+        explainer,
+        store,
+        request=RecordingRequest(api),
+        rate_limiter=False,
+    )
+    assert chat_memories(quiet) == []
+    store.close()
 
 
 def test_a_429_pauses_only_its_chat() -> None:

@@ -1,19 +1,21 @@
-"""Housekeeping while the bot runs: held questions and group administrator checks
-forgotten after their time, stored questions deleted after the retention period (at
-start, then daily)."""
+"""Housekeeping while the bot runs: held questions, group administrator checks and the
+chat ids the flood throttle and the sending limits keep forgotten after their time,
+stored questions deleted after the retention period (at start, then daily)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.feedback import expired_before, today
+from bot.telegram.flood import FloodGate
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.services import KEY, BotApplication, Services
 
 log = logging.getLogger(__name__)
-PRUNE_EVERY = 60.0  # seconds; a held question or admin check outlives its time by at most this
+PRUNE_EVERY = 60.0  # seconds; a held question or a chat id outlives its time by at most this
 RETENTION_EVERY = 24 * 60 * 60.0
 TASK = "maintenance-task"
 
@@ -34,16 +36,19 @@ async def housekeeping(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     prune_every: float = PRUNE_EVERY,
     retention_every: float = RETENTION_EVERY,
+    forget: Sequence[Callable[[], object]] = (),
 ) -> None:
     """Retention now and every `retention_every` seconds; held questions and administrator
-    checks pruned every `prune_every` seconds. Runs until cancelled (`sleep` is injectable
-    for the tests)."""
+    checks pruned, and each of `forget` called (`chat_memories`), every `prune_every`
+    seconds. Runs until cancelled (`sleep` is injectable for the tests)."""
     since_retention = 0.0
     delete_expired_questions(svc)
     while True:
         await sleep(prune_every)
         svc.inbox.pending.prune()
         svc.admins.prune()
+        for forget_quiet in forget:
+            forget_quiet()
         since_retention += prune_every
         if since_retention >= retention_every:
             since_retention = 0.0
@@ -53,7 +58,23 @@ async def housekeeping(
 async def start(application: BotApplication) -> None:
     """Run from post_init: retention now, then the periodic work in the background."""
     svc: Services = application.bot_data[KEY]
-    application.bot_data[TASK] = asyncio.create_task(housekeeping(svc), name=TASK)
+    work = housekeeping(svc, forget=chat_memories(application))
+    application.bot_data[TASK] = asyncio.create_task(work, name=TASK)
+
+
+def chat_memories(application: BotApplication) -> list[Callable[[], object]]:
+    """What forgets the chats that went quiet in the application's flood throttle
+    (`bot.throttle`) and its sending limits (`bot.telegram.ratelimit`), where it has them
+    (`build_application(rate_limiter=False)` has neither). Each keeps a chat's id only
+    while it matters: seconds after its last question or reply."""
+    memories: list[Callable[[], object]] = []
+    gate = getattr(application.update_processor, "gate", None)
+    if isinstance(gate, FloodGate):
+        memories.append(gate.throttle.forget_calm)
+    limiter = application.bot.rate_limiter
+    if isinstance(limiter, ChatRateLimiter):
+        memories.append(limiter.forget_idle)
+    return memories
 
 
 async def stop(application: BotApplication) -> None:

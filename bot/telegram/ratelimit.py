@@ -41,7 +41,7 @@ PRIVATE_PER_S, PRIVATE_BURST = 1.0, 3
 GROUP_PER_S, GROUP_BURST = 20 / 60, 20
 # longer waits are not worth holding an update (and its place in polling's fetch-ahead) for
 MAX_WAIT_S = 60.0
-_FORGET_AFTER = 1024  # reservations between sweeps of idle chats
+_FORGET_AFTER = 1024  # new chats between sweeps of idle ones
 
 
 class Pace:
@@ -177,20 +177,29 @@ class ChatRateLimiter(BaseRateLimiter[None]):
     def _pace(self, chat: int | str, now: float) -> Pace:
         pace = self._chats.get(chat)
         if pace is None:
-            self._sweep(now)
+            self._sweep()
             group = isinstance(chat, str) or chat < 0
             pace = Pace(GROUP_PER_S, GROUP_BURST) if group else Pace(PRIVATE_PER_S, PRIVATE_BURST)
             self._chats[chat] = pace
         return pace
 
-    def _sweep(self, now: float) -> None:
-        """Forget chats whose limits are back to a full burst (bounded memory)."""
-        self._booked += 1
-        if self._booked < _FORGET_AFTER:
-            return
-        self._booked = 0
-        for chat in [c for c, p in self._chats.items() if p.idle(now)]:
+    def forget_idle(self) -> int:
+        """Forget every chat whose limit is back to a full burst (as a new chat's would
+        be, so nothing changes for it); how many were. The bot's housekeeping calls this
+        every minute."""
+        now = self._clock()
+        idle = [chat for chat, pace in self._chats.items() if pace.idle(now)]
+        for chat in idle:
             del self._chats[chat]
+        return len(idle)
+
+    def _sweep(self) -> None:
+        """Every `_FORGET_AFTER` new chats, `forget_idle`: memory stays bounded however
+        many chats are answered between two housekeeping rounds."""
+        self._booked += 1
+        if self._booked >= _FORGET_AFTER:
+            self._booked = 0
+            self.forget_idle()
 
 
 def _seconds(value: int | float | dtm.timedelta) -> float:
