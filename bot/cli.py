@@ -204,6 +204,13 @@ def explanation(explainer: Explainer, text: str) -> str:
         lines.append(
             f"names the subject ({named!r}): ranked without the signposts {', '.join(barred)}"
         )
+    ranked = [topic for topic, *_ in match.ranked]
+    if list(match.suggestions) != sorted(match.suggestions, key=ranked.index):
+        lines.append(
+            f"specific before broad: {match.suggestions[0]} offered first, before"
+            f" {', '.join(t for t in match.suggestions if t in explainer.knowledge.broad)}"
+            " (broad: true in topics.yaml), ranked higher"
+        )
     if small_talk is not None:
         lines.append(
             f"small talk beside a question: {small_talk} ranks first on the whole message,"

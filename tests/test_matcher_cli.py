@@ -47,3 +47,15 @@ def test_ask_explain_says_when_small_talk_stood_beside_the_question() -> None:
     assert declined.returncode == 0, declined.stderr
     assert declined.stdout.startswith("verdict: declined")
     assert "small talk beside a question" not in declined.stdout
+
+
+def test_ask_explain_says_when_a_specific_topic_was_put_before_a_broad_one() -> None:
+    result = run("ask", "--explain", "face recognition camera in my gym")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("verdict: declined; suggestions: shops-venues, facial-recognition")
+    assert "specific before broad: shops-venues offered first, before facial-recognition" in (
+        result.stdout
+    )
+    plain = run("ask", "--explain", "what is facial recognition")  # answered: nothing moved
+    assert "specific before broad" not in plain.stdout
