@@ -98,19 +98,17 @@ def test_the_running_bot_forgets_quiet_chats_in_its_housekeeping(
 ) -> None:
     store = Store.in_dir(tmp_path)
     api = FakeBotApi(token=DEFAULT_TOKEN, bot_username="ryf_test_bot")
-    app = build_application(
-        Settings(token=DEFAULT_TOKEN), explainer, store, request=RecordingRequest(api)
+    settings = Settings(token=DEFAULT_TOKEN)
+    limited, unlimited = (
+        build_application(
+            settings, explainer, store, request=RecordingRequest(api), rate_limiter=on
+        )
+        for on in (True, False)
     )
-    owners = [forget.__self__ for forget in chat_memories(app)]  # type: ignore[attr-defined]
-    assert owners == [app.update_processor.gate.throttle, app.bot.rate_limiter]  # type: ignore[attr-defined]
-    quiet = build_application(
-        Settings(token=DEFAULT_TOKEN),
-        explainer,
-        store,
-        request=RecordingRequest(api),
-        rate_limiter=False,
-    )
-    assert chat_memories(quiet) == []
+    owners = [forget.__self__ for forget in chat_memories(limited)]  # type: ignore[attr-defined]
+    gate = limited.update_processor.gate  # type: ignore[attr-defined]
+    assert owners == [gate.throttle, limited.bot.rate_limiter]
+    assert chat_memories(unlimited) == []  # neither a throttle nor sending limits
     store.close()
 
 
