@@ -80,7 +80,8 @@ class Explainer:
         """The matcher's verdict as the asker gets it: without signposts
         (`without_signposts`), a specific topic first (`specific_first`)."""
         match = self.without_signposts(match)
-        return replace(match, suggestions=specific_first(match, self.knowledge.broad))
+        ordered = specific_first(match, self.knowledge.broad)
+        return match if ordered == match.suggestions else replace(match, suggestions=ordered)
 
     def beside_small_talk(self, message: str, match: Match) -> Match | None:
         """The verdict on what `message` asks besides small talk, which `match` (the
