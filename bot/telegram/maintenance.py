@@ -43,12 +43,11 @@ async def housekeeping(
     seconds. Runs until cancelled (`sleep` is injectable for the tests)."""
     since_retention = 0.0
     delete_expired_questions(svc)
+    memories = (svc.inbox.pending.prune, svc.admins.prune, *forget)
     while True:
         await sleep(prune_every)
-        svc.inbox.pending.prune()
-        svc.admins.prune()
-        for forget_quiet in forget:
-            forget_quiet()
+        for forget_old in memories:
+            forget_old()
         since_retention += prune_every
         if since_retention >= retention_every:
             since_retention = 0.0
