@@ -60,6 +60,9 @@ REQUIRED = [
     "age-checks",
     # issue 9: real questions about digital-ID apps and cards with face checks
     "digital-id",
+    # issue 9: "what is predictive policing?", "does the AI Act ban it?" got answers that
+    # did not say (EDRi counts it among the forms of biometric mass surveillance)
+    "predictive-policing",
 ]
 
 
