@@ -73,7 +73,8 @@ def test_check_reports_the_new_language(knowledge_copy: Path, locales_copy: Path
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line}
     topics = len(load_knowledge(knowledge_copy).languages["en"].entries)
-    assert rows["nl"][1:5] == ["(Nederlands)", f"1/{topics}", "8", "0"]  # topics, asks, subject words
+    # topics, ways of asking, subject words
+    assert rows["nl"][1:5] == ["(Nederlands)", f"1/{topics}", "8", "0"]
     assert rows["en"][4] == str(len(load_knowledge(knowledge_copy).languages["en"].subject_words))
     assert "topic(s) not translated, English is shown instead" in result.stdout
     assert "UI string(s) not translated" in result.stdout
