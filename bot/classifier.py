@@ -98,10 +98,18 @@ class LinearModel:
         self._keep(*quantized(trained))
 
     @classmethod
+    def from_weights(cls, weights: FloatArray) -> LinearModel:
+        """A model keeping `weights` (float32, one row per column and the bias's last, as
+        `fit_weights` makes them), quantized: lets the caller free the training rows
+        before the codes are made beside the float weights."""
+        return cls.from_codes(*quantized(weights))
+
+    @classmethod
     def from_codes(cls, codes: CodeArray, steps: FloatArray) -> LinearModel:
         """A model with these weights (`quantized`, bias last), as a trained one had them
-        (`bot.modelcache`)."""
-        model = cls([], [], codes.shape[0] - 1, codes.shape[1])
+        (`bot.modelcache`); nothing is trained or quantized."""
+        model = cls.__new__(cls)
+        model.bias_column = codes.shape[0] - 1
         model._keep(codes, steps)
         return model
 

@@ -72,7 +72,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot import decision, memory, modelcache, semantic
-from bot.classifier import TRAINING_THREADS, LinearModel
+from bot.classifier import TRAINING_THREADS, LinearModel, fit_weights
 from bot.features import SparseRow, Vectorizer
 from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
 from bot.subject import Subject
@@ -483,7 +483,7 @@ def _trained(
         memory.return_freed()  # the fit's temporaries, before the other core's work begins
         fitted()
     number = {topic: i for i, topic in enumerate(topics)}
-    model = LinearModel(
+    weights = fit_weights(
         rows,
         [number[p.topic_id] for p in examples],
         vectorizer.size,
@@ -492,7 +492,10 @@ def _trained(
         # one core when `fitted` gave the other one work
         threads=1 if fitted is not None else TRAINING_THREADS,
     )
-    del rows  # not needed any more: freed before writing the cache copies the weights
+    del rows  # freed with training's temporaries before the codes are made beside the weights
+    memory.return_freed()
+    model = LinearModel.from_weights(weights)
+    del weights
     if cache_dir is not None and key is not None:
         modelcache.save(cache_dir, key, vectorizer, model)
     memory.return_freed()  # training's temporary arrays

@@ -128,6 +128,25 @@ def test_kept_weights_are_the_trained_ones_in_whole_steps() -> None:
         assert list(np.argsort(scores)) == list(np.argsort(exact))
 
 
+def test_a_model_made_from_trained_weights_or_from_codes_is_the_trained_one() -> None:
+    """The bot trains with `fit_weights`, frees the training rows, then keeps the weights
+    (`LinearModel.from_weights`); the model cache gives back the codes (`from_codes`):
+    both are the model the constructor trains, to the bit."""
+    vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
+    labels = [TOPICS.index(topic) for topic, _ in TRAIN]
+    model = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+    kept = LinearModel.from_weights(
+        classifier.fit_weights(rows, labels, vectorizer.size, len(TOPICS))
+    )
+    read = LinearModel.from_codes(model.codes, model.steps)
+    for other in (kept, read):
+        assert np.array_equal(other.codes, model.codes)
+        assert np.array_equal(other.steps, model.steps)
+        assert other.bias_column == model.bias_column == vectorizer.size
+        row = vectorizer.row("police fingerprints database")
+        assert np.array_equal(other.scores(row), model.scores(row))
+
+
 def test_a_row_of_zeros_is_kept_as_zeros() -> None:
     codes, steps = classifier.quantized(np.array([[0.0, 0.0], [0.5, -1.0]], dtype=np.float32))
     assert codes.tolist() == [[0, 0], [16384, -32767]]
