@@ -17,7 +17,7 @@ import pytest
 
 from bot import decision, semantic
 from bot import matcher as matcher_module
-from bot.classifier import LinearModel
+from bot.classifier import FloatArray
 from bot.explainer import Explainer, build_matcher, ways_of_asking
 from bot.knowledge import load_knowledge
 from bot.paths import KNOWLEDGE_DIR
@@ -505,7 +505,7 @@ def test_a_first_start_writes_the_word_piece_table_before_the_model_trains(
     """The bot's first start (`prepare=True`, an empty cache directory): the encoder's
     table file is written once, by a thread of its own started with the build, before
     the model trains; loading the encoder then only opens it."""
-    write, train = semantic._write_table, matcher_module.LinearModel
+    write, train = semantic._write_table, matcher_module.fit_weights
     writing = threading.Event()
     written: list[bool] = []  # whether each write ran outside the building thread
 
@@ -514,13 +514,13 @@ def test_a_first_start_writes_the_word_piece_table_before_the_model_trains(
         writing.set()
         return write(directory, name)
 
-    def training(*args: Any, **kwargs: Any) -> LinearModel:
+    def training(*args: Any, **kwargs: Any) -> FloatArray:
         assert writing.wait(timeout=60), "the table is not being written while training"
         return train(*args, **kwargs)
 
     monkeypatch.setattr(semantic, "_forward", None)
     monkeypatch.setattr(semantic, "_write_table", counted)
-    monkeypatch.setattr(matcher_module, "LinearModel", training)
+    monkeypatch.setattr(matcher_module, "fit_weights", training)
     matcher = build_matcher(explainer.knowledge, cache_dir=tmp_path, prepare=True)
     matcher.prepare()
     assert written == [True] and (tmp_path / semantic.TABLE_FILE).is_file()
