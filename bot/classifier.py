@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from bot import memory
 from bot.features import Rows, SparseRow
 from bot.steps import whole_steps
 
@@ -72,7 +71,7 @@ QUANTIZE_ROWS = 8192  # rows quantized at once: a float copy of all 1,000-class 
 
 
 class LinearModel:
-    """Weights (one column per class) learned from labelled sparse rows.
+    """Weights (one column per class) learned from labelled sparse rows (`fit_weights`).
 
     Trained in float32, kept in half the memory: each row (an n-gram's weights for every
     class) as int16 whole steps of its largest value / `STEPS`, and the step (`codes`,
@@ -80,43 +79,19 @@ class LinearModel:
     conversion made the scores of 1,000 classes eight times slower), while the shipped
     knowledge's weights take 13.6 MB instead of 27.2."""
 
-    def __init__(
-        self,
-        rows: Sequence[SparseRow],
-        labels: Sequence[int],
-        n_columns: int,
-        n_classes: int,
-        keys: Sequence[str] = (),
-        threads: int = TRAINING_THREADS,
-    ) -> None:
-        """Train on `rows` labelled with class numbers `labels` (0..n_classes-1); `keys`
-        (the training texts) decide the order each pass visits them in (`visit_orders`);
-        `threads`: at most how many cores to train on (`_class_parts`)."""
-        self.bias_column = n_columns
-        trained = fit_weights(rows, labels, n_columns, n_classes, keys, threads)
-        memory.return_freed()  # training's temporary arrays, before the codes are made
-        self._keep(*quantized(trained))
+    def __init__(self, codes: CodeArray, steps: FloatArray) -> None:
+        """A model with these weights (`quantized`, the bias's row last), as training made
+        them (`from_weights`) or the model cache kept them (`bot.modelcache`); the bias's
+        row is kept as float32 too: every question adds it."""
+        self.codes, self.steps = codes, steps
+        self.bias_column = len(codes) - 1
+        self._bias: FloatArray = codes[self.bias_column] * steps[self.bias_column]
 
     @classmethod
     def from_weights(cls, weights: FloatArray) -> LinearModel:
-        """A model keeping `weights` (float32, one row per column and the bias's last, as
-        `fit_weights` makes them), quantized: lets the caller free the training rows
-        before the codes are made beside the float weights."""
-        return cls.from_codes(*quantized(weights))
-
-    @classmethod
-    def from_codes(cls, codes: CodeArray, steps: FloatArray) -> LinearModel:
-        """A model with these weights (`quantized`, bias last), as a trained one had them
-        (`bot.modelcache`); nothing is trained or quantized."""
-        model = cls.__new__(cls)
-        model.bias_column = codes.shape[0] - 1
-        model._keep(codes, steps)
-        return model
-
-    def _keep(self, codes: CodeArray, steps: FloatArray) -> None:
-        """Keep these weights, and the bias's row as float32: every question adds it."""
-        self.codes, self.steps = codes, steps
-        self._bias: FloatArray = codes[self.bias_column] * steps[self.bias_column]
+        """A model keeping `weights` (float32, as `fit_weights` makes them), quantized. The
+        bot frees the training rows first: the codes are made beside the float weights."""
+        return cls(*quantized(weights))
 
     def as_floats(self) -> FloatArray:
         """All the weights as float32, one row per column and the bias's last: a new
@@ -156,8 +131,11 @@ def fit_weights(
     keys: Sequence[str] = (),
     threads: int = TRAINING_THREADS,
 ) -> FloatArray:
-    """The weights (one column per class, the bias's row last) trained on `rows`, in
-    float32, the precision training needs; `keys`, `threads`: see `LinearModel`."""
+    """The weights (one column per class, the bias's row last) trained on `rows` labelled
+    with class numbers `labels` (0..n_classes-1), in float32, the precision training needs;
+    `keys` (the training texts) decide the order each pass visits them in
+    (`visit_orders`); `threads`: at most how many cores to train on (`_class_parts`). Keep
+    them with `LinearModel.from_weights`."""
     if not rows or _descent is None:
         table = np.zeros((n_columns + 1, n_classes), dtype=np.float32)
     else:  # rows padded to whole cache lines, for `_class_parts`

@@ -213,7 +213,7 @@ def _model(
     vectorizer = Vectorizer(grams, idf, chars)
     if vectorizer.size != len(grams):
         raise ValueError("repeated n-grams")
-    return vectorizer, LinearModel.from_codes(np.ascontiguousarray(codes), steps)
+    return vectorizer, LinearModel(np.ascontiguousarray(codes), steps)
 
 
 def _mark_used(path: Path) -> None:

@@ -37,7 +37,12 @@ TOPICS = ["prints", "faces", "film"]
 def _train(examples: list[tuple[str, str]]) -> tuple[Vectorizer, LinearModel]:
     vectorizer, rows = Vectorizer.fit(text for _, text in examples)
     labels = [TOPICS.index(topic) for topic, _ in examples]
-    return vectorizer, LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+    return vectorizer, _kept(rows, labels, vectorizer.size)
+
+
+def _kept(rows: features.Rows, labels: list[int], size: int) -> LinearModel:
+    """A model trained and kept as the bot does it."""
+    return LinearModel.from_weights(classifier.fit_weights(rows, labels, size, len(TOPICS)))
 
 
 def test_words_are_casefolded_without_accents() -> None:
@@ -115,7 +120,7 @@ def test_kept_weights_are_the_trained_ones_in_whole_steps() -> None:
     vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
     labels = [TOPICS.index(topic) for topic, _ in TRAIN]
     trained = classifier.fit_weights(rows, labels, vectorizer.size, len(TOPICS))
-    model = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+    model = LinearModel.from_weights(trained)
     assert model.codes.dtype == np.int16
     assert np.abs(model.codes).max() == classifier.STEPS  # each row's largest is whole
     assert np.all(np.abs(model.as_floats() - trained) <= model.steps[:, np.newaxis] * 0.5 + 1e-9)
@@ -128,23 +133,15 @@ def test_kept_weights_are_the_trained_ones_in_whole_steps() -> None:
         assert list(np.argsort(scores)) == list(np.argsort(exact))
 
 
-def test_a_model_made_from_trained_weights_or_from_codes_is_the_trained_one() -> None:
-    """The bot trains with `fit_weights`, frees the training rows, then keeps the weights
-    (`LinearModel.from_weights`); the model cache gives back the codes (`from_codes`):
-    both are the model the constructor trains, to the bit."""
-    vectorizer, rows = Vectorizer.fit(text for _, text in TRAIN)
-    labels = [TOPICS.index(topic) for topic, _ in TRAIN]
-    model = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
-    kept = LinearModel.from_weights(
-        classifier.fit_weights(rows, labels, vectorizer.size, len(TOPICS))
-    )
-    read = LinearModel.from_codes(model.codes, model.steps)
-    for other in (kept, read):
-        assert np.array_equal(other.codes, model.codes)
-        assert np.array_equal(other.steps, model.steps)
-        assert other.bias_column == model.bias_column == vectorizer.size
-        row = vectorizer.row("police fingerprints database")
-        assert np.array_equal(other.scores(row), model.scores(row))
+def test_a_model_made_again_from_its_codes_scores_as_the_trained_one() -> None:
+    """The model cache keeps a model's codes and steps; the model made from them again
+    (`bot.modelcache`) has the same bias column and scores every class to the bit."""
+    vectorizer, model = _train(TRAIN)
+    read = LinearModel(model.codes.copy(), model.steps.copy())
+    assert read.bias_column == model.bias_column == vectorizer.size
+    for question in ["police fingerprints database", "a film about Belgrade"]:
+        row = vectorizer.row(question)
+        assert np.array_equal(read.scores(row), model.scores(row))
 
 
 def test_a_row_of_zeros_is_kept_as_zeros() -> None:
@@ -176,7 +173,7 @@ def test_same_decisions_as_scikit_learn_linearsvc() -> None:
     dense = _dense(rows, vectorizer.size)
     labels = [TOPICS.index(topic) for topic, _ in TRAIN]
     reference = svm.LinearSVC(C=1.0).fit(dense, labels)
-    ours = LinearModel(rows, labels, vectorizer.size, len(TOPICS))
+    ours = _kept(rows, labels, vectorizer.size)
     for question in ["fingerprints at the police", "facial recognition cameras", "belgrade film"]:
         row = vectorizer.row(question)
         query = np.zeros((1, vectorizer.size))
