@@ -498,7 +498,7 @@ def _trained(
     del weights
     if cache_dir is not None and key is not None:
         modelcache.save(cache_dir, key, vectorizer, model)
-    memory.return_freed()  # training's temporary arrays
+    memory.return_freed()  # the float weights, and what writing the cache copied
     return vectorizer, model
 
 
