@@ -63,6 +63,9 @@ REQUIRED = [
     # issue 9: "what is predictive policing?", "does the AI Act ban it?" got answers that
     # did not say (EDRi counts it among the forms of biometric mass surveillance)
     "predictive-policing",
+    # issue 9: "what are the AI Act's fines?", "who enforces it?", "how do I complain?" got
+    # the ai-act answer, which says none of it
+    "ai-act-enforcement",
 ]
 
 

@@ -146,6 +146,37 @@ def test_a_greeting_alone_is_about_the_bot_but_not_before_a_question(
 
 
 @pytest.mark.parametrize(
+    ("question", "topic", "lang"),
+    [
+        (
+            "Which fines can a shop get for banned face recognition under the AI Act?",
+            "ai-act-enforcement",
+            "en",
+        ),
+        (
+            "Wo beschwere ich mich, wenn eine Firma gegen die KI-Verordnung verstößt?",
+            "ai-act-enforcement",
+            "de",
+        ),
+        ("Qui sanctionne les entreprises qui violent l'AI Act ?", "ai-act-enforcement", "fr"),
+        ("¿Ante quién reclamo si una empresa usa IA prohibida?", "ai-act-enforcement", "es"),
+        ("is social scoring allowed under the AI Act?", "ai-act", "en"),
+        ("Ist Social Scoring in der EU erlaubt?", "ai-act", "de"),
+    ],
+)
+def test_the_ai_act_s_bans_and_its_enforcement_are_told_apart(
+    explainer: Explainer, question: str, topic: str, lang: str
+) -> None:
+    """Fines, authorities and complaints have their own answer; a question about one of
+    the bans gets the list of bans, which names social scoring (it left it out)."""
+    match = explainer.ask(question)
+    assert (match.topic_id, match.lang) == (topic, lang), question
+    if topic == "ai-act":
+        answer = explainer.knowledge.languages[lang].entries[topic].answer_plain
+        assert "Social Scoring" in answer or "social scoring" in answer
+
+
+@pytest.mark.parametrize(
     ("question", "lang"),
     [
         ("is facial recognition dangerous?", "en"),
