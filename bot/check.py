@@ -13,6 +13,7 @@ from bot.explainer import ways_of_asking
 from bot.freshness import freshness_problems
 from bot.i18n import DOMAIN, Catalogs, language_name, load_catalogs
 from bot.knowledge import REFERENCE_LANG, KnowledgeBase, load_knowledge
+from bot.magnets import typo_magnets
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem, display_path
 
@@ -36,6 +37,7 @@ def run_check(
         problems.extend(kb.warnings)
         problems.extend(freshness_problems(kb, today or date.today()))
         problems.extend(_size_problems(kb, knowledge_dir))
+        problems.extend(typo_magnets(kb))
     except DataError as exc:
         problems.extend(exc.problems)
     try:
