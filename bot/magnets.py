@@ -24,6 +24,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA, Hamming
 
+from bot.datafiles import UnsafeFile, read_data_file
 from bot.knowledge import KnowledgeBase, Language
 from bot.problems import Problem
 from bot.textnorm import folded_words, term
@@ -37,8 +38,10 @@ def typo_magnets(kb: KnowledgeBase) -> list[Problem]:
     """A warning for each way of asking that spells a misspelling of a common word."""
     found: list[Problem] = []
     for lang, language in kb.languages.items():
-        for word, common, topic_id, phrasing in _misspellings(lang, language):
-            line = _line_of(language.path, phrasing, language.entries[topic_id].line)
+        suspects = list(_misspellings(lang, language))
+        lines = _lines(language.path) if suspects else []
+        for word, common, topic_id, phrasing in suspects:
+            line = _line_of(lines, phrasing, language.entries[topic_id].line)
             message = (
                 f"topic {topic_id!r}: the way of asking {phrasing!r} misspells {common!r} as "
                 f"{word!r}; if that is meant, take it out: the bot finds typos itself, and "
@@ -79,10 +82,10 @@ def _one_slip(word: str, common: str) -> bool:
             word[i] == word[i + 1] and word[:i] + word[i + 1 :] == common
             for i in range(len(word) - 1)
         )
-    return (
+    return (  # the same length: two neighbours swapped
         len(word) == len(common)
         and Hamming.distance(word, common) == 2
-        and (OSA.distance(word, common, score_cutoff=1) == 1)
+        and OSA.distance(word, common, score_cutoff=1) == 1
     )
 
 
@@ -91,13 +94,19 @@ def _same_word(word: str, other: str, lang: str) -> bool:
     return word in other or other in word or term(word, lang) == term(other, lang)
 
 
-def _line_of(path: str, phrasing: str, start: int) -> int:
-    """The line of `phrasing` in the file at `path`, from the topic's line `start` on
-    (the topic's line when it is not found)."""
+def _lines(path: str) -> list[str]:
+    """The lines of the language file at `path`, read as the loader reads it
+    (`bot.datafiles`); none when it cannot be read now."""
+    file = Path(path)
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return start
+        return read_data_file(file, file.parent).decode("utf-8").splitlines()
+    except (UnsafeFile, UnicodeDecodeError):
+        return []
+
+
+def _line_of(lines: list[str], phrasing: str, start: int) -> int:
+    """The line of `phrasing` from the topic's line `start` on (`start` itself when it
+    is not found)."""
     return next(
         (n for n, text in enumerate(lines[start:], start + 1) if phrasing in text),
         start,
