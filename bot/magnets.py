@@ -18,7 +18,7 @@ word: not the same stem, neither inside the other ("ausweise", "gesichtserkennun
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,15 +58,14 @@ def _misspellings(lang: str, language: Language) -> Iterator[tuple[str, str, str
         for phrasing in entry.ask:
             for word in set(folded_words(phrasing)):
                 users[word].append((topic_id, phrasing))
-    uses = Counter({word: len(places) for word, places in users.items()})
     answered = {word for entry in language.entries.values() for word in folded_words(entry.answer)}
-    common = [word for word, count in uses.items() if count >= COMMON]
-    for word, count in uses.items():
-        if count > RARE or len(word) < MIN_LENGTH or word in answered:
+    common = [word for word, places in users.items() if len(places) >= COMMON]
+    for word, places in users.items():
+        if len(places) > RARE or len(word) < MIN_LENGTH or word in answered:
             continue
         for other in common:
             if _one_slip(word, other) and not _same_word(word, other, lang):
-                for topic_id, phrasing in users[word]:
+                for topic_id, phrasing in places:
                     yield word, other, topic_id, phrasing
                 break
 
