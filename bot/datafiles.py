@@ -53,5 +53,14 @@ def read_data_file(path: Path, root: Path, limit: int = MAX_FILE_BYTES) -> bytes
     return b"".join(chunks)
 
 
+def data_file_lines(path: Path, limit: int = MAX_FILE_BYTES) -> list[str]:
+    """The lines of the data file at `path`, read as above inside its own directory;
+    none when it cannot be read now (for pointing at a line of a file already loaded)."""
+    try:
+        return read_data_file(path, path.parent, limit).decode("utf-8").splitlines()
+    except (UnsafeFile, UnicodeDecodeError):
+        return []
+
+
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or type(exc).__name__

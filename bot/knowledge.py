@@ -41,7 +41,7 @@ from babel import Locale, UnknownLocaleError
 
 from bot import markup
 from bot.asked import Asked, read_asked
-from bot.datafiles import MAX_FILE_BYTES, UnsafeFile, read_data_file
+from bot.datafiles import MAX_FILE_BYTES, data_file_lines
 from bot.problems import DataError, Problem
 from bot.subject import Subject
 from bot.textnorm import folded_words, words
@@ -708,10 +708,6 @@ class _Loader:
                 )
 
     def _line_of_topic(self, path: str, topic_id: str) -> int:
-        try:
-            data = read_data_file(Path(path), Path(path).parent, self.limits.file_bytes)
-            lines = data.decode("utf-8").splitlines()
-        except (UnsafeFile, UnicodeDecodeError):
-            return 0
+        lines = data_file_lines(Path(path), self.limits.file_bytes)
         needle = f"  {topic_id}:"
         return next((n for n, line in enumerate(lines, 1) if line.rstrip() == needle), 0)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA, Hamming
 
-from bot.datafiles import UnsafeFile, read_data_file
+from bot.datafiles import data_file_lines
 from bot.knowledge import KnowledgeBase, Language
 from bot.problems import Problem
 from bot.textnorm import folded_words, term
@@ -39,7 +39,7 @@ def typo_magnets(kb: KnowledgeBase) -> list[Problem]:
     found: list[Problem] = []
     for lang, language in kb.languages.items():
         suspects = list(_misspellings(lang, language))
-        lines = _lines(language.path) if suspects else []
+        lines = data_file_lines(Path(language.path)) if suspects else []
         for word, common, topic_id, phrasing in suspects:
             line = _line_of(lines, phrasing, language.entries[topic_id].line)
             message = (
@@ -91,16 +91,6 @@ def _one_slip(word: str, common: str) -> bool:
 def _same_word(word: str, other: str, lang: str) -> bool:
     """Whether two words are forms of one word rather than one a misspelling of the other."""
     return word in other or other in word or term(word, lang) == term(other, lang)
-
-
-def _lines(path: str) -> list[str]:
-    """The lines of the language file at `path`, read as the loader reads it
-    (`bot.datafiles`); none when it cannot be read now."""
-    file = Path(path)
-    try:
-        return read_data_file(file, file.parent).decode("utf-8").splitlines()
-    except (UnsafeFile, UnicodeDecodeError):
-        return []
 
 
 def _line_of(lines: list[str], phrasing: str, start: int) -> int:
