@@ -14,6 +14,7 @@ from bot.freshness import freshness_problems
 from bot.i18n import DOMAIN, Catalogs, language_name, load_catalogs
 from bot.knowledge import REFERENCE_LANG, KnowledgeBase, load_knowledge
 from bot.magnets import typo_magnets
+from bot.overlaps import shared_ways_of_asking
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem, display_path
 
@@ -38,6 +39,7 @@ def run_check(
         problems.extend(freshness_problems(kb, today or date.today()))
         problems.extend(_size_problems(kb, knowledge_dir))
         problems.extend(typo_magnets(kb))
+        problems.extend(shared_ways_of_asking(kb))
     except DataError as exc:
         problems.extend(exc.problems)
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA, Hamming
 
-from bot.datafiles import data_file_lines
+from bot.datafiles import data_file_lines, line_with
 from bot.knowledge import KnowledgeBase, Language
 from bot.problems import Problem
 from bot.textnorm import folded_words, term
@@ -41,7 +41,7 @@ def typo_magnets(kb: KnowledgeBase) -> list[Problem]:
         suspects = list(_misspellings(lang, language))
         lines = data_file_lines(Path(language.path)) if suspects else []
         for word, common, topic_id, phrasing in suspects:
-            line = _line_of(lines, phrasing, language.entries[topic_id].line)
+            line = line_with(lines, phrasing, language.entries[topic_id].line)
             message = (
                 f"topic {topic_id!r}: the way of asking {phrasing!r} misspells {common!r} as "
                 f"{word!r}; if that is meant, take it out: the bot finds typos itself, and "
@@ -91,12 +91,3 @@ def _one_slip(word: str, common: str) -> bool:
 def _same_word(word: str, other: str, lang: str) -> bool:
     """Whether two words are forms of one word rather than one a misspelling of the other."""
     return word in other or other in word or term(word, lang) == term(other, lang)
-
-
-def _line_of(lines: list[str], phrasing: str, start: int) -> int:
-    """The line of `phrasing` from the topic's line `start` on (`start` itself when it
-    is not found)."""
-    return next(
-        (n for n, text in enumerate(lines[start:], start + 1) if phrasing in text),
-        start,
-    )
