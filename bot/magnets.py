@@ -8,8 +8,11 @@ typo itself draws every question with that typo to its own topic instead: with
 answer. The native editors found such lines in every language (`languages.md` of the
 December 2026 reviews); `python -m bot check` warns about new ones (`typo_magnets`).
 
-A word of a way of asking is taken for a misspelling of a common word of the same
-language when the common word is in at least `COMMON` of its ways of asking, the word in
+A word of a way of asking is taken for a misspelling of a common word when the common
+word is in at least `COMMON` ways of asking of one language and in some of this
+language's too (so names and borrowed terms count: "clearveiw" in four languages,
+"predicitve policing divieto" in Italian; a word of another language alone does not:
+Italian "collegio" is not Spanish "colegio" misspelt), the word in
 at most `RARE` and in none of its answers (which are spelt right), it is at least
 `MIN_LENGTH` letters long, it is the common word with one slip of the keyboard (`_one_slip`:
 a letter dropped or doubled, two neighbours swapped), and the two are not forms of one
@@ -37,13 +40,18 @@ MIN_LENGTH = 7
 def typo_magnets(kb: KnowledgeBase) -> list[Problem]:
     """A warning for each way of asking that spells a misspelling of a common word."""
     found: list[Problem] = []
+    users = {lang: _users(language) for lang, language in kb.languages.items()}
+    anywhere = {
+        word for used in users.values() for word, places in used.items() if len(places) >= COMMON
+    }
     for lang, language in kb.languages.items():
-        suspects = list(_misspellings(lang, language))
+        common = sorted(word for word in anywhere if word in users[lang])
+        suspects = list(_misspellings(lang, language, users[lang], common))
         lines = data_file_lines(Path(language.path)) if suspects else []
-        for word, common, topic_id, phrasing in suspects:
+        for word, right, topic_id, phrasing in suspects:
             line = line_with(lines, phrasing, language.entries[topic_id].line)
             message = (
-                f"topic {topic_id!r}: the way of asking {phrasing!r} misspells {common!r} as "
+                f"topic {topic_id!r}: the way of asking {phrasing!r} misspells {right!r} as "
                 f"{word!r}; if that is meant, take it out: the bot finds typos itself, and "
                 "this line draws every question with the typo to this topic"
             )
@@ -51,15 +59,22 @@ def typo_magnets(kb: KnowledgeBase) -> list[Problem]:
     return found
 
 
-def _misspellings(lang: str, language: Language) -> Iterator[tuple[str, str, str, str]]:
-    """(word, common word, topic, way of asking) for each suspected misspelling."""
+def _users(language: Language) -> dict[str, list[tuple[str, str]]]:
+    """Each word of the language's ways of asking: the (topic, way of asking) using it."""
     users: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
     for topic_id, entry in language.entries.items():
         for phrasing in entry.ask:
             for word in set(folded_words(phrasing)):
                 users[word].append((topic_id, phrasing))
+    return users
+
+
+def _misspellings(
+    lang: str, language: Language, users: dict[str, list[tuple[str, str]]], common: list[str]
+) -> Iterator[tuple[str, str, str, str]]:
+    """(word, common word, topic, way of asking) for each suspected misspelling: a rare
+    word of the language's ways of asking (`users`) one slip from one of `common`."""
     answered = {word for entry in language.entries.values() for word in folded_words(entry.answer)}
-    common = [word for word, places in users.items() if len(places) >= COMMON]
     for word, places in users.items():
         if len(places) > RARE or len(word) < MIN_LENGTH or word in answered:
             continue
