@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 
 from rapidfuzz.distance import OSA, Hamming
 
-from bot.datafiles import data_file_lines, line_with
 from bot.knowledge import KnowledgeBase, Language
+from bot.phrasing_lines import PhrasingLines
 from bot.problems import Problem
 from bot.textnorm import folded_words, term
 
@@ -46,16 +45,19 @@ def typo_magnets(kb: KnowledgeBase) -> list[Problem]:
     }
     for lang, language in kb.languages.items():
         common = sorted(word for word in anywhere if word in users[lang])
-        suspects = list(_misspellings(lang, language, users[lang], common))
-        lines = data_file_lines(Path(language.path)) if suspects else []
-        for word, right, topic_id, phrasing in suspects:
-            line = line_with(lines, phrasing, language.entries[topic_id].line)
-            message = (
+        at = PhrasingLines(language)
+        found += [
+            at.warning(
+                topic_id,
+                phrasing,
                 f"topic {topic_id!r}: the way of asking {phrasing!r} misspells {right!r} as "
                 f"{word!r}; if that is meant, take it out: the bot finds typos itself, and "
-                "this line draws every question with the typo to this topic"
+                "this line draws every question with the typo to this topic",
             )
-            found.append(Problem(language.path, line, message, warning=True))
+            for word, right, topic_id, phrasing in _misspellings(
+                lang, language, users[lang], common
+            )
+        ]
     return found
 
 

@@ -17,10 +17,8 @@ questions, though they differ only in words the matcher weighs little.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bot.datafiles import data_file_lines, line_with
 from bot.knowledge import KnowledgeBase, Language
+from bot.phrasing_lines import PhrasingLines
 from bot.problems import Problem
 from bot.textnorm import folded_words
 
@@ -32,17 +30,18 @@ def shared_ways_of_asking(kb: KnowledgeBase) -> list[Problem]:
     """A warning for each way of asking whose words another topic's way of asking has."""
     found: list[Problem] = []
     for language in kb.languages.values():
-        pairs = _pairs(language)
-        lines = data_file_lines(Path(language.path)) if pairs else []
-        for topic_id, phrasing, other_id, other in pairs:
-            line = line_with(lines, phrasing, language.entries[topic_id].line)
-            other_line = line_with(lines, other, language.entries[other_id].line)
-            message = (
+        at = PhrasingLines(language)
+        found += [
+            at.warning(
+                topic_id,
+                phrasing,
                 f"topic {topic_id!r}: the way of asking {phrasing!r} has the same words as "
-                f"{other!r} of topic {other_id!r} (line {other_line}); a question in "
-                "those words is taught to both topics, so keep it in the one that answers it"
+                f"{other!r} of topic {other_id!r} (line {at.line(other_id, other)}); a "
+                "question in those words is taught to both topics, so keep it in the one "
+                "that answers it",
             )
-            found.append(Problem(language.path, line, message, warning=True))
+            for topic_id, phrasing, other_id, other in _pairs(language)
+        ]
     return found
 
 
