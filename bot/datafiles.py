@@ -62,11 +62,5 @@ def data_file_lines(path: Path, limit: int = MAX_FILE_BYTES) -> list[str]:
         return []
 
 
-def line_with(lines: list[str], text: str, start: int) -> int:
-    """The number of the first line from line `start` on (1-based) that holds `text`;
-    `start` itself when none does (a quoted line may spell it with escapes)."""
-    return next((n for n, line in enumerate(lines[start:], start + 1) if text in line), start)
-
-
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or type(exc).__name__

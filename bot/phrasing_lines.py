@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.datafiles import data_file_lines, line_with
+from bot.datafiles import data_file_lines
 from bot.knowledge import Language
 from bot.problems import Problem
 
@@ -22,10 +22,13 @@ class PhrasingLines:
         self._lines: list[str] | None = None
 
     def line(self, topic_id: str, phrasing: str) -> int:
-        """The line of `phrasing` in `topic_id` (the topic's line when it cannot be told)."""
+        """The first line from `topic_id`'s on that holds `phrasing`; the topic's line when
+        none does (a quoted line may spell it with escapes)."""
         if self._lines is None:
             self._lines = data_file_lines(Path(self._language.path))
-        return line_with(self._lines, phrasing, self._language.entries[topic_id].line)
+        start = self._language.entries[topic_id].line
+        lines = enumerate(self._lines[start:], start + 1)
+        return next((n for n, text in lines if phrasing in text), start)
 
     def warning(self, topic_id: str, phrasing: str, message: str) -> Problem:
         """A warning about `phrasing` of `topic_id`, at its line."""
