@@ -220,7 +220,15 @@ def test_did_you_mean_says_this_over_one_button(
 async def test_did_you_mean_button_and_expired_button(bot: Harness, explainer: Explainer) -> None:
     # Vague questions; which of them gets "did you mean" moves with the knowledge, and this
     # test is about the buttons, so it takes the first one the matcher is unsure about.
-    vague = ("cameras?", "what can the police do", "cameras and law", "police and cameras")
+    vague = (
+        "cameras?",
+        "what can the police do",
+        "cameras and law",
+        "police and cameras",
+        "is that legal?",
+        "who decides this?",
+        "how to stop this",
+    )
     question = next(q for q in vague if _only_suggested(explainer, q))
     [sent] = await bot.send(text_message(question))
     choices = [b for b in bot.buttons(sent) if b.get("callback_data", "").startswith("t:")]

@@ -258,6 +258,8 @@ def _vague_question(explainer: Explainer) -> str:
         "what about cameras",
         "cameras and the law",
         "what are the rules",
+        "is that legal?",
+        "who decides this?",
     ]
     for question in candidates:
         match = explainer.ask(question)
