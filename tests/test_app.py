@@ -229,7 +229,8 @@ async def test_did_you_mean_button_and_expired_button(bot: Harness, explainer: E
         "who decides this?",
         "how to stop this",
     )
-    question = next(q for q in vague if _only_suggested(explainer, q))
+    question = next((q for q in vague if _only_suggested(explainer, q)), None)
+    assert question, "no vague question gets only a 'did you mean' any more: add one"
     [sent] = await bot.send(text_message(question))
     choices = [b for b in bot.buttons(sent) if b.get("callback_data", "").startswith("t:")]
     assert choices
