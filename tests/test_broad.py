@@ -45,13 +45,39 @@ def test_the_shipped_knowledge_marks_the_explainers_of_the_technology_broad() ->
     assert load_knowledge(KNOWLEDGE_DIR).broad == BROAD
 
 
-def test_an_asker_unsure_of_gym_face_scans_is_offered_the_venues_topic_first() -> None:
-    explainer = Explainer.load()
-    question = "face recognition camera in my gym"
+# Questions naming a technology and a place, which the matcher has only suggested for with
+# the broad topic first. Better ways of asking get them answered one by one ("face
+# recognition camera in my gym" now gets the venues answer), so the test takes the first
+# that is still only suggested for.
+PLACES = (
+    "face recognition cameras at the mall",
+    "facial recognition in the hotel",
+    "facial recognition at the library",
+    "fingerprints at the embassy",
+    "facial recognition at events",
+)
+
+
+def _broad_first(explainer: Explainer, question: str) -> bool:
     matched = explainer.without_signposts(explainer.matcher.match(question))
-    assert matched.topic_id is None and matched.suggestions[0] == "facial-recognition"
+    suggested = matched.suggestions
+    return (
+        matched.topic_id is None
+        and bool(suggested)
+        and suggested[0] in BROAD
+        and any(topic not in BROAD for topic in suggested)
+    )
+
+
+def test_an_asker_unsure_of_face_scans_at_a_place_is_offered_the_specific_topic_first() -> None:
+    explainer = Explainer.load()
+    question = next((q for q in PLACES if _broad_first(explainer, q)), None)
+    assert question, "no question of PLACES gets a 'did you mean' led by a broad topic: add one"
+    matched = explainer.without_signposts(explainer.matcher.match(question))
+    specific = next(topic for topic in matched.suggestions if topic not in BROAD)
     offered = explainer.ask(question)
-    assert offered.suggestions[:2] == ("shops-venues", "facial-recognition")
+    assert offered.topic_id is None
+    assert offered.suggestions[:2] == (specific, matched.suggestions[0])
 
 
 def test_broad_must_be_true_or_false_and_is_named_with_its_line(knowledge_copy: Path) -> None:
