@@ -12,6 +12,7 @@ from bot.knowledge import load_knowledge
 from bot.matcher import Match
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
+from tests.support.vague import BROAD_THEN_PLACE
 
 BROAD = frozenset({"facial-recognition", "fingerprints"})
 
@@ -45,19 +46,6 @@ def test_the_shipped_knowledge_marks_the_explainers_of_the_technology_broad() ->
     assert load_knowledge(KNOWLEDGE_DIR).broad == BROAD
 
 
-# Questions naming a technology and a place, which the matcher has only suggested for with
-# the broad topic first. Better ways of asking get them answered one by one ("face
-# recognition camera in my gym" now gets the venues answer), so the test takes the first
-# that is still only suggested for.
-PLACES = (
-    "face recognition cameras at the mall",
-    "facial recognition in the hotel",
-    "facial recognition at the library",
-    "fingerprints at the embassy",
-    "facial recognition at events",
-)
-
-
 def _broad_first(explainer: Explainer, question: str) -> bool:
     matched = explainer.without_signposts(explainer.matcher.match(question))
     suggested = matched.suggestions
@@ -71,8 +59,10 @@ def _broad_first(explainer: Explainer, question: str) -> bool:
 
 def test_an_asker_unsure_of_face_scans_at_a_place_is_offered_the_specific_topic_first() -> None:
     explainer = Explainer.load()
-    question = next((q for q in PLACES if _broad_first(explainer, q)), None)
-    assert question, "no question of PLACES gets a 'did you mean' led by a broad topic: add one"
+    question = next((q for q in BROAD_THEN_PLACE if _broad_first(explainer, q)), None)
+    assert question, (
+        "no question of BROAD_THEN_PLACE gets a 'did you mean' led by a broad topic: add one"
+    )
     matched = explainer.without_signposts(explainer.matcher.match(question))
     specific = next(topic for topic in matched.suggestions if topic not in BROAD)
     offered = explainer.ask(question)
