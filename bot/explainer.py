@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot import reactions
 from bot.i18n import Catalogs, load_catalogs
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Match, Matcher, Phrasing
@@ -68,7 +69,12 @@ class Explainer:
 
     def weigh(self, question: str) -> tuple[Match, str | None]:
         """`ask`'s verdict, and the small talk it stood beside when what was left of the
-        message was answered instead (None otherwise): `ask --explain` says so."""
+        message was answered instead (None otherwise): `ask --explain` says so. A
+        message of emoji alone that a topic lists ("👍") gets that topic, in no language
+        of its own, so the chat's language replies (`bot.reactions`)."""
+        reacted = reactions.reaction(question, self.knowledge.reactions)
+        if reacted is not None:
+            return self.offered(Match(reacted, 100.0, None)), None
         match = self.matcher.match(question)
         if match.topic_id in self.knowledge.smalltalk:
             beside = self.beside_small_talk(question, match)

@@ -9,7 +9,8 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
   talk ("thanks"): its answer alone is the reply, and it counts under its own id;
   `broad: true` marks a topic that explains a technology in general
   (`facial-recognition`), offered after a more specific topic in a "did you mean"
-  (see `Explainer.specific_first`).
+  (see `Explainer.specific_first`); `emoji: "👍 🙏"` lists the emoji that, sent
+  alone, get the topic's reply (`thanks`; see `bot.reactions`).
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
@@ -39,7 +40,7 @@ from urllib.parse import urlsplit
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from bot import markup
+from bot import markup, reactions
 from bot.asked import Asked, read_asked
 from bot.datafiles import MAX_FILE_BYTES, data_file_lines
 from bot.problems import DataError, Problem
@@ -104,6 +105,8 @@ class Topic:
     smalltalk: bool = False
     # explains a technology in general: a "did you mean" offers a specific topic first
     broad: bool = False
+    # emoji that, sent alone, get this topic's reply ("👍" is thanks): bot.reactions
+    emoji: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,11 @@ class KnowledgeBase:
     def broad(self) -> frozenset[str]:
         """The topics that explain a technology in general: see `Topic.broad`."""
         return frozenset(t for t, topic in self.topics.items() if topic.broad)
+
+    @cached_property
+    def reactions(self) -> Mapping[str, str]:
+        """Each emoji of a topic's `emoji` (bare, `bot.reactions`) and its topic."""
+        return {e: t for t, topic in self.topics.items() for e in topic.emoji}
 
     @cached_property
     def menu_topics(self) -> tuple[str, ...]:
@@ -366,6 +374,7 @@ class _Loader:
             return {}
         topics: dict[str, Topic] = {}
         orders: dict[int, str] = {}
+        taken: dict[str, str] = {}  # emoji -> topic
         for topic_id, (key_node, node) in declared.items():
             where = f"topic {topic_id!r}"
             if set(topic_id) - TOPIC_ID_CHARS or len(topic_id) > MAX_TOPIC_ID:
@@ -375,7 +384,7 @@ class _Loader:
                 node,
                 where,
                 required=("order", "related", "links"),
-                optional=("signpost", "smalltalk", "broad"),
+                optional=("signpost", "smalltalk", "broad", "emoji"),
             )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
@@ -395,6 +404,7 @@ class _Loader:
                 f.boolean(fields["smalltalk"][1], f"{where} smalltalk")
             )
             broad = "broad" in fields and bool(f.boolean(fields["broad"][1], f"{where} broad"))
+            emoji = self._emoji(f, fields.get("emoji"), topic_id, taken)
             topics[topic_id] = Topic(
                 topic_id,
                 order or 0,
@@ -403,9 +413,36 @@ class _Loader:
                 signpost or smalltalk,
                 smalltalk,
                 broad,
+                emoji,
             )
         self._no_related_signposts(f, declared, topics)
         return topics
+
+    def _emoji(
+        self,
+        f: YamlFile,
+        pair: tuple[yaml.Node, yaml.Node] | None,
+        topic_id: str,
+        taken: dict[str, str],
+    ) -> tuple[str, ...]:
+        """A topic's `emoji`: one string of emoji separated by spaces, each one symbol
+        once its modifiers are set aside (`bot.reactions`), and none another topic's
+        (`taken`: emoji -> topic so far, updated here)."""
+        if pair is None:
+            return ()
+        where = f"topic {topic_id!r}"
+        value = f.text(pair[1], f"{where} emoji")
+        found: list[str] = []
+        for item in (value or "").split():
+            emoji = reactions.bare(item)
+            if not reactions.is_emoji(emoji):
+                f.error(pair[1], f"{where} emoji: {item!r} is not one emoji")
+            elif emoji in taken:
+                f.error(pair[1], f"{where} emoji: {item!r} is also topic {taken[emoji]!r}'s")
+            else:
+                taken[emoji] = topic_id
+                found.append(emoji)
+        return tuple(found)
 
     def _no_related_signposts(
         self,
