@@ -284,9 +284,11 @@ async def test_language_choice_is_stored_and_forgotten(bot: Harness, explainer: 
     assert "nothing" in sent["text"]
 
 
-async def test_odd_updates_never_crash(bot: Harness) -> None:
-    [note] = await bot.send(sticker_message())
+async def test_odd_updates_never_crash(bot: Harness, explainer: Explainer) -> None:
+    [note] = await bot.send(sticker_message(emoji="🦄"))  # no topic lists it
     assert "only read text" in note["text"]
+    [thanks] = await bot.send(sticker_message(emoji="👍🏽"))  # thanks, as "👍" typed is
+    assert thanks["text"].startswith(explainer.knowledge.entry("thanks", "en").answer[:40])
     assert await bot.send(edited_message("what is facial recognition")) == []
     assert await bot.send(channel_post("what is facial recognition")) == []
     assert await bot.send(sticker_message(chat_id=DEFAULT_GROUP_ID, chat_type="group")) == []

@@ -389,7 +389,9 @@ def test_stickers_photos_edits_and_channel_posts(
             "I can only read text. Type a question, or send /topics to see what I can explain."
         ),
     )
-    assert bot.ask_one(sticker_message(user_id=user))["text"] == note
+    assert bot.ask_one(sticker_message(emoji="🦄", user_id=user))["text"] == note
+    thanks = explainer.knowledge.entry("thanks", "en").answer.splitlines()[0]
+    assert bot.ask_one(sticker_message(emoji="👍", user_id=user))["text"].startswith(thanks)
     assert bot.ask_one(photo_message(user_id=user))["text"] == note
 
     original = text_message("what is facial recognition", user_id=user)

@@ -135,12 +135,17 @@ async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A sticker, photo, voice note... in a private chat: say that only text is read."""
+    """A sticker, photo, voice note... in a private chat: say that only text is read,
+    unless it is a sticker whose emoji says thanks (`dialogue.sticker`)."""
     message = update.effective_message
     if message is None:
         return
     svc = services(context)
     turn = svc.turn(update)
+    answered = dialogue.sticker(turn, message.sticker.emoji if message.sticker else None)
+    if answered is not None:
+        await send(message, answered[0], quote=False)
+        return
     lang = turn.language()
     with use(svc.explainer.catalogs, lang):
         reply = Reply(
