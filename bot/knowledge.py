@@ -438,7 +438,7 @@ class _Loader:
             if not reactions.is_emoji(emoji):
                 f.error(pair[1], f"{where} emoji: {item!r} is not one emoji")
             elif emoji in taken:
-                f.error(pair[1], f"{where} emoji: {item!r} is also topic {taken[emoji]!r}'s")
+                f.error(pair[1], f"{where} emoji: {item!r} is also in topic {taken[emoji]!r}")
             else:
                 taken[emoji] = topic_id
                 found.append(emoji)
