@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import feedback, reactions, replies, storage
+from bot import feedback, replies, storage
 from bot.explainer import Explainer
 from bot.feedback import PendingQuestion, TeamInbox
 from bot.i18n import use
@@ -66,11 +66,10 @@ def question(
 
 def sticker(turn: Turn, emoji: str | None) -> tuple[Reply, str] | None:
     """The reply to a sticker whose emoji a topic lists (a 👍 sticker is thanks, as the
-    emoji sent as text is: `bot.reactions`), and its language; None for any other
+    emoji sent as text is: `Explainer.reacted`), and its language; None for any other
     sticker, which gets the note that only text is read."""
-    if not emoji or reactions.reaction(emoji, turn.explainer.knowledge.reactions) is None:
-        return None
-    return question(turn, emoji)
+    match = turn.explainer.reacted(emoji) if emoji else None
+    return None if match is None else reply_to(turn, match, emoji)
 
 
 def reply_to(turn: Turn, match: Match, text: str | None = None) -> tuple[Reply, str]:

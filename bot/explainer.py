@@ -72,15 +72,21 @@ class Explainer:
         message was answered instead (None otherwise): `ask --explain` says so. A
         message of emoji alone that a topic lists ("👍") gets that topic, in no language
         of its own, so the chat's language replies (`bot.reactions`)."""
-        reacted = reactions.reaction(question, self.knowledge.reactions)
+        reacted = self.reacted(question)
         if reacted is not None:
-            return self.offered(Match(reacted, 100.0, None)), None
+            return reacted, None
         match = self.matcher.match(question)
         if match.topic_id in self.knowledge.smalltalk:
             beside = self.beside_small_talk(question, match)
             if beside is not None:
                 return self.offered(beside), match.topic_id
         return self.offered(match), None
+
+    def reacted(self, message: str) -> Match | None:
+        """The verdict on a message made only of one topic's emoji (`bot.reactions`):
+        that topic, with no language of its own; None for any other message."""
+        topic = reactions.reaction(message, self.knowledge.reactions)
+        return None if topic is None else self.offered(Match(topic, 100.0, None))
 
     def offered(self, match: Match) -> Match:
         """The matcher's verdict as the asker gets it: without signposts
