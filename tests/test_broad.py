@@ -12,7 +12,7 @@ from bot.knowledge import load_knowledge
 from bot.matcher import Match
 from bot.paths import KNOWLEDGE_DIR
 from bot.problems import DataError
-from tests.support.vague import BROAD_THEN_PLACE
+from tests.support.vague import BROAD_THEN_PLACE, first_that
 
 BROAD = frozenset({"facial-recognition", "fingerprints"})
 
@@ -59,9 +59,8 @@ def _broad_first(explainer: Explainer, question: str) -> bool:
 
 def test_an_asker_unsure_of_face_scans_at_a_place_is_offered_the_specific_topic_first() -> None:
     explainer = Explainer.load()
-    question = next((q for q in BROAD_THEN_PLACE if _broad_first(explainer, q)), None)
-    assert question, (
-        "no question of BROAD_THEN_PLACE gets a 'did you mean' led by a broad topic: add one"
+    question = first_that(
+        BROAD_THEN_PLACE, lambda q: _broad_first(explainer, q), "a broad topic first"
     )
     matched = explainer.without_signposts(explainer.matcher.match(question))
     specific = next(topic for topic in matched.suggestions if topic not in BROAD)

@@ -54,6 +54,7 @@ from tests.support.botapi import (
     sticker_message,
     text_message,
 )
+from tests.support.vague import UNSURE, first_that
 
 BOT = DEFAULT_BOT_USERNAME
 SECRET_TEXT = "zebra-secret-question fingerprints"
@@ -248,24 +249,11 @@ def test_inline_query_offers_shareable_answers(
 
 
 def _vague_question(explainer: Explainer) -> str:
-    candidates = [
-        "what about my data",
-        "police",
-        "law",
-        "cameras?",
-        "tell me about the rules",
-        "what can the police do",
-        "what about cameras",
-        "cameras and the law",
-        "what are the rules",
-        "is that legal?",
-        "who decides this?",
-    ]
-    for question in candidates:
+    def unsure(question: str) -> bool:
         match = explainer.ask(question)
-        if match.topic_id is None and len(match.suggestions) >= 2:
-            return question
-    raise AssertionError("no candidate question yields 'did you mean' suggestions any more")
+        return match.topic_id is None and len(match.suggestions) >= 2
+
+    return first_that(UNSURE, unsure, "'did you mean' with two topics or more")
 
 
 def test_did_you_mean_button_and_an_expired_button(
