@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.support.vague import BROAD_THEN_PLACE
+from tests.support.vague import BROAD_THEN_PLACE, first_that
 from tests.test_cli import run
 
 
@@ -53,14 +53,15 @@ def test_ask_explain_says_when_small_talk_stood_beside_the_question() -> None:
 
 def test_ask_explain_says_when_a_specific_topic_was_put_before_a_broad_one() -> None:
     moved = re.compile(r"specific before broad: (\S+) offered first, before (\S+)")
-    found = None
-    for question in BROAD_THEN_PLACE:
-        result = run("ask", "--explain", question)
-        assert result.returncode == 0, result.stderr
-        found = moved.search(result.stdout)
-        if found:
-            break
-    assert found, "no question of BROAD_THEN_PLACE gets a 'did you mean' led by a broad topic"
+    question = first_that(
+        BROAD_THEN_PLACE,
+        lambda q: moved.search(run("ask", "--explain", q).stdout) is not None,
+        "a broad topic first",
+    )
+    result = run("ask", "--explain", question)
+    assert result.returncode == 0, result.stderr
+    found = moved.search(result.stdout)
+    assert found, result.stdout
     specific, broad = found.groups()
     assert broad in ("facial-recognition", "fingerprints") and specific != broad  # topics.yaml
     verdict = result.stdout.splitlines()[0]
