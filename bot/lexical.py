@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -261,21 +261,30 @@ class LexicalIndex:
             self._words[word] = found
         return found
 
-    def grammar_language(self, question: str) -> str | None:
-        """The language with the most of the question's function words, when one has
-        more than every other: in "Cos'è l'EES (Entry/Exit System)?" English knows more
-        of the words, but "è" and "l" are Italian (terms are borrowed, grammar is not).
+    def grammar_languages(self, question: str) -> tuple[str, ...]:
+        """The languages the question's grammar allows: the ones with the most of its
+        function words (none when it has none). In "Cos'è l'EES (Entry/Exit System)?"
+        English knows more of the words, but "è" and "l" are Italian (terms are
+        borrowed, grammar is not). Of a tie of two or more words each, the one whose
+        texts know more of the question's other words: "que", "es" and "la" are Spanish
+        and French, "policia predictiva" Spanish. A tie of one word stays a tie: "okay"
+        is every language's, and the "ai" of "emotion recognition AI" French and
+        Italian.
         Names every language's answers use as written ("Reclaim Your Face") are left
         out: "Was fordert Reclaim Your Face?" has one German function word, not one
         German and one English ("your")."""
         distinct = set(words(self._names.sub(" ", question) if self._names else question))
-        count = Counter(
-            {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
+        count = {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
+        most = max(count.values(), default=0)
+        leaders = tuple(code for code, n in count.items() if most and n == most)
+        if len(leaders) < 2 or most < 2:  # one short word may be a name: "AI"
+            return leaders
+        grammar = set().union(*(self._indexes[code].function_words for code in leaders))
+        read = [self._read(word) for word in distinct - grammar]
+        best = language_of_words(
+            {code: sum(row[self._indexes[code].position].exact for row in read) for code in leaders}
         )
-        best = count.most_common(2)
-        if not best or best[0][1] == 0 or (len(best) > 1 and best[1][1] == best[0][1]):
-            return None
-        return best[0][0]
+        return (best,) if best else leaders
 
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
         """True unless another language knows as many of the question's words: "help me"
@@ -816,3 +825,12 @@ def _names_pattern(context_by_lang: Mapping[str, Sequence[Phrasing]]) -> re.Patt
         return None
     alternatives = "|".join(re.escape(name) for name in sorted(shared, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def language_of_words(known: Mapping[str, int]) -> str | None:
+    """The one language that knows the most of the question's words (`known`: per
+    language, how many it knows), if any."""
+    ranked = sorted(known.values(), reverse=True)
+    if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return None
+    return max(known, key=lambda code: known[code])

@@ -74,7 +74,7 @@ import numpy.typing as npt
 from bot import decision, memory, modelcache, semantic
 from bot.classifier import TRAINING_THREADS, LinearModel, fit_weights
 from bot.features import SparseRow, Vectorizer
-from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing
+from bot.lexical import LANG_MARGIN, LexicalEvidence, LexicalIndex, Phrasing, language_of_words
 from bot.subject import Subject
 
 __all__ = ["Match", "Matcher", "Phrasing"]
@@ -417,7 +417,7 @@ class Matcher:
     ) -> list[tuple[str, float, str]]:
         """Step 3: the best MAX_RANKED topics with confidence and best language; `known`:
         per language, how many of the question's words it knows."""
-        fallback = _language_of_words(known) or ""
+        fallback = language_of_words(known) or ""
         best = evidence.order[:MAX_RANKED]
         ranked = []
         for number, confidence in zip(best, evidence.confidence[best].tolist(), strict=True):
@@ -431,10 +431,14 @@ class Matcher:
         """Step 4: the language the question is written in, when that is clear."""
         by_lang = evidence.lexical.get(self._topics[evidence.order[0]], {})
         if not by_lang:
-            return _language_of_words(known)
-        grammar = self._lexical.grammar_language(question)
-        if grammar in by_lang:
-            return grammar
+            return language_of_words(known)
+        grammar = self._lexical.grammar_languages(question)
+        if len(grammar) == 1 and grammar[0] in by_lang:
+            return grammar[0]
+        if len(grammar) > 1:  # a tie: of the languages the grammar allows, the best scored
+            by_lang = {code: score for code, score in by_lang.items() if code in grammar}
+        if not by_lang:
+            return None
         best = max(by_lang, key=lambda code: by_lang[code])
         others = [score for code, score in by_lang.items() if code != best]
         if others and by_lang[best] - max(others) < LANG_MARGIN:
@@ -581,15 +585,6 @@ class _Later:
 def _has_meaning(items: Sequence[Phrasing]) -> bool:
     """Whether ways of asking as many as `items` get a second look."""
     return 0 < len(items) <= MAX_MEANING_TEXTS
-
-
-def _language_of_words(known: Mapping[str, int]) -> str | None:
-    """The one language that knows the most of the question's words (`known`: per
-    language, how many it knows), if any."""
-    ranked = sorted(known.values(), reverse=True)
-    if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
-        return None
-    return max(known, key=lambda code: known[code])
 
 
 def answer_sentences(context: Iterable[Phrasing], topics: set[str]) -> list[Phrasing]:

@@ -216,6 +216,26 @@ def test_a_question_borrowing_english_terms_is_answered_in_its_grammar_s_languag
 @pytest.mark.parametrize(
     ("question", "lang"),
     [
+        ("que es la policia predictiva", "es"),  # a helper's probe: was English
+        ("Helfen Brillen oder Make-up gegen Gesichtserkennung?", "de"),  # likewise ("up")
+        ("sos un bot o una persona?", "es"),  # voseo; "o", "un", "una" are Italian too
+        ("que es clearview", None),  # Spanish or French: the chat's language decides
+        ("Ok", None),  # was English for a German or Italian chat
+        ("okay", None),  # was German for an Italian chat
+    ],
+)
+def test_a_tie_of_function_words_goes_to_the_language_that_knows_the_other_words(
+    explainer: Explainer, question: str, lang: str | None
+) -> None:
+    """The words "que", "es" and "la" are Spanish and French function words: "policia
+    predictiva" makes the question Spanish; when no language knows more of the other
+    words, the question has no language of its own and the chat's language replies."""
+    assert explainer.ask(question).lang == lang, question
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
         ("Was fordert Reclaim Your Face?", "de"),  # a native speaker's probe: was English
         ("Was will Reclaim Your Face eigentlich genau?", "de"),  # likewise
         ("Que veut Reclaim Your Face ?", "fr"),
@@ -240,13 +260,14 @@ def test_names_are_the_capitalised_phrases_every_language_s_answers_share() -> N
     asking = [Phrasing("camp", "en", "what is it"), Phrasing("camp", "de", "was ist das")]
     index = LexicalIndex(asking, answers)
     # "wie" is German, "your" English: a tie, unless the name's words are left out
-    assert index.grammar_language("Wie kämpft reclaim your face?") == "de"
-    assert index.grammar_language("how does reclaim your face work") == "en"
-    # "The Ban Word" is in one language's answers only: its "the" still counts
-    assert index.grammar_language("wie the ban word") is None
+    assert index.grammar_languages("Wie kämpft reclaim your face?") == ("de",)
+    assert index.grammar_languages("how does reclaim your face work") == ("en",)
+    # "The Ban Word" is in one language's answers only: its "the" still counts, a tie
+    # with "wie" (of one word each: the other words do not settle it)
+    assert set(index.grammar_languages("wie the ban word")) == {"en", "de"}
     alone = LexicalIndex([Phrasing("camp", "en", "what is it")], answers[:1])
     # with one language no phrase is shared by all: "your" counts, and only English is there
-    assert alone.grammar_language("Wie kämpft Reclaim Your Face?") == "en"
+    assert alone.grammar_languages("Wie kämpft Reclaim Your Face?") == ("en",)
 
 
 def test_a_flood_of_made_up_words_keeps_the_word_caches_bounded(
