@@ -118,9 +118,11 @@ class Explainer:
         return max(answers, key=lambda answered: answered.score, default=None)
 
     def _rests(self, message: str) -> Iterator[str]:
-        """`message` without each opening and closing aside that is small talk alone."""
+        """`message` without each opening and closing aside that is small talk alone,
+        when two words or more are left: one word is what the small talk leaves of a
+        phrase ("t'es nul, tu comprends | rien" is criticism, not "nothing to hide")."""
         words = message.split()
-        for size in range(1, min(MAX_ASIDE, len(words) - 1) + 1):
+        for size in range(1, min(MAX_ASIDE, len(words) - 2) + 1):
             for aside, rest in (
                 (words[:size], words[size:]),
                 (words[-size:], words[:-size]),

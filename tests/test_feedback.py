@@ -370,6 +370,10 @@ def test_small_talk_inside_a_question_does_not_hide_the_question(
         "merci, super bot",
         "danke, toller Bot",
         "Good work on the bot, thank you",
+        # one word left is a piece of the small talk: "rien" alone is answered with
+        # nothing-to-hide, "t'es nul tu comprends" is criticism (a helper's probe)
+        "t'es nul tu comprends rien",
+        "non hai capito niente",
     ],
 )
 def test_small_talk_alone_keeps_its_reply(explainer: Explainer, message: str) -> None:
