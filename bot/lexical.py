@@ -280,10 +280,8 @@ class LexicalIndex:
         if len(leaders) < 2 or most < 2:  # one short word may be a name: "AI"
             return leaders
         grammar = set().union(*(self._indexes[code].function_words for code in leaders))
-        read = [self._read(word) for word in distinct - grammar]
-        best = language_of_words(
-            {code: sum(row[self._indexes[code].position].exact for row in read) for code in leaders}
-        )
+        known = self.known_words(" ".join(distinct - grammar))
+        best = language_of_words({code: known[code] for code in leaders})
         return (best,) if best else leaders
 
     def written_in(self, question: str, lang: str, known: Mapping[str, int] | None = None) -> bool:
