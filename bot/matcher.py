@@ -19,9 +19,12 @@ One scoring path, in named steps (`Matcher.match`):
 4. Language (`_language`): the language with the most of the question's
    function words, when one has more than the others and the best topic has
    a lexical score in it (grammar is not borrowed, terms are: "Cos'è l'EES
-   (Entry/Exit System)?" is Italian); else the best topic's language in the
-   lexical scores, when it leads the other languages by `LANG_MARGIN` and no
-   other language knows as many of the question's words; else none.
+   (Entry/Exit System)?" is Italian; a tie of two or more words each goes to
+   the tied language that knows more of the other words,
+   `LexicalIndex.grammar_languages`); else the best topic's language in the
+   lexical scores, among the tied languages if the function words tie, when it
+   leads the others by `LANG_MARGIN` and no other language knows as many of
+   the question's words; else none (the chat's language replies).
 5. Decision (`_decide`). A question whose informative words are mostly
    unknown to every language (`KNOWN_MIN`, "what's the weather") is declined.
    Otherwise the best topic is answered when the question is a way of asking
