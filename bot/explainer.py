@@ -20,7 +20,7 @@ from bot.problems import DataError, Problem
 from bot.textnorm import stop_words, words
 
 MAX_ASIDE = 6  # words of small talk before or after a question ("tell me more about")
-BESIDE_RANKS = 3  # the rest must answer one of the whole message's best topics after small talk
+BESIDE_RANKS = 4  # the rest must answer one of the whole message's best topics after small talk
 
 
 @dataclass(frozen=True)

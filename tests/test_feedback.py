@@ -343,8 +343,9 @@ def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
         ("dimmi di più sull'AI Act", "ai-act"),
         ("dis-m'en plus sur l'AI Act", "ai-act"),
         ("English please. What is Reclaim Your Face?", "campaign"),
-        # the topic ranks third after small talk on the whole message ("italiano" pulls
-        # countries up), and "parli" alone is small talk too: the surest rest is taken
+        # the topic ranks fourth after small talk on the whole message ("italiano" pulls
+        # countries and national-actions up), and "parli" alone is small talk too: the
+        # surest rest is taken
         ("parli italiano? cosa è il riconoscimento facciale", "facial-recognition"),
         ("hablas español? qué es el reconocimiento facial", "facial-recognition"),
     ],
