@@ -150,12 +150,14 @@ class Explainer:
         A signpost ("other privacy questions") exists so that an off-topic
         privacy question gets a kind pointer elsewhere instead of a wrong
         answer. It must not count as an answered topic: the match keeps no
-        topic, and `signpost` says which text to reply with.
+        topic, and `signpost` says which text to reply with. A pointer
+        elsewhere that ranks first wins too when nothing is answered
+        (`pointer_first`).
         """
         signposts = self.knowledge.signposts
         if not signposts:
             return match
-        won = match.topic_id if match.topic_id in signposts else None
+        won = match.topic_id if match.topic_id in signposts else self.pointer_first(match)
         return replace(
             match,
             topic_id=None if won else match.topic_id,
@@ -163,6 +165,19 @@ class Explainer:
             ranked=tuple(r for r in match.ranked if r[0] not in signposts),
             signpost=won,
         )
+
+    def pointer_first(self, match: Match) -> str | None:
+        """The pointer elsewhere (`other-privacy`, `elsewhere`) that ranks first for a
+        question nothing answers, else None. The question is then more likely one of
+        theirs than about the topics below them, and "did you mean" those topics reads
+        as a wrong guess ("how do I set up parental controls?" offered digital ID); a
+        question that names the subject never ranks them first (`bot.matcher`). Not for
+        a question of words the knowledge does not know (no `signals`): "I don't know
+        that one" is the honest reply there."""
+        if match.topic_id is not None or match.signals is None or not match.ranked:
+            return None
+        first = match.ranked[0][0]
+        return first if first in self.knowledge.pointers_elsewhere else None
 
     def topic_for_id(self, text: str) -> str | None:
         """The topic whose id `text` is, as typed or as the inline share button sends it
