@@ -5,15 +5,18 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot import replies
 from bot.cli import answer_record
+from bot.decision import Signals
 from bot.evaluate import run_eval
 from bot.explainer import Explainer
 from bot.i18n import use
+from bot.matcher import Match
 from bot.problems import DataError
 from bot.storage import Store
 
@@ -155,3 +158,26 @@ def test_places_in_questions_on_the_subject_do_not_send_them_elsewhere(
     explainer: Explainer, question: str, topics: set[str]
 ) -> None:
     assert explainer.ask(question).topic_id in topics
+
+
+def test_a_pointer_ranked_first_below_the_bar_gives_its_reply(explainer: Explainer) -> None:
+    """A question no topic answers, with a pointer elsewhere ranked first ("come si mette
+    il parental control..."), gets that pointer's reply, not a "did you mean" of the
+    topics under it; a topic ranked first keeps its "did you mean", and words the
+    knowledge does not know (no signals) keep "I don't know that one"."""
+    signals = Signals(confidence=0.58, lexical=0.41, margin=0.32, agrees=True)
+    ranked = (
+        ("other-privacy", 58.5, "it"),
+        ("public-safety", 12.4, "it"),
+        ("digital-id", 11.0, "it"),
+    )
+    unsure = Match(None, 58.5, "it", tuple(t for t, _, _ in ranked), ranked, signals=signals)
+    pointed = explainer.offered(unsure)
+    assert (pointed.topic_id, pointed.signpost, pointed.suggestions) == (None, "other-privacy", ())
+
+    topic_first = replace(unsure, ranked=(ranked[1], ranked[0], ranked[2]))
+    offered = explainer.offered(topic_first)
+    assert offered.signpost is None and set(offered.suggestions) == {"public-safety", "digital-id"}
+
+    unknown_words = explainer.offered(replace(unsure, suggestions=(), signals=None))
+    assert unknown_words.signpost is None and unknown_words.suggestions == ()
