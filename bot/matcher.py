@@ -26,7 +26,9 @@ One scoring path, in named steps (`Matcher.match`):
    leads the others by `LANG_MARGIN` and no other language knows as many of
    the question's words; else none (the chat's language replies).
 5. Decision (`_decide`). A question whose informative words are mostly
-   unknown to every language (`KNOWN_MIN`, "what's the weather") is declined.
+   unknown to every language (`KNOWN_MIN`, "what's the weather") is declined,
+   unless it names the subject ("Setzt die Stadtpolizei bei Klimastreiks oder
+   Großkundgebungen Gesichtserkennung ein?": compounds the texts lack).
    Otherwise the best topic is answered when the question is a way of asking
    as written, or when `bot.decision` puts the probability that
    it is right high enough, from its confidence, its lexical score, the
@@ -371,7 +373,8 @@ class Matcher:
             combined=combined,
             model=model,
             lexical=lexical.scores,
-            known_share=lexical.known_share,
+            # a question naming the subject is never one of unknown words (step 5)
+            known_share=1.0 if self._subject.named_in(question) else lexical.known_share,
             order=np.argsort(-combined, kind="stable").tolist(),
         )
 
