@@ -365,8 +365,9 @@ class Matcher:
         if not len(row.columns) and not lexical.scores:
             return None
         model = self._model_scores(row)
+        named = self._subject.named_in(question)
         combined = self._signposts_barred(
-            question, model + LEXICAL_WEIGHT * self._lexical_scores(lexical)
+            named, model + LEXICAL_WEIGHT * self._lexical_scores(lexical)
         )
         return _Evidence(
             confidence=_softmax(TEMPERATURE * combined.astype(np.float32)) * 100.0,
@@ -374,7 +375,7 @@ class Matcher:
             model=model,
             lexical=lexical.scores,
             # a question naming the subject is never one of unknown words (step 5)
-            known_share=1.0 if self._subject.named_in(question) else lexical.known_share,
+            known_share=1.0 if named else lexical.known_share,
             order=np.argsort(-combined, kind="stable").tolist(),
         )
 
@@ -407,12 +408,12 @@ class Matcher:
         scores: FloatArray = best.astype(np.float32)
         return scores
 
-    def _signposts_barred(self, question: str, combined: FloatArray) -> FloatArray:
+    def _signposts_barred(self, named: bool, combined: FloatArray) -> FloatArray:
         """Step 3's combined scores, with the signposts put below every other topic when
-        the question names the bot's subject: "can my landlord put up a face recognition
-        camera?" shares "landlord" and "camera" with the off-topic questions a signpost
-        learnt from, but face recognition is what the bot is about."""
-        if not self._signposts.any() or not self._subject.named_in(question):
+        the question names the bot's subject (`named`): "can my landlord put up a face
+        recognition camera?" shares "landlord" and "camera" with the off-topic questions a
+        signpost learnt from, but face recognition is what the bot is about."""
+        if not self._signposts.any() or not named:
             return combined
         below = float(combined.max() - combined.min()) + SIGNPOST_BAR  # their order kept
         barred: FloatArray = np.where(self._signposts, combined - below, combined)
