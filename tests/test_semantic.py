@@ -207,6 +207,11 @@ def test_rows_stay_in_memory_when_the_cache_directory_cannot_be_written(tmp_path
 GERMAN_IN_OTHER_WORDS = "Mein Chef will per Kamera meine Laune auswerten, darf der das?"
 
 
+MOOD_IN_OTHER_WORDS = (
+    "my manager wants a camera to read whether I'm in a good mood, is that allowed?"
+)
+
+
 def test_a_question_in_other_words_is_answered_on_the_second_look(
     explainer: Explainer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -214,24 +219,26 @@ def test_a_question_in_other_words_is_answered_on_the_second_look(
     # moving this question across its threshold (0.58), which is not what is tested here.
     monkeypatch.setattr(decision, "FIRST_LOOK", replace(decision.FIRST_LOOK, answer_at=1.01))
     # The written ways of asking only: among the questions people asked (bot.asked), "may
-    # my boss watch the cameras all the time?" is first of all one to decline, and learnt
-    # so it leaves this one declined with work-school offered.
+    # my boss watch the cameras all the time?" is first of all one to decline. No way of
+    # asking says "good mood". The German question in other words ("Laune") fell to
+    # 0.69, under the second look's 0.70, when German answers changed (2026-12-07): it
+    # serves the tests below, which need a question for the second look, not an answer.
     written = replace(explainer.knowledge, asked=())
     matcher = build_matcher(written)
-    match = matcher.match(GERMAN_IN_OTHER_WORDS)
+    match = matcher.match(MOOD_IN_OTHER_WORDS)
     assert match.topic_id in {"work-school", "emotion-recognition"}
-    assert match.answer_at == decision.SECOND_LOOK.answer_at and match.lang == "de"
-    [best, *_] = matcher.explain(GERMAN_IN_OTHER_WORDS)
+    assert match.answer_at == decision.SECOND_LOOK.answer_at and match.lang == "en"
+    [best, *_] = matcher.explain(MOOD_IN_OTHER_WORDS)
     assert best.topic_id == match.topic_id and best.meaning is not None
 
     monkeypatch.setattr(matcher_module, "MAX_MEANING_TEXTS", 0)  # no second look
     caplog.set_level("WARNING", logger="bot.matcher")
     without = build_matcher(written)
-    assert without.match(GERMAN_IN_OTHER_WORDS).topic_id is None
+    assert without.match(MOOD_IN_OTHER_WORDS).topic_id is None
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
         "second look by meaning left out"
     ]
-    assert without.explain(GERMAN_IN_OTHER_WORDS)[0].meaning is None
+    assert without.explain(MOOD_IN_OTHER_WORDS)[0].meaning is None
 
 
 def test_no_second_look_for_a_language_the_encoder_was_not_trained_on(
