@@ -261,7 +261,9 @@ class LexicalIndex:
             self._words[word] = found
         return found
 
-    def grammar_languages(self, question: str) -> tuple[str, ...]:
+    def grammar_languages(
+        self, question: str, known: Mapping[str, int] | None = None
+    ) -> tuple[str, ...]:
         """The languages the question's grammar allows: the ones with the most of its
         function words (none when it has none). In "Cos'è l'EES (Entry/Exit System)?"
         English knows more of the words, but "è" and "l" are Italian (terms are
@@ -269,14 +271,22 @@ class LexicalIndex:
         texts know more of the question's other words: "que", "es" and "la" are Spanish
         and French, "policia predictiva" Spanish. A tie of one word stays a tie: "okay"
         is every language's, and the "ai" of "emotion recognition AI" French and
-        Italian.
+        Italian. One function word of one language alone is no grammar when another
+        language knows more of the question's words: in keyword messages it is often
+        another language's word or a name ("como telecamere garante": the city of Como;
+        "uber eats selfie livreur"; the "eu" of "eu entry exit system").
         Names every language's answers use as written ("Reclaim Your Face") are left
         out: "Was fordert Reclaim Your Face?" has one German function word, not one
-        German and one English ("your")."""
+        German and one English ("your"). `known`: the question's `known_words`, when
+        the caller has them already."""
         distinct = set(words(self._names.sub(" ", question) if self._names else question))
         count = {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
         most = max(count.values(), default=0)
         leaders = tuple(code for code, n in count.items() if most and n == most)
+        if most == 1 and len(leaders) == 1:
+            known = self.known_words(question) if known is None else known
+            mine = known.get(leaders[0], 0)
+            return () if any(n > mine for n in known.values()) else leaders
         if len(leaders) < 2 or most < 2:  # one short word may be a name: "AI"
             return leaders
         grammar = set().union(*(self._indexes[code].function_words for code in leaders))

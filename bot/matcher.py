@@ -439,7 +439,7 @@ class Matcher:
         by_lang = evidence.lexical.get(self._topics[evidence.order[0]], {})
         if not by_lang:
             return language_of_words(known)
-        grammar = self._lexical.grammar_languages(question)
+        grammar = self._lexical.grammar_languages(question, known)
         if len(grammar) == 1 and grammar[0] in by_lang:
             return grammar[0]
         if len(grammar) > 1:  # a tie: of the languages the grammar allows, the best scored

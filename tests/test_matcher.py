@@ -237,6 +237,26 @@ def test_a_tie_of_function_words_goes_to_the_language_that_knows_the_other_words
 @pytest.mark.parametrize(
     ("question", "lang"),
     [
+        # native speakers' keyword messages, each answered in another language before
+        ("como telecamere garante", "it"),  # the city of Como, not Spanish "como"
+        ("uber eats selfie livreur", "fr"),  # not German "über"
+        ("majorité numérique 15 ans", "fr"),  # not German "ans"
+        ("eu entry exit system uk travellers", "en"),  # not French "eu"
+        ("is Clearview legal", "en"),  # one function word, and no language knows more
+        ("Merci", "fr"),
+    ],
+)
+def test_one_function_word_is_no_grammar_when_another_language_knows_more_words(
+    explainer: Explainer, question: str, lang: str
+) -> None:
+    """A keyword message's one "function word" is often another language's word or a
+    name: the language that knows more of its words says what it is written in."""
+    assert explainer.ask(question).lang == lang, question
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
         ("Was fordert Reclaim Your Face?", "de"),  # a native speaker's probe: was English
         ("Was will Reclaim Your Face eigentlich genau?", "de"),  # likewise
         ("Que veut Reclaim Your Face ?", "fr"),
