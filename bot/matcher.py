@@ -437,8 +437,8 @@ class Matcher:
     def _language(self, question: str, evidence: _Evidence, known: Mapping[str, int]) -> str | None:
         """Step 4: the language the question is written in, when that is clear."""
         by_lang = evidence.lexical.get(self._topics[evidence.order[0]], {})
-        if not by_lang:
-            return language_of_words(known)
+        if not by_lang:  # one word known, as in "netflix" or "spam sms colis", says little
+            return language_of_words(known) if max(known.values(), default=0) > 1 else None
         grammar = self._lexical.grammar_languages(question, known)
         if len(grammar) == 1 and grammar[0] in by_lang:
             return grammar[0]

@@ -244,13 +244,15 @@ def test_a_tie_of_function_words_goes_to_the_language_that_knows_the_other_words
         ("eu entry exit system uk travellers", "en"),  # not French "eu"
         ("is Clearview legal", "en"),  # one function word, and no language knows more
         ("Merci", "fr"),
+        ("netflix", None),  # off-topic, one word one language knows: was Italian
     ],
 )
 def test_one_function_word_is_no_grammar_when_another_language_knows_more_words(
-    explainer: Explainer, question: str, lang: str
+    explainer: Explainer, question: str, lang: str | None
 ) -> None:
     """A keyword message's one "function word" is often another language's word or a
-    name: the language that knows more of its words says what it is written in."""
+    name: the language that knows more of its words says what it is written in. One
+    known word of a message no topic knows says nothing: the chat's language replies."""
     assert explainer.ask(question).lang == lang, question
 
 
