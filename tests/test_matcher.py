@@ -259,6 +259,27 @@ def test_one_function_word_is_no_grammar_when_another_language_knows_more_words(
 @pytest.mark.parametrize(
     ("question", "lang"),
     [
+        # round 9's phone typists: Italian without accents, with chat shorthand; each was
+        # answered in Spanish ("e", "o", "no" are Spanish function words too) or French
+        ("e vietato o no?", "it"),
+        ("la campagna e finita no?", "it"),
+        ("ke chiede la campagna adesso? la ice e finita no?", "it"),
+        ("ke succede se nn do le impronte x la carta d identita", "it"),
+    ],
+)
+def test_shorthand_in_the_function_words_keeps_a_phone_typed_question_in_its_language(
+    explainer: Explainer, question: str, lang: str
+) -> None:
+    """Chat shorthand listed among a language's function words ("ke", "nn", "no") is that
+    language's grammar: a question typed fast without accents is answered in it."""
+    match = explainer.ask(question)
+    assert match.topic_id is not None, question
+    assert match.lang == lang, question
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
         ("Was fordert Reclaim Your Face?", "de"),  # a native speaker's probe: was English
         ("Was will Reclaim Your Face eigentlich genau?", "de"),  # likewise
         ("Que veut Reclaim Your Face ?", "fr"),
