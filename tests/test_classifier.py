@@ -335,8 +335,10 @@ def test_training_in_threads_gives_the_same_weights(monkeypatch: pytest.MonkeyPa
     assert classifier._class_parts(40, 40, 3) == [(0, 40)]  # rows not in whole lines
     alone = classifier.fit_weights(rows, labels, vectorizer.size, 40, texts, threads=1)
     assert np.abs(alone).max() > 0.1  # it trained at all
+    assert alone.strides[0] == 40 * 4  # one core: rows not padded to whole cache lines
     for threads in (2, 3):
         weights = classifier.fit_weights(rows, labels, vectorizer.size, 40, texts, threads)
+        assert weights.strides[0] == 48 * 4  # padded, so that each run starts on a line
         assert np.array_equal(alone, weights)
     monkeypatch.setattr(classifier, "_usable_cores", lambda: 1)
     assert classifier._class_parts(40, 48, 3) == [(0, 40)]
