@@ -136,13 +136,12 @@ def fit_weights(
     `keys` (the training texts) decide the order each pass visits them in
     (`visit_orders`); `threads`: at most how many cores to train on (`_class_parts`). Keep
     them with `LinearModel.from_weights`."""
-    lines = -(-n_classes // LINE)
-    if not rows or _descent is None or min(threads, _usable_cores(), lines) < 2:
+    if not rows or _descent is None or _cores(n_classes, threads) == 1:
         # one core trains every class: rows of `n_classes` floats (padded to whole cache
         # lines, 49 topics took the shipped knowledge's table from 39 to 52 MB)
         table = np.zeros((n_columns + 1, n_classes), dtype=np.float32)
     else:  # rows padded to whole cache lines, for `_class_parts`
-        table = _aligned_zeros(n_columns + 1, lines * LINE)
+        table = _aligned_zeros(n_columns + 1, -(-n_classes // LINE) * LINE)
     if rows:
         keys = keys or [str(i) for i in range(len(rows))]
         _dual_descent(table, rows, labels, n_classes, visit_orders(keys), threads)
@@ -237,6 +236,12 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _cores(n_classes: int, threads: int) -> int:
+    """How many cores train `n_classes` classes: at most `threads`, the cores this process
+    may use, and one per cache line of a row's classes."""
+    return max(1, min(threads, _usable_cores(), -(-n_classes // LINE)))
+
+
 def _class_parts(n_classes: int, stride: int, threads: int) -> list[tuple[int, int]]:
     """The classes in up to `threads` runs of neighbours, (first, width), one for each
     core this process may use: each class's problem is its own, so the compiled
@@ -244,7 +249,7 @@ def _class_parts(n_classes: int, stride: int, threads: int) -> list[tuple[int, i
     the weights' rows (`stride`: floats a row); two threads writing one line would
     pass it to and fro (split within a line, two threads were no faster than one)."""
     lines = -(-n_classes // LINE)
-    count = max(1, min(threads, _usable_cores(), lines)) if stride % LINE == 0 else 1
+    count = _cores(n_classes, threads) if stride % LINE == 0 else 1
     starts = [lines * part // count * LINE for part in range(count)]
     return [(start, end - start) for start, end in itertools.pairwise([*starts, n_classes])]
 
