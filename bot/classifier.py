@@ -137,8 +137,8 @@ def fit_weights(
     (`visit_orders`); `threads`: at most how many cores to train on (`_class_parts`). Keep
     them with `LinearModel.from_weights`."""
     if not rows or _descent is None or _cores(n_classes, threads) == 1:
-        # one core trains every class: rows of `n_classes` floats (padded to whole cache
-        # lines, 49 topics took the shipped knowledge's table from 39 to 52 MB)
+        # one core trains every class: rows of `n_classes` floats, unpadded (padded to
+        # whole cache lines, the shipped knowledge's 49 topics took 52 MB, not 39)
         table = np.zeros((n_columns + 1, n_classes), dtype=np.float32)
     else:  # rows padded to whole cache lines, for `_class_parts`
         table = _aligned_zeros(n_columns + 1, -(-n_classes // LINE) * LINE)
