@@ -12,10 +12,10 @@ come inside the package: nothing is downloaded). It costs a few milliseconds a
 sentence, so the matcher asks it only about questions the classifier and the
 lexical matcher could not answer on their own (see `bot.matcher`).
 
-Encoding the shipped ~19,600 ways of asking takes ~15 s, so each text's vector
+Encoding the shipped ~23,300 ways of asking and asked questions takes ~16 s, so each text's vector
 is remembered (`VectorStore`): in the process (a `/reload` or a rebuilt
 matcher encodes only new texts) and in the model cache's directory
-(`bot.modelcache`; one file, about 20 MB), so that a start after an edit
+(`bot.modelcache`; one file, about 24 MB), so that a start after an edit
 encodes only the edited lines.
 
 A topic's meaning score is the mean cosine of the question's vector with the
@@ -543,7 +543,7 @@ class VectorStore:
     directory, which holds the texts of the last build, and in the package's seed, read
     only for texts that file lacks (a first start, or one after an edit). Files are read
     a block of rows at a time straight into the result (`_gather_file`): a start never
-    holds a file's 20 MB of vectors beside it. In this process (one float16 matrix, a
+    holds a file's 24 MB of vectors beside it. In this process (one float16 matrix, a
     row per text) only what no file holds: without a cache directory, or when it cannot
     be written."""
 
