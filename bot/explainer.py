@@ -253,4 +253,5 @@ def build_matcher(
         prepare=prepare,
         signposts=knowledge.pointers_elsewhere if bar_signposts else (),
         subject=knowledge.subject,
+        marks={lang: language.marks for lang, language in knowledge.languages.items()},
     )

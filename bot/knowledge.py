@@ -144,6 +144,9 @@ class Language:
     # other words for names the answers set in bold, as (form, name): ("Italian", "Italy");
     # a question saying the form is about the part with that name (bot.focus)
     name_forms: tuple[tuple[str, str], ...] = ()
+    # characters only this language writes (Spanish "¿", "¡"): a question with one is
+    # that much more in this language's grammar (bot.lexical.LexicalIndex)
+    marks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -489,7 +492,7 @@ class _Loader:
             f.root,
             f.path.name,
             required=("language", "links", "topics"),
-            optional=("function words", "subject words", "name forms"),
+            optional=("function words", "marks", "subject words", "name forms"),
         )
         function_words: frozenset[str] = frozenset()
         if "function words" in top:
@@ -501,6 +504,7 @@ class _Loader:
                     f"function words: {len(function_words)} listed; give at least "
                     f"{MIN_FUNCTION_WORDS}, or leave the key out to use a general list",
                 )
+        marks = self._marks(f, top["marks"][1]) if "marks" in top else frozenset()
         subject_words = (
             self._subject_words(f, top["subject words"][1]) if "subject words" in top else ()
         )
@@ -544,7 +548,18 @@ class _Loader:
             function_words,
             subject_words,
             forms,
+            marks,
         )
+
+    def _marks(self, f: YamlFile, node: yaml.Node) -> frozenset[str]:
+        """The `marks:` list: characters separated by spaces, each one that is not part of
+        a word (a punctuation mark such as "¿")."""
+        listed = f.text(node, "marks") or ""
+        marks = frozenset(listed.split())
+        for mark in sorted(marks):
+            if len(mark) != 1 or words(mark):
+                f.error(node, f"marks: {mark!r} is not one character outside words, such as ¿")
+        return frozenset(m for m in marks if len(m) == 1 and not words(m))
 
     def _subject_words(self, f: YamlFile, node: yaml.Node) -> tuple[str, ...]:
         """The `subject words:` list: words or phrases, each with a word in it."""

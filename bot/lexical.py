@@ -205,11 +205,14 @@ class LexicalIndex:
         phrasings: Iterable[Phrasing],
         context: Iterable[Phrasing] = (),
         function_words: Mapping[str, frozenset[str]] | None = None,
+        marks: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         """`phrasings`: the ways of asking; `context`: other text about a topic (its
         answer), which counts as weaker evidence for the topic; `function_words`: per
-        language, the words that say little ("the", "my"), else the `stopwords` list."""
+        language, the words that say little ("the", "my"), else the `stopwords` list;
+        `marks`: per language, characters only it writes (Spanish "¿")."""
         listed = function_words or {}
+        self._marks = {lang: found for lang, found in (marks or {}).items() if found}
         by_lang: dict[str, list[Phrasing]] = defaultdict(list)
         context_by_lang: dict[str, list[Phrasing]] = defaultdict(list)
         for phrasing in phrasings:
@@ -281,6 +284,9 @@ class LexicalIndex:
         the caller has them already."""
         distinct = set(words(self._names.sub(" ", question) if self._names else question))
         count = {code: len(distinct & i.function_words) for code, i in self._indexes.items()}
+        for code, marks in self._marks.items():  # a mark counts as one more function word
+            if code in count:
+                count[code] += len(marks.intersection(question))
         most = max(count.values(), default=0)
         leaders = tuple(code for code, n in count.items() if most and n == most)
         if most == 1 and len(leaders) == 1:

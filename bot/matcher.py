@@ -17,7 +17,8 @@ One scoring path, in named steps (`Matcher.match`):
    A question that names the bot's subject ("Gesichtserkennung", `bot.subject`)
    is ranked without the signposts that point elsewhere (`_signposts_barred`).
 4. Language (`_language`): the language with the most of the question's
-   function words, when one has more than the others and the best topic has
+   function words (a mark only it writes, Spanish "¿", counting as one more),
+   when one has more than the others and the best topic has
    a lexical score in it (grammar is not borrowed, terms are: "Cos'è l'EES
    (Entry/Exit System)?" is Italian; a tie of two or more words each goes to
    the tied language that knows more of the other words,
@@ -188,12 +189,14 @@ class Matcher:
         prepare: bool = False,
         signposts: Iterable[str] = (),
         subject: Subject | None = None,
+        marks: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         """Build both scorers: a pure function of the knowledge, run on load and reload.
 
         `phrasings`: the ways of asking; `context`: other text about a topic (its
         answer), weaker lexical evidence; `function_words`: per language, the words that
-        say little ("the", "my"), else the `stopwords` list; `cache_dir`: where trained
+        say little ("the", "my"), else the `stopwords` list; `marks`: per language, the
+        characters only it writes (Spanish "¿"), which count as its grammar; `cache_dir`: where trained
         models are kept (`bot.modelcache`; None: train every time); `prepare` (the bot's
         start): the second look's index made in a thread while the model trains on one
         core (the compiled loop holds no GIL), then the lexical index there too, and the
@@ -236,7 +239,7 @@ class Matcher:
         def lexical_index() -> LexicalIndex:
             for index in index_later:
                 index.wait()  # one thing at a time on the other core: memory
-            return LexicalIndex(items, context, function_words)
+            return LexicalIndex(items, context, function_words, marks)
 
         with ThreadPoolExecutor(1) as helper:
 

@@ -255,6 +255,23 @@ def test_function_words_are_read_and_a_short_list_is_an_error(knowledge_copy: Pa
     ), found
 
 
+def test_marks_are_read_and_a_letter_among_them_is_named_with_its_line(
+    knowledge_copy: Path,
+) -> None:
+    assert load_knowledge(KNOWLEDGE_DIR).languages["es"].marks == frozenset("¿¡")
+    assert load_knowledge(KNOWLEDGE_DIR).languages["fr"].marks == frozenset()
+    path = knowledge_copy / "es.yaml"
+    text = (KNOWLEDGE_DIR / "es.yaml").read_text(encoding="utf-8")
+    start = text.index("marks: ")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "marks: ¿ ñ ¡!" + text[end:], "utf-8")
+    line = text[:start].count("\n") + 1
+    found = problems_of(knowledge_copy)
+    for mark in ("ñ", "¡!"):
+        expected = f"es.yaml:{line}: marks: {mark!r} is not one character outside words, such as ¿"
+        assert any(p.endswith(expected) for p in found), found
+
+
 def test_subject_words_are_read_and_a_bad_one_is_named_with_its_line(
     knowledge_copy: Path,
 ) -> None:

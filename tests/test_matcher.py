@@ -259,6 +259,38 @@ def test_one_function_word_is_no_grammar_when_another_language_knows_more_words(
 @pytest.mark.parametrize(
     ("question", "lang"),
     [
+        # short Spanish questions answered in English before `marks: ¿ ¡` (es.yaml)
+        ("¿Es legal PimEyes?", "es"),  # "es" alone was no grammar: English knows "legal"
+        ("¿Y Clearview?", "es"),
+        ("¿Eurodac?", "es"),  # no function word at all
+        ("¿TikTok guarda mi cara?", "es"),  # "mi" is Italian too
+        ("¿What is Clearview?", "en"),  # a stray mark does not outweigh two English words
+    ],
+)
+def test_a_language_s_marks_count_as_its_grammar(
+    explainer: Explainer, question: str, lang: str
+) -> None:
+    """Only Spanish writes "¿" and "¡": each counts as one more Spanish function word, so a
+    short Spanish question whose words every language knows is answered in Spanish."""
+    assert explainer.ask(question).lang == lang, question
+
+
+def test_marks_break_a_tie_of_function_words() -> None:
+    asking = [Phrasing("t", "es", "mi cara y mis datos"), Phrasing("t", "it", "mi faccia e i dati")]
+    plain = LexicalIndex(asking, function_words={"es": frozenset({"mi"}), "it": frozenset({"mi"})})
+    marked = LexicalIndex(
+        asking,
+        function_words={"es": frozenset({"mi"}), "it": frozenset({"mi"})},
+        marks={"es": frozenset("¿¡")},
+    )
+    assert plain.grammar_languages("¿mi cara?") == ("es", "it")  # one word each: a tie
+    assert marked.grammar_languages("¿mi cara?") == ("es",)
+    assert marked.grammar_languages("mi cara?") == ("es", "it")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
         # round 9's phone typists: Italian without accents, with chat shorthand; each was
         # answered in Spanish ("e", "o", "no" are Spanish function words too) or French
         ("e vietato o no?", "it"),
