@@ -301,6 +301,13 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("c'est vrai ?", "fr", "follow-up", "Je ne garde pas"),
         ("dimmi di più", "it", "follow-up", "Non conservo"),
         ("¿por qué?", "es", "follow-up", "No guardo"),
+        # someone lost after an answer: "no entiendo nada" got the nothing-to-hide answer
+        # ("nada"), the others a "did you mean" it (2026-12-08)
+        ("no entiendo nada", "es", "follow-up", "No guardo"),
+        ("ich verstehe gar nichts", "de", "follow-up", "Ich merke mir"),
+        ("I don't understand this", "en", "follow-up", "I don't keep our conversation"),
+        ("je ne comprends rien", "fr", "follow-up", "Je ne garde pas"),
+        ("non ci capisco niente", "it", "follow-up", "Non conservo"),
         # a language request: once the bot's whole introduction
         ("english please", "en", "languages", "I speak English, German"),
         ("sprichst du Deutsch?", "de", "languages", "Ich spreche Deutsch"),
