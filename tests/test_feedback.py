@@ -308,6 +308,14 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("I don't understand this", "en", "follow-up", "I don't keep our conversation"),
         ("je ne comprends rien", "fr", "follow-up", "Je ne garde pas"),
         ("non ci capisco niente", "it", "follow-up", "Non conservo"),
+        # a "yes" or a number typed in reply to a "did you mean": "yes" got the GDPR answer
+        # (a way of asking says "my yes"), "1" the face recognition one ("1:1") (2026-12-08)
+        ("yes please", "en", "follow-up", "I don't keep our conversation"),
+        ("the second one", "en", "follow-up", "I don't keep our conversation"),
+        ("oui oui", "fr", "follow-up", "Je ne garde pas"),
+        ("sì, quello", "it", "follow-up", "Non conservo"),
+        ("sí, ese", "es", "follow-up", "No guardo"),
+        ("1", "en", "follow-up", "I don't keep our conversation"),
         # a language request: once the bot's whole introduction
         ("english please", "en", "languages", "I speak English, German"),
         ("sprichst du Deutsch?", "de", "languages", "Ich spreche Deutsch"),
