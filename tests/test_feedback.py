@@ -316,6 +316,11 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("sì, quello", "it", "follow-up", "Non conservo"),
         ("sí, ese", "es", "follow-up", "No guardo"),
         ("1", "en", "follow-up", "I don't keep our conversation"),
+        # a puzzled reply: "wtf" alone got the mass-surveillance answer ("wtf is ...")
+        ("what??", "en", "follow-up", "I don't keep our conversation"),
+        ("weiß ich nicht", "de", "follow-up", "Ich merke mir"),
+        ("je ne sais pas", "fr", "follow-up", "Je ne garde pas"),
+        ("¿qué??", "es", "follow-up", "No guardo"),
         # a language request: once the bot's whole introduction
         ("english please", "en", "languages", "I speak English, German"),
         ("sprichst du Deutsch?", "de", "languages", "Ich spreche Deutsch"),
