@@ -321,6 +321,7 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("weiß ich nicht", "de", "follow-up", "Ich merke mir"),
         ("je ne sais pas", "fr", "follow-up", "Je ne garde pas"),
         ("¿qué??", "es", "follow-up", "No guardo"),
+        ("seit wann denn?", "de", "follow-up", "Ich merke mir"),  # "since when?" got the AI Act
         # a language request: once the bot's whole introduction
         ("english please", "en", "languages", "I speak English, German"),
         ("sprichst du Deutsch?", "de", "languages", "Ich spreche Deutsch"),
