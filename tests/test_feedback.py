@@ -293,6 +293,9 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("c'est faux", "fr", "criticism", "Désolé"),
         ("risposta sbagliata", "it", "criticism", "Mi dispiace"),
         ("eso está mal", "es", "criticism", "Lo siento"),
+        ("fuck this bot", "en", "criticism", "Sorry, that didn't help."),  # was a did-you-mean
+        ("che schifo di bot", "it", "criticism", "Mi dispiace"),
+        ("bot de mierda", "es", "criticism", "Lo siento"),  # the bot's introduction
         # a follow-up to the last answer, which the bot does not keep: "warum?" was once
         # answered with secrecy, "da bin ich anderer Meinung" with chilling-effect
         ("why?", "en", "follow-up", "I don't keep our conversation"),

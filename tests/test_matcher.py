@@ -410,3 +410,18 @@ def test_typo_candidates_found_for_all_languages_at_once_are_each_languages_own(
                     compared += 1
                     found += len(expected)
     assert compared > 15000 and found > 3000
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # about this chat, not privacy elsewhere: each got the other-privacy pointer
+        "r u spying on me?",
+        "kann der Staat diesen Chat mitlesen?",
+        "est-ce que tu m'espionnes ?",
+    ],
+)
+def test_a_question_about_this_chat_s_privacy_gets_what_the_bot_stores(
+    explainer: Explainer, question: str
+) -> None:
+    assert explainer.ask(question).topic_id == "bot-privacy", question
