@@ -27,7 +27,8 @@ One scoring path, in named steps (`Matcher.match`):
    leads the others by `LANG_MARGIN` and no other language knows as many of
    the question's words; else none (the chat's language replies).
 5. Decision (`_decide`). A question whose informative words are mostly
-   unknown to every language (`KNOWN_MIN`, "what's the weather") is declined,
+   unknown to every language (`KNOWN_MIN`, "what's the weather") is declined
+   (in the language its function words say, `_grammar_language`, else none),
    unless it names the subject ("Setzt die Stadtpolizei bei Klimastreiks oder
    Großkundgebungen Gesichtserkennung ein?": compounds the texts lack).
    Otherwise the best topic is answered when the question is a way of asking
@@ -322,7 +323,18 @@ class Matcher:
     def _decided(self, question: str, evidence: _Evidence, known: Mapping[str, int]) -> Match:
         """Steps 3-5 on `evidence`: rank, find the language, decide."""
         ranked = self._ranking(evidence, known)
+        if evidence.known_share < KNOWN_MIN:  # to be declined: only grammar tells its language
+            return _decide(evidence, ranked, self._grammar_language(question, known))
         return _decide(evidence, ranked, self._language(question, evidence, known))
+
+    def _grammar_language(self, question: str, known: Mapping[str, int]) -> str | None:
+        """The language of a question whose words are mostly unknown, if its function
+        words say which ("what's the weather"): the words it has that some language
+        knows are often typos of that language's words, not its own ("Yüz tanıma nedir?"
+        read as Spanish), and the chat's language replies better to a language the bot
+        does not speak."""
+        grammar = self._lexical.grammar_languages(question, known)
+        return grammar[0] if len(grammar) == 1 else None
 
     def looks(self, question: str) -> tuple[Match | None, Match | None]:
         """What each look alone would decide: the first look's verdict, and the second

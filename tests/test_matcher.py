@@ -425,3 +425,22 @@ def test_a_question_about_this_chat_s_privacy_gets_what_the_bot_stores(
     explainer: Explainer, question: str
 ) -> None:
     assert explainer.ask(question).topic_id == "bot-privacy", question
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Yüz tanıma nedir?", None),  # Turkish: was declined in Spanish
+        ("Czym jest rozpoznawanie twarzy?", None),  # Polish: was declined in French
+        ("Wie wird das Wetter morgen?", "de"),  # declined too, but its grammar is German
+        ("what's the weather in Berlin", "en"),
+    ],
+)
+def test_a_question_in_words_no_language_knows_has_the_language_its_grammar_says(
+    explainer: Explainer, question: str, lang: str | None
+) -> None:
+    """Words of a language the bot does not speak are read as typos of its languages'
+    words; only function words tell the language of a question declined for unknown
+    words, else the chat's language replies."""
+    match = explainer.ask(question)
+    assert match.topic_id is None and match.lang == lang, question
