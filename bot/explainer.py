@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot import reactions
+from bot import reactions, scripts
 from bot.i18n import Catalogs, load_catalogs
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Match, Matcher, Phrasing
@@ -71,8 +71,10 @@ class Explainer:
         """`ask`'s verdict, and the small talk it stood beside when what was left of the
         message was answered instead (None otherwise): `ask --explain` says so. A
         message of emoji alone that a topic lists ("👍") gets that topic, in no language
-        of its own, so the chat's language replies (`bot.reactions`)."""
-        reacted = self.reacted(question)
+        of its own, so the chat's language replies (`bot.reactions`); so does a message
+        written only in scripts the knowledge does not use, which gets the topic marked
+        `other scripts` (`bot.scripts`)."""
+        reacted = self.reacted(question) or self.unreadable(question)
         if reacted is not None:
             return reacted, None
         match = self.matcher.match(question)
@@ -87,6 +89,15 @@ class Explainer:
         that topic, with no language of its own; None for any other message."""
         topic = reactions.reaction(message, self.knowledge.reactions)
         return None if topic is None else self.offered(Match(topic, 100.0, None))
+
+    def unreadable(self, message: str) -> Match | None:
+        """The verdict on a message in scripts none of the languages uses: the topic marked
+        `other scripts` ("I speak English, German..."), in no language of its own; None
+        for any other message, or when no topic is so marked."""
+        topic = self.knowledge.other_scripts
+        if topic is None or not scripts.in_other_scripts(message, self.knowledge.scripts):
+            return None
+        return self.offered(Match(topic, 100.0, None))
 
     def offered(self, match: Match) -> Match:
         """The matcher's verdict as the asker gets it: without signposts

@@ -10,7 +10,9 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
   `broad: true` marks a topic that explains a technology in general
   (`facial-recognition`), offered after a more specific topic in a "did you mean"
   (see `Explainer.specific_first`); `emoji: "👍 🙏"` lists the emoji that, sent
-  alone, get the topic's reply (`thanks`; see `bot.reactions`).
+  alone, get the topic's reply (`thanks`; see `bot.reactions`); `other scripts:
+  true` marks the one topic whose reply answers a message written only in scripts no
+  knowledge file uses (`languages`; see `bot.scripts`).
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
@@ -40,7 +42,7 @@ from urllib.parse import urlsplit
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from bot import markup, reactions
+from bot import markup, reactions, scripts
 from bot.asked import Asked, read_asked
 from bot.datafiles import MAX_FILE_BYTES, data_file_lines
 from bot.problems import DataError, Problem
@@ -107,6 +109,8 @@ class Topic:
     broad: bool = False
     # emoji that, sent alone, get this topic's reply ("👍" is thanks): bot.reactions
     emoji: tuple[str, ...] = ()
+    # replies to a message in scripts no knowledge file uses ("Что это?"): bot.scripts
+    other_scripts: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,21 @@ class KnowledgeBase:
     def broad(self) -> frozenset[str]:
         """The topics that explain a technology in general: see `Topic.broad`."""
         return frozenset(t for t, topic in self.topics.items() if topic.broad)
+
+    @cached_property
+    def other_scripts(self) -> str | None:
+        """The topic that replies to a message in scripts no language here uses."""
+        return next((t for t, topic in self.topics.items() if topic.other_scripts), None)
+
+    @cached_property
+    def scripts(self) -> frozenset[str]:
+        """The scripts the languages' texts are written in (`bot.scripts`)."""
+        return scripts.scripts_of(
+            text
+            for language in self.languages.values()
+            for entry in language.entries.values()
+            for text in (entry.question, entry.answer, *entry.ask)
+        )
 
     @cached_property
     def reactions(self) -> Mapping[str, str]:
@@ -387,7 +406,7 @@ class _Loader:
                 node,
                 where,
                 required=("order", "related", "links"),
-                optional=("signpost", "smalltalk", "broad", "emoji"),
+                optional=("signpost", "smalltalk", "broad", "emoji", "other scripts"),
             )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
@@ -408,6 +427,11 @@ class _Loader:
             )
             broad = "broad" in fields and bool(f.boolean(fields["broad"][1], f"{where} broad"))
             emoji = self._emoji(f, fields.get("emoji"), topic_id, taken)
+            other_scripts = "other scripts" in fields and bool(
+                f.boolean(fields["other scripts"][1], f"{where} other scripts")
+            )
+            if other_scripts and any(t.other_scripts for t in topics.values()):
+                f.error(fields["other scripts"][1], f"{where}: another topic has other scripts")
             topics[topic_id] = Topic(
                 topic_id,
                 order or 0,
@@ -417,6 +441,7 @@ class _Loader:
                 smalltalk,
                 broad,
                 emoji,
+                other_scripts,
             )
         self._no_related_signposts(f, declared, topics)
         return topics

@@ -331,6 +331,10 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("tu parles français ?", "fr", "languages", "Je parle français"),
         ("parli italiano?", "it", "languages", "Parlo italiano"),
         ("¿hablas español?", "es", "languages", "Hablo español"),
+        # a language the bot does not speak, in a script none of its languages uses: was
+        # "Sorry, I don't know that one"; the chat's language replies (here English)
+        ("Что такое распознавание лиц?", "en", "languages", "I speak English, German"),
+        ("人脸识别是什么", "en", "languages", "I speak English, German"),
     ],
 )
 def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(

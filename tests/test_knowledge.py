@@ -255,6 +255,20 @@ def test_function_words_are_read_and_a_short_list_is_an_error(knowledge_copy: Pa
     ), found
 
 
+def test_one_topic_may_reply_to_other_scripts(knowledge_copy: Path) -> None:
+    shipped = load_knowledge(KNOWLEDGE_DIR)
+    assert shipped.other_scripts == "languages" and shipped.scripts == frozenset({"LATIN"})
+    path = knowledge_copy / "topics.yaml"
+    text = (KNOWLEDGE_DIR / "topics.yaml").read_text(encoding="utf-8")
+    start = text.index("  ping:\n")
+    written = text[:start] + "  ping:\n    other scripts: true\n" + text[start + 8 :]
+    path.write_text(written)
+    line = written[: written.index("other scripts", start + 30)].count("\n") + 1
+    found = problems_of(knowledge_copy)  # the second one named is the error
+    expected = f"topics.yaml:{line}: topic 'languages': another topic has other scripts"
+    assert any(p.endswith(expected) for p in found), found
+
+
 def test_marks_are_read_and_a_letter_among_them_is_named_with_its_line(
     knowledge_copy: Path,
 ) -> None:
