@@ -580,11 +580,13 @@ class _Loader:
         """The `marks:` list: characters separated by spaces, each one that is not part of
         a word (a punctuation mark such as "¿")."""
         listed = f.text(node, "marks") or ""
-        marks = frozenset(listed.split())
-        for mark in sorted(marks):
+        marks = set()
+        for mark in sorted(set(listed.split())):
             if len(mark) != 1 or words(mark):
                 f.error(node, f"marks: {mark!r} is not one character outside words, such as ¿")
-        return frozenset(m for m in marks if len(m) == 1 and not words(m))
+            else:
+                marks.add(mark)
+        return frozenset(marks)
 
     def _subject_words(self, f: YamlFile, node: yaml.Node) -> tuple[str, ...]:
         """The `subject words:` list: words or phrases, each with a word in it."""
