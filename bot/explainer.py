@@ -17,7 +17,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Match, Matcher, Phrasing
 from bot.paths import KNOWLEDGE_DIR, LOCALES_DIR
 from bot.problems import DataError, Problem
-from bot.textnorm import stop_words, words
+from bot.textnorm import folded_words, stop_words, words
 
 MAX_ASIDE = 6  # words of small talk before or after a question ("tell me more about")
 BESIDE_RANKS = 4  # the rest must answer one of the whole message's best topics after small talk
@@ -73,7 +73,8 @@ class Explainer:
         message of emoji alone that a topic lists ("👍") gets that topic, in no language
         of its own, so the chat's language replies (`bot.reactions`); so does a message
         written only in scripts the knowledge does not use, which gets the topic marked
-        `other scripts` (`bot.scripts`)."""
+        `which languages` (`bot.scripts`). That topic, asked with one of the bot's
+        languages named, replies in it (`in_named_language`)."""
         reacted = self.reacted(question) or self.unreadable(question)
         if reacted is not None:
             return reacted, None
@@ -82,6 +83,8 @@ class Explainer:
             beside = self.beside_small_talk(question, match)
             if beside is not None:
                 return self.offered(beside), match.topic_id
+        if match.topic_id == self.knowledge.languages_topic:
+            match = self.in_named_language(question, match)
         return self.offered(match), None
 
     def reacted(self, message: str) -> Match | None:
@@ -92,12 +95,21 @@ class Explainer:
 
     def unreadable(self, message: str) -> Match | None:
         """The verdict on a message in scripts none of the languages uses: the topic marked
-        `other scripts` ("I speak English, German..."), in no language of its own; None
+        `which languages` ("I speak English, German..."), in no language of its own; None
         for any other message, or when no topic is so marked."""
-        topic = self.knowledge.other_scripts
+        topic = self.knowledge.languages_topic
         if topic is None or not scripts.in_other_scripts(message, self.knowledge.scripts):
             return None
         return self.offered(Match(topic, 100.0, None))
+
+    def in_named_language(self, message: str, match: Match) -> Match:
+        """`match` (which languages the bot speaks) in the one language of the bot's that
+        `message` names, in any of them ("scrivimi in italiano pls", "auf Deutsch?",
+        "do you speak Spanish?"): asked for a language, the asker gets the answer in it,
+        whatever the message's own words. Unchanged when it names none or several."""
+        names = self.knowledge.language_names
+        named = {names[word] for word in folded_words(message) if word in names}
+        return replace(match, lang=named.pop()) if len(named) == 1 else match
 
     def offered(self, match: Match) -> Match:
         """The matcher's verdict as the asker gets it: without signposts

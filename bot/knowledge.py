@@ -10,9 +10,11 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
   `broad: true` marks a topic that explains a technology in general
   (`facial-recognition`), offered after a more specific topic in a "did you mean"
   (see `Explainer.specific_first`); `emoji: "👍 🙏"` lists the emoji that, sent
-  alone, get the topic's reply (`thanks`; see `bot.reactions`); `other scripts:
-  true` marks the one topic whose reply answers a message written only in scripts no
-  knowledge file uses (`languages`; see `bot.scripts`).
+  alone, get the topic's reply (`thanks`; see `bot.reactions`); `which languages:
+  true` marks the one topic that says which languages the bot speaks (`languages`):
+  a message written only in scripts no knowledge file uses gets its reply (see
+  `bot.scripts`), and so does a message asking for one of the bot's languages by
+  name, in that language (see `Explainer.weigh`).
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
@@ -109,8 +111,9 @@ class Topic:
     broad: bool = False
     # emoji that, sent alone, get this topic's reply ("👍" is thanks): bot.reactions
     emoji: tuple[str, ...] = ()
-    # replies to a message in scripts no knowledge file uses ("Что это?"): bot.scripts
-    other_scripts: bool = False
+    # says which languages the bot speaks: the reply to a message in scripts no knowledge
+    # file uses ("Что это?", bot.scripts) and, in that language, to "scrivimi in italiano"
+    which_languages: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,9 +203,22 @@ class KnowledgeBase:
         return frozenset(t for t, topic in self.topics.items() if topic.broad)
 
     @cached_property
-    def other_scripts(self) -> str | None:
-        """The topic that replies to a message in scripts no language here uses."""
-        return next((t for t, topic in self.topics.items() if topic.other_scripts), None)
+    def languages_topic(self) -> str | None:
+        """The topic that says which languages the bot speaks (`which languages: true`)."""
+        return next((t for t, topic in self.topics.items() if topic.which_languages), None)
+
+    @cached_property
+    def language_names(self) -> Mapping[str, str]:
+        """The languages' names in each of them, lower-cased and without accents
+        ("italiano", "deutsch", "francais", "ingles"), each to its language code."""
+        return MappingProxyType(
+            {
+                name: code
+                for code in self.languages
+                for shown in self.languages
+                for name in folded_words(Locale.parse(code).get_display_name(shown) or "")
+            }
+        )
 
     @cached_property
     def scripts(self) -> frozenset[str]:
@@ -406,7 +422,7 @@ class _Loader:
                 node,
                 where,
                 required=("order", "related", "links"),
-                optional=("signpost", "smalltalk", "broad", "emoji", "other scripts"),
+                optional=("signpost", "smalltalk", "broad", "emoji", "which languages"),
             )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
@@ -427,11 +443,11 @@ class _Loader:
             )
             broad = "broad" in fields and bool(f.boolean(fields["broad"][1], f"{where} broad"))
             emoji = self._emoji(f, fields.get("emoji"), topic_id, taken)
-            other_scripts = "other scripts" in fields and bool(
-                f.boolean(fields["other scripts"][1], f"{where} other scripts")
+            which_languages = "which languages" in fields and bool(
+                f.boolean(fields["which languages"][1], f"{where} which languages")
             )
-            if other_scripts and any(t.other_scripts for t in topics.values()):
-                f.error(fields["other scripts"][1], f"{where}: another topic has other scripts")
+            if which_languages and any(t.which_languages for t in topics.values()):
+                f.error(fields["which languages"][1], f"{where}: another topic has which languages")
             topics[topic_id] = Topic(
                 topic_id,
                 order or 0,
@@ -441,7 +457,7 @@ class _Loader:
                 smalltalk,
                 broad,
                 emoji,
-                other_scripts,
+                which_languages,
             )
         self._no_related_signposts(f, declared, topics)
         return topics

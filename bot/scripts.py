@@ -1,7 +1,7 @@
 """Writing systems. The bot's languages are written in some scripts (Latin, for the five it
 ships); a message whose letters are all of other scripts ("Что такое распознавание лиц?")
 is in a language the bot does not speak, and no topic's words can be in it. Such a
-message gets the reply of the topic `topics.yaml` marks `other scripts: true` (the
+message gets the reply of the topic `topics.yaml` marks `which languages: true` (the
 `languages` small talk: which languages the bot speaks), not "I don't know that one".
 
 A letter's script is the first word of its Unicode name ("LATIN SMALL LETTER E WITH

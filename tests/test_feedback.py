@@ -331,6 +331,11 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("tu parles français ?", "fr", "languages", "Je parle français"),
         ("parli italiano?", "it", "languages", "Parlo italiano"),
         ("¿hablas español?", "es", "languages", "Hablo español"),
+        # a language asked for by name gets the reply in it, whatever the grammar: "in"
+        # and "pls" made this English (2026-12-08); two languages named decide nothing
+        ("scrivimi in italiano pls", "it", "languages", "Parlo italiano"),
+        ("can you answer in Spanish?", "es", "languages", "Hablo español"),
+        ("do you speak German or French?", "en", "languages", "I speak English, German"),
         # a language the bot does not speak, in a script none of its languages uses: was
         # "Sorry, I don't know that one"; the chat's language replies (here English)
         ("Что такое распознавание лиц?", "en", "languages", "I speak English, German"),

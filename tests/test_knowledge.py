@@ -255,17 +255,20 @@ def test_function_words_are_read_and_a_short_list_is_an_error(knowledge_copy: Pa
     ), found
 
 
-def test_one_topic_may_reply_to_other_scripts(knowledge_copy: Path) -> None:
+def test_one_topic_may_say_which_languages(knowledge_copy: Path) -> None:
     shipped = load_knowledge(KNOWLEDGE_DIR)
-    assert shipped.other_scripts == "languages" and shipped.scripts == frozenset({"LATIN"})
+    assert shipped.languages_topic == "languages" and shipped.scripts == frozenset({"LATIN"})
+    names = shipped.language_names
+    assert names["italiano"] == names["italienisch"] == names["italian"] == "it"
+    assert names["francais"] == names["francese"] == "fr" and names["ingles"] == "en"
     path = knowledge_copy / "topics.yaml"
     text = (KNOWLEDGE_DIR / "topics.yaml").read_text(encoding="utf-8")
     start = text.index("  ping:\n")
-    written = text[:start] + "  ping:\n    other scripts: true\n" + text[start + 8 :]
+    written = text[:start] + "  ping:\n    which languages: true\n" + text[start + 8 :]
     path.write_text(written)
-    line = written[: written.index("other scripts", start + 30)].count("\n") + 1
+    line = written[: written.index("which languages", start + 30)].count("\n") + 1
     found = problems_of(knowledge_copy)  # the second one named is the error
-    expected = f"topics.yaml:{line}: topic 'languages': another topic has other scripts"
+    expected = f"topics.yaml:{line}: topic 'languages': another topic has which languages"
     assert any(p.endswith(expected) for p in found), found
 
 
