@@ -223,6 +223,8 @@ def test_a_question_borrowing_english_terms_is_answered_in_its_grammar_s_languag
         ("Ok", None),  # was English for a German or Italian chat
         ("okay", None),  # was German for an Italian chat
         ("emotion recognition AI", None),  # one word each ("ai": French, Italian) settles nothing
+        # chat German's "ne" (eine) ties French's "ne quelle": "dafür" settles it (was French)
+        ("hast du dafür ne quelle", "de"),
     ],
 )
 def test_a_tie_of_function_words_goes_to_the_language_that_knows_the_other_words(
