@@ -21,6 +21,11 @@ from bot.textnorm import folded_words, stop_words, words
 
 MAX_ASIDE = 6  # words of small talk before or after a question ("tell me more about")
 BESIDE_RANKS = 4  # the rest must answer one of the whole message's best topics after small talk
+# a language named up to three words after one of these is the one the asker does not want
+# ("no hablo inglés", "je ne parle pas anglais"); a language added later without its own
+# negation here still gets the reply in a language it names, as any language did before
+NEGATIONS = frozenset("no not don doesn never nicht kein keine nie ne pas jamais non mai nunca".split())
+NEGATION_REACH = 3
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,16 @@ class Explainer:
         """`match` (which languages the bot speaks) in the one language of the bot's that
         `message` names, in any of them ("scrivimi in italiano pls", "auf Deutsch?",
         "do you speak Spanish?"): asked for a language, the asker gets the answer in it,
-        whatever the message's own words. Unchanged when it names none or several."""
+        whatever the message's own words. A language named just after a negation is
+        not asked for ("no hablo inglés": `NEGATIONS`). Unchanged when it names none or
+        several."""
         names = self.knowledge.language_names
-        named = {names[word] for word in folded_words(message) if word in names}
+        said = folded_words(message)
+        named = {
+            names[word]
+            for i, word in enumerate(said)
+            if word in names and not NEGATIONS.intersection(said[max(0, i - NEGATION_REACH) : i])
+        }
         return replace(match, lang=named.pop()) if len(named) == 1 else match
 
     def offered(self, match: Match) -> Match:

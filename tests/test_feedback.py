@@ -336,6 +336,9 @@ def test_a_signpost_is_a_decline_with_the_send_button_after_its_links(
         ("scrivimi in italiano pls", "it", "languages", "Parlo italiano"),
         ("can you answer in Spanish?", "es", "languages", "Hablo español"),
         ("do you speak German or French?", "en", "languages", "I speak English, German"),
+        # ... but not one named after a negation: this one got English (a probe, 2026-12-08)
+        ("no hablo inglés, ¿me contestas en español?", "es", "languages", "Hablo español"),
+        ("je ne parle pas anglais", "fr", "languages", "Je parle français"),
         # a language the bot does not speak, in a script none of its languages uses: was
         # "Sorry, I don't know that one"; the chat's language replies (here English)
         ("Что такое распознавание лиц?", "en", "languages", "I speak English, German"),

@@ -225,6 +225,8 @@ def test_a_question_borrowing_english_terms_is_answered_in_its_grammar_s_languag
         ("emotion recognition AI", None),  # one word each ("ai": French, Italian) settles nothing
         # chat German's "ne" (eine) ties French's "ne quelle": "dafür" settles it (was French)
         ("hast du dafür ne quelle", "de"),
+        # "pues" and "bien": "me parece bien" was French ("bien", "me") for a Spanish chat
+        ("pues me parece bien", "es"),
     ],
 )
 def test_a_tie_of_function_words_goes_to_the_language_that_knows_the_other_words(
