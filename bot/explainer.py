@@ -24,8 +24,14 @@ BESIDE_RANKS = 4  # the rest must answer one of the whole message's best topics 
 # a language named up to three words after one of these is the one the asker does not want
 # ("no hablo inglés", "je ne parle pas anglais"); a language added later without its own
 # negation here still gets the reply in a language it names, as any language did before
-NEGATIONS = frozenset("no not don doesn never nicht kein keine nie ne pas jamais non mai nunca".split())
+NEGATIONS = frozenset(
+    {"no", "not", "don", "doesn", "never"}  # English
+    | {"nicht", "kein", "keine", "nie"}  # German
+    | {"ne", "pas", "jamais", "non"}  # French ("non" and "no" also Italian, Spanish)
+    | {"mai", "nunca"}  # Italian, Spanish
+)
 NEGATION_REACH = 3
+CLAUSE_ENDS = ",.;:!?"  # what ends a greeting said as an aside ("ciao bot, come stai?")
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class Explainer:
         if reacted is not None:
             return reacted, None
         match = self.matcher.match(question)
-        if match.topic_id in self.knowledge.smalltalk:
+        if match.topic_id in self.knowledge.asides:
             beside = self.beside_small_talk(question, match)
             if beside is not None:
                 return self.offered(beside), match.topic_id
@@ -133,16 +139,17 @@ class Explainer:
     def beside_small_talk(self, message: str, match: Match) -> Match | None:
         """The verdict on what `message` asks besides small talk, which `match` (the
         matcher's verdict on the whole message) found: "parli italiano? cos'è il
-        riconoscimento facciale", "erzähl mir mehr über den AI Act". Small talk is short
-        and says little, so it can outweigh a question of few words beside it. Tried:
-        the message without each opening or closing of up to `MAX_ASIDE` words that is
-        small talk alone. A rest counts when it is answered with one of the
+        riconoscimento facciale", "erzähl mir mehr über den AI Act", or a greeting found
+        ("ciao bot, come stai? che cos'è l'AI Act?": the topics `KnowledgeBase.asides`).
+        Small talk is short and says little, so it can outweigh a question of few words
+        beside it. Tried: the message without each opening or closing of up to
+        `MAX_ASIDE` words that is an aside alone. A rest counts when it is answered with one of the
         `BESIDE_RANKS` topics the whole message ranked best after small talk, more
         surely than the small talk was ("merci, super bot": "bot" alone is a weak
         answer about the bot, so thanks stands), and has more than function words
         ("Thank | you"). The surest rest is taken; None when no rest counts."""
-        smalltalk = self.knowledge.smalltalk
-        beside = [t for t, *_ in match.ranked if t not in smalltalk][:BESIDE_RANKS]
+        asides = self.knowledge.asides
+        beside = [t for t, *_ in match.ranked if t not in asides][:BESIDE_RANKS]
         answers = [
             answered
             for rest in self._rests(message)
@@ -155,14 +162,20 @@ class Explainer:
     def _rests(self, message: str) -> Iterator[str]:
         """`message` without each opening and closing aside that is small talk alone,
         when two words or more are left: one word is what the small talk leaves of a
-        phrase ("t'es nul, tu comprends | rien" is criticism, not "nothing to hide")."""
+        phrase ("t'es nul, tu comprends | rien" is criticism, not "nothing to hide"). A
+        greeting is an aside only as a sentence or clause of its own ("hi bot, how are
+        you? | what is..."): "Schreibe ich einer menschlichen Person | oder einer
+        Maschine?" asks about the bot as a whole."""
         words = message.split()
         for size in range(1, min(MAX_ASIDE, len(words) - 2) + 1):
-            for aside, rest in (
-                (words[:size], words[size:]),
-                (words[-size:], words[:-size]),
+            for aside, rest, edge in (
+                (words[:size], words[size:], words[size - 1]),
+                (words[-size:], words[:-size], words[-size - 1]),
             ):
-                if self.matcher.match(" ".join(aside)).topic_id in self.knowledge.smalltalk:
+                found = self.matcher.match(" ".join(aside)).topic_id
+                if found in self.knowledge.smalltalk or (
+                    found in self.knowledge.asides and edge[-1] in CLAUSE_ENDS
+                ):
                     yield " ".join(rest)
 
     def _says_something(self, text: str, lang: str | None) -> bool:

@@ -14,7 +14,9 @@ Layout of a knowledge directory (translators own the `<lang>.yaml` files):
   true` marks the one topic that says which languages the bot speaks (`languages`):
   a message written only in scripts no knowledge file uses gets its reply (see
   `bot.scripts`), and so does a message asking for one of the bot's languages by
-  name, in that language (see `Explainer.weigh`).
+  name, in that language (see `Explainer.weigh`); `greeting: true` marks a topic
+  that greetings get ("hi bot, how are you?": `about-bot`), which, like small talk,
+  may stand beside a question that is then answered (`Explainer.beside_small_talk`).
 - `links.yaml`: link ids with their URLs (campaigners edit these).
 - `en.yaml`: the reference language; every topic must be here.
 - `<lang>.yaml`: a translation. A missing topic or link label falls back to
@@ -114,6 +116,8 @@ class Topic:
     # says which languages the bot speaks: the reply to a message in scripts no knowledge
     # file uses ("Что это?", bot.scripts) and, in that language, to "scrivimi in italiano"
     which_languages: bool = False
+    # what greetings get ("hi bot, how are you?"): an aside beside a question, as small talk is
+    greeting: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,12 @@ class KnowledgeBase:
         return frozenset(t for t, topic in self.topics.items() if topic.smalltalk)
 
     @cached_property
+    def asides(self) -> frozenset[str]:
+        """The topics a message may say beside a question: small talk ("thanks, and...")
+        and greetings ("hi bot, how are you? and..."): see `Topic.greeting`."""
+        return frozenset(t for t, topic in self.topics.items() if topic.smalltalk or topic.greeting)
+
+    @cached_property
     def broad(self) -> frozenset[str]:
         """The topics that explain a technology in general: see `Topic.broad`."""
         return frozenset(t for t, topic in self.topics.items() if topic.broad)
@@ -261,6 +271,13 @@ def revision(entry: Entry) -> str:
     """
     text = " ".join(entry.question.split()) + "\n" + " ".join(entry.answer.split())
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _flag(
+    f: YamlFile, fields: Mapping[str, tuple[yaml.Node, yaml.Node]], name: str, where: str
+) -> bool:
+    """A topic's `name: true` in topics.yaml (false when absent; a non-boolean is an error)."""
+    return name in fields and bool(f.boolean(fields[name][1], f"{where} {name}"))
 
 
 def is_language_code(code: str) -> bool:
@@ -422,7 +439,7 @@ class _Loader:
                 node,
                 where,
                 required=("order", "related", "links"),
-                optional=("signpost", "smalltalk", "broad", "emoji", "which languages"),
+                optional=("signpost", "smalltalk", "broad", "emoji", "which languages", "greeting"),
             )
             order = f.integer(fields["order"][1], f"{where} order") if "order" in fields else None
             if order is not None and order in orders:
@@ -435,17 +452,11 @@ class _Loader:
                 f.error(fields["related"][1], f"{where} lists itself as related")
             if "related" in fields and "links" in fields and not related and not link_ids:
                 f.error(node, f"{where} needs at least one link or related topic to go further")
-            signpost = "signpost" in fields and bool(
-                f.boolean(fields["signpost"][1], f"{where} signpost")
+            signpost, smalltalk, broad, which_languages, greeting = (
+                _flag(f, fields, name, where)
+                for name in ("signpost", "smalltalk", "broad", "which languages", "greeting")
             )
-            smalltalk = "smalltalk" in fields and bool(
-                f.boolean(fields["smalltalk"][1], f"{where} smalltalk")
-            )
-            broad = "broad" in fields and bool(f.boolean(fields["broad"][1], f"{where} broad"))
             emoji = self._emoji(f, fields.get("emoji"), topic_id, taken)
-            which_languages = "which languages" in fields and bool(
-                f.boolean(fields["which languages"][1], f"{where} which languages")
-            )
             if which_languages and any(t.which_languages for t in topics.values()):
                 f.error(fields["which languages"][1], f"{where}: another topic has which languages")
             topics[topic_id] = Topic(
@@ -458,6 +469,7 @@ class _Loader:
                 broad,
                 emoji,
                 which_languages,
+                greeting,
             )
         self._no_related_signposts(f, declared, topics)
         return topics

@@ -375,6 +375,9 @@ def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
         # (`Explainer.beside_small_talk`): each of these once got the small-talk reply
         ("parli italiano? cos'è il riconoscimento facciale", "facial-recognition"),
         ("erzähl mir mehr über den AI Act", "ai-act"),
+        # a greeting beside a question: the bot's introduction, once (a probe, 2026-12-08)
+        ("ciao bot, come stai? che cos'è l'ai act?", "ai-act"),
+        ("hi bot how are you? what is the ai act", "ai-act"),
         ("dimmi di più sull'AI Act", "ai-act"),
         ("dis-m'en plus sur l'AI Act", "ai-act"),
         ("English please. What is Reclaim Your Face?", "campaign"),
@@ -383,6 +386,9 @@ def test_small_talk_gets_a_short_reply_and_nothing_for_the_team(
         # surest rest is taken
         ("parli italiano? cosa è il riconoscimento facciale", "facial-recognition"),
         ("hablas español? qué es el reconocimiento facial", "facial-recognition"),
+        # a greeting is an aside only as a clause of its own: "Schreibe ich einer
+        # menschlichen Person" alone is about the bot, and the rest is no question
+        ("Schreibe ich einer menschlichen Person oder einer Maschine?", "about-bot"),
     ],
 )
 def test_small_talk_inside_a_question_does_not_hide_the_question(
