@@ -39,7 +39,7 @@ def test_ask_explain_shows_candidates_and_what_pushed_them() -> None:
 
 
 def test_ask_explain_says_when_small_talk_stood_beside_the_question() -> None:
-    result = run("ask", "--explain", "erzähl mir mehr über den AI Act")
+    result = run("ask", "--explain", "dimmi di più sull'AI Act")  # follow-up ranks first
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("verdict: ai-act")
