@@ -143,9 +143,9 @@ class Explainer:
         ("ciao bot, come stai? che cos'è l'AI Act?": the topics `KnowledgeBase.asides`).
         Small talk is short and says little, so it can outweigh a question of few words
         beside it. Tried: the message without each opening or closing of up to
-        `MAX_ASIDE` words that is an aside alone. A rest counts when it is answered with one of the
-        `BESIDE_RANKS` topics the whole message ranked best after small talk, more
-        surely than the small talk was ("merci, super bot": "bot" alone is a weak
+        `MAX_ASIDE` words that is an aside alone (`_rests`). A rest counts when it is
+        answered with one of the `BESIDE_RANKS` topics the whole message ranked best
+        after the asides, more surely than the small talk was ("merci, super bot": "bot" alone is a weak
         answer about the bot, so thanks stands), and has more than function words
         ("Thank | you"). The surest rest is taken; None when no rest counts."""
         asides = self.knowledge.asides
